@@ -1,0 +1,36 @@
+# The two commands in the README: `make demo` (run it) and `make test` (prove it).
+# Everything runs on the Node 24 that package.json pins (node_modules/.bin first on PATH).
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: setup build typecheck lint format crds test test-unit test-e2e tools cluster-up cluster-down demo bench clean
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+setup: node_modules/.installed ## install the pinned Node 24 and every npm dependency
+
+build: setup
+	tsc -p tsconfig.build.json
+
+typecheck: setup
+	tsc -p tsconfig.json --noEmit
+
+lint: setup typecheck
+	biome check .
+
+format: setup
+	biome check --write .
+
+crds: setup ## regenerate crds/ from the zod schema
+	node cli/main.ts crd > crds/microservices.msvc.dev.yaml
+
+test-unit: setup
+	vitest run --project unit
+
+test: setup lint
+	vitest run
+
+clean:
+	rm -rf dist node_modules

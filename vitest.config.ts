@@ -1,0 +1,30 @@
+// Two projects: `unit` needs nothing but Node; `e2e` runs against the real local control plane
+// that test/e2e/global-setup.ts starts once per run (see tools/ and the README).
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['{api,render,cdk8s,cli,operator,test,bench,tools,examples}/**/*.test.ts'],
+          exclude: ['**/*.e2e.test.ts', '**/node_modules/**', '**/dist/**'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['{operator,test,charts,tools,cdk8s,bench,examples}/**/*.e2e.test.ts'],
+          exclude: ['**/node_modules/**', '**/dist/**'],
+          globalSetup: ['test/e2e/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 600_000,
+          // One control plane is shared; suites isolate themselves by namespace.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
