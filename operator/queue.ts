@@ -1,0 +1,224 @@
+// The work queue between event handlers and reconcile workers. It holds keys, not events, and
+// enforces the rules every controller relies on (client-go's workqueue plus kube-rs' scheduler):
+//   - a key is queued at most once (dedupe), however many events name it;
+//   - when a key is scheduled twice, the earliest deadline wins;
+//   - a key is never handed to two workers at once: one that arrives while it is being
+//     processed is held ("dirty") and queued again by done();
+//   - addRateLimited() delays a key by per-key exponential back-off, forget() resets it;
+//   - shutDown() wakes every waiting get() with `undefined` and drops delayed keys.
+
+/** Per-key exponential back-off for error retries: `min(baseMs * 2^failures, capMs)`. */
+export interface BackoffOptions {
+  /**
+   * Delay of the first retry.
+   * @default 100
+   */
+  readonly baseMs?: number;
+  /**
+   * Upper bound of one delay. controller-runtime caps at 1000s; a MicroService that fails for a
+   * fixable reason (quota, a missing image) should be retried within minutes, so we cap at 5min.
+   * @default 300000
+   */
+  readonly capMs?: number;
+}
+
+/** Callbacks the metrics module attaches (workqueue_* series); all optional. */
+export interface QueueMetricsHooks {
+  add?(): void;
+  depth?(depth: number): void;
+  /** Seconds a key waited in the ready queue before a worker took it. */
+  queueDuration?(seconds: number): void;
+  /** Seconds between get() and done(). */
+  workDuration?(seconds: number): void;
+  retry?(): void;
+}
+
+export interface WorkQueueOptions {
+  /** Used as the `name` label of the workqueue_* metrics. */
+  readonly name: string;
+  readonly backoff?: BackoffOptions;
+  readonly metrics?: QueueMetricsHooks;
+}
+
+export const DEFAULT_BACKOFF_BASE_MS = 100;
+export const DEFAULT_BACKOFF_CAP_MS = 5 * 60_000;
+
+/** A de-duplicating, delaying, rate-limited work queue of string keys. */
+export class WorkQueue {
+  readonly name: string;
+  readonly #baseMs: number;
+  readonly #capMs: number;
+  readonly #metrics: QueueMetricsHooks;
+  /** Keys ready for a worker, in order. Each is also in #dirty. */
+  readonly #ready: string[] = [];
+  /** Keys that need processing: queued, or held until their current run is done(). Value: when it became dirty. */
+  readonly #dirty = new Map<string, number>();
+  /** Keys handed out by get() and not yet done(). Value: when processing started. */
+  readonly #processing = new Map<string, number>();
+  /** Delayed keys: deadline and its timer. */
+  readonly #waiting = new Map<string, { deadline: number; timer: ReturnType<typeof setTimeout> }>();
+  readonly #failures = new Map<string, number>();
+  readonly #getters: Array<(key: string | undefined) => void> = [];
+  #shuttingDown = false;
+
+  constructor(options: WorkQueueOptions) {
+    this.name = options.name;
+    this.#baseMs = options.backoff?.baseMs ?? DEFAULT_BACKOFF_BASE_MS;
+    this.#capMs = options.backoff?.capMs ?? DEFAULT_BACKOFF_CAP_MS;
+    this.#metrics = options.metrics ?? {};
+  }
+
+  /** Queues a key now (an earlier-scheduled delayed add of the same key is superseded). */
+  add(key: string): void {
+    this.addAfter(key, 0);
+  }
+
+  /** Queues a key after `delayMs`; if the key is already scheduled earlier, nothing changes. */
+  addAfter(key: string, delayMs: number): void {
+    if (this.#shuttingDown) return;
+    if (delayMs <= 0) {
+      this.#clearWaiting(key);
+      this.#makeReady(key);
+      return;
+    }
+    // A dirty key (queued, or held until its current run is done) runs as soon as it can:
+    // that is the earliest deadline already.
+    if (this.#dirty.has(key)) return;
+    const deadline = Date.now() + delayMs;
+    const existing = this.#waiting.get(key);
+    if (existing !== undefined && existing.deadline <= deadline) return;
+    this.#clearWaiting(key);
+    const timer = setTimeout(() => {
+      this.#waiting.delete(key);
+      this.#makeReady(key);
+    }, delayMs);
+    timer.unref?.();
+    this.#waiting.set(key, { deadline, timer });
+  }
+
+  /** Queues a key after its back-off delay and counts the failure (workqueue_retries_total). */
+  addRateLimited(key: string): void {
+    if (this.#shuttingDown) return;
+    const delay = this.backoffDelay(key);
+    this.#failures.set(key, (this.#failures.get(key) ?? 0) + 1);
+    this.#metrics.retry?.();
+    this.addAfter(key, delay);
+  }
+
+  /** The delay the next addRateLimited(key) will use. */
+  backoffDelay(key: string): number {
+    const failures = this.#failures.get(key) ?? 0;
+    return Math.min(this.#baseMs * 2 ** failures, this.#capMs);
+  }
+
+  /** Resets the key's back-off (call after a successful reconcile). */
+  forget(key: string): void {
+    this.#failures.delete(key);
+  }
+
+  /** How many times the key has been rate-limited since the last forget(). */
+  numRequeues(key: string): number {
+    return this.#failures.get(key) ?? 0;
+  }
+
+  /**
+   * Waits for the next key; resolves `undefined` once the queue is shut down, even if keys are
+   * still queued (unlike client-go, which drains: on SIGTERM we stop taking work; the keys are
+   * picked up by the next leader's initial list anyway).
+   */
+  get(): Promise<string | undefined> {
+    if (this.#shuttingDown) return Promise.resolve(undefined);
+    const key = this.#take();
+    if (key !== undefined || this.#shuttingDown) return Promise.resolve(key);
+    return new Promise((resolve) => this.#getters.push(resolve));
+  }
+
+  /** Marks the end of processing; a key that arrived meanwhile is queued again. */
+  done(key: string): void {
+    const started = this.#processing.get(key);
+    if (started === undefined) return;
+    this.#processing.delete(key);
+    this.#metrics.workDuration?.((Date.now() - started) / 1000);
+    if (this.#dirty.has(key) && !this.#shuttingDown) this.#enqueue(key);
+  }
+
+  /** Stops intake, drops delayed keys and wakes every waiting get() with `undefined`. */
+  shutDown(): void {
+    this.#shuttingDown = true;
+    for (const { timer } of this.#waiting.values()) clearTimeout(timer);
+    this.#waiting.clear();
+    for (const getter of this.#getters.splice(0)) getter(undefined);
+  }
+
+  get shuttingDown(): boolean {
+    return this.#shuttingDown;
+  }
+
+  /** Keys ready for a worker (workqueue_depth). */
+  len(): number {
+    return this.#ready.length;
+  }
+
+  /** Keys scheduled for later. */
+  waitingCount(): number {
+    return this.#waiting.size;
+  }
+
+  /** Whether the key is being processed right now. */
+  isProcessing(key: string): boolean {
+    return this.#processing.has(key);
+  }
+
+  /** Sum of the ages of all in-flight runs, in seconds (workqueue_unfinished_work_seconds). */
+  unfinishedWorkSeconds(now = Date.now()): number {
+    let total = 0;
+    for (const started of this.#processing.values()) total += (now - started) / 1000;
+    return total;
+  }
+
+  /** Age of the oldest in-flight run, in seconds (workqueue_longest_running_processor_seconds). */
+  longestRunningProcessorSeconds(now = Date.now()): number {
+    let longest = 0;
+    for (const started of this.#processing.values()) longest = Math.max(longest, (now - started) / 1000);
+    return longest;
+  }
+
+  #clearWaiting(key: string): void {
+    const waiting = this.#waiting.get(key);
+    if (waiting === undefined) return;
+    clearTimeout(waiting.timer);
+    this.#waiting.delete(key);
+  }
+
+  #makeReady(key: string): void {
+    if (this.#shuttingDown) return;
+    this.#metrics.add?.();
+    if (this.#dirty.has(key)) return;
+    this.#dirty.set(key, Date.now());
+    if (this.#processing.has(key)) return; // held until done()
+    this.#enqueue(key);
+  }
+
+  #enqueue(key: string): void {
+    const getter = this.#getters.shift();
+    if (getter !== undefined) {
+      this.#ready.push(key);
+      getter(this.#take());
+      return;
+    }
+    this.#ready.push(key);
+    this.#metrics.depth?.(this.#ready.length);
+  }
+
+  #take(): string | undefined {
+    const key = this.#ready.shift();
+    if (key === undefined) return undefined;
+    const dirtySince = this.#dirty.get(key) ?? Date.now();
+    this.#dirty.delete(key);
+    const now = Date.now();
+    this.#processing.set(key, now);
+    this.#metrics.depth?.(this.#ready.length);
+    this.#metrics.queueDuration?.((now - dirtySince) / 1000);
+    return key;
+  }
+}
