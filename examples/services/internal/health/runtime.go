@@ -26,7 +26,7 @@ func ReadRuntime(service string) Report {
 	return Report{
 		Service:          service,
 		GoVersion:        runtime.Version(),
-		GOMAXPROCS:       runtime.GOMAXPROCS(0), // 0 only reads; it does not stop the 1.25+ auto-update
+		GOMAXPROCS:       runtime.GOMAXPROCS(0),    // 0 only reads; it does not stop the 1.25+ auto-update
 		MemoryLimitBytes: debug.SetMemoryLimit(-1), // a negative input only reads the limit
 		GCPercent:        GCPercent(),
 		Goroutines:       runtime.NumGoroutine(),
