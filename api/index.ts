@@ -1,0 +1,8 @@
+// Public entry of the MicroService API: schema, types, defaults, validation and the CRD.
+export * from './crd.ts';
+export * from './defaults.ts';
+export * from './patterns.ts';
+export * from './quantity.ts';
+export * from './rules.ts';
+export * from './schema.ts';
+export * from './validate.ts';

@@ -1,0 +1,99 @@
+// Kubernetes resource quantities ("500m", "1.5Gi", 2): syntax check and exact arithmetic.
+// The API server, the renderer (GOMEMLIMIT, GOMAXPROCS, pod budgets) and validation
+// (requests ≤ limits) must agree on what a quantity means, so all of them use this file.
+
+/**
+ * The quantity grammar of k8s.io/apimachinery `pkg/api/resource/quantity.go`
+ * (`<signedNumber><suffix>`, suffix binary Ki…Ei, decimal n u m k M G T P E, or an exponent),
+ * without the sign: resources are never negative.
+ */
+export const QUANTITY_PATTERN =
+  '^(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
+
+const QUANTITY_RE = new RegExp(QUANTITY_PATTERN);
+
+const BINARY: Record<string, bigint> = {
+  Ki: 2n ** 10n,
+  Mi: 2n ** 20n,
+  Gi: 2n ** 30n,
+  Ti: 2n ** 40n,
+  Pi: 2n ** 50n,
+  Ei: 2n ** 60n,
+};
+const DECIMAL: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+
+/** A quantity as an exact fraction `numerator / denominator` (both non-negative bigints). */
+export interface Fraction {
+  readonly numerator: bigint;
+  readonly denominator: bigint;
+}
+
+export function isQuantity(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0;
+  return typeof value === 'string' && QUANTITY_RE.test(value);
+}
+
+/** Parses a quantity exactly. Throws on malformed input (validate with {@link isQuantity} first). */
+export function parseQuantity(value: string | number): Fraction {
+  const text = String(value);
+  if (!isQuantity(typeof value === 'number' ? value : text)) {
+    throw new Error(`"${text}" is not a Kubernetes quantity (e.g. 500m, 2, 256Mi, 1Gi)`);
+  }
+  const match = /^([0-9]*\.?[0-9]*)(.*)$/.exec(text);
+  const [, digits = '', suffix = ''] = match ?? [];
+  const [whole = '', frac = ''] = digits.split('.');
+  let numerator = BigInt((whole || '0') + frac);
+  let denominator = 10n ** BigInt(frac.length);
+  const binary = BINARY[suffix];
+  if (binary !== undefined) {
+    numerator *= binary;
+  } else {
+    const exponent = suffix.startsWith('e') || suffix.startsWith('E') ? Number(suffix.slice(1)) : DECIMAL[suffix];
+    if (exponent === undefined || !Number.isInteger(exponent)) {
+      // Fractional exponents ("1e1.5") are legal syntax but no resource uses them.
+      throw new Error(`"${text}" uses an exponent this tool does not support; write it as a plain number`);
+    }
+    if (exponent >= 0) numerator *= 10n ** BigInt(exponent);
+    else denominator *= 10n ** BigInt(-exponent);
+  }
+  return { numerator, denominator };
+}
+
+/** -1, 0 or 1 as a < b, a == b, a > b. */
+export function compareQuantities(a: string | number, b: string | number): number {
+  const x = parseQuantity(a);
+  const y = parseQuantity(b);
+  const left = x.numerator * y.denominator;
+  const right = y.numerator * x.denominator;
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
+function ceilDiv(numerator: bigint, denominator: bigint): bigint {
+  return (numerator + denominator - 1n) / denominator;
+}
+
+/** Millicores, rounded up as the API server does for sub-milli CPU values. */
+export function toMilliCpu(value: string | number): number {
+  const { numerator, denominator } = parseQuantity(value);
+  return Number(ceilDiv(numerator * 1000n, denominator));
+}
+
+/** Bytes, rounded up (kubelet `convertResourceMemoryToString` uses ceil). */
+export function toBytes(value: string | number): bigint {
+  const { numerator, denominator } = parseQuantity(value);
+  return ceilDiv(numerator, denominator);
+}
+
+/** Formats millicores the way kubectl shows them: whole cores when exact, else `<n>m`. */
+export function formatMilliCpu(milli: number): string {
+  return milli % 1000 === 0 ? String(milli / 1000) : `${milli}m`;
+}
+
+/** Formats bytes with the largest binary suffix that divides them exactly. */
+export function formatBytes(bytes: bigint): string {
+  for (const suffix of ['Ei', 'Pi', 'Ti', 'Gi', 'Mi', 'Ki'] as const) {
+    const unit = BINARY[suffix] as bigint;
+    if (bytes !== 0n && bytes % unit === 0n) return `${bytes / unit}${suffix}`;
+  }
+  return String(bytes);
+}

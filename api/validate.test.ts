@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import { SPEC_RULES } from './rules.ts';
+import type { MicroServiceSpec } from './schema.ts';
+import { parseMicroService, parseSpec } from './validate.ts';
+
+const base: MicroServiceSpec = {
+  image: 'registry.example.com/shop/order:1.4.2',
+  ports: [{ name: 'http', port: 8080 }],
+};
+const spec = (over: Partial<MicroServiceSpec>): MicroServiceSpec => ({ ...base, ...over });
+
+const issuesOf = (input: unknown) => {
+  const r = parseSpec(input);
+  return r.ok ? [] : r.issues;
+};
+
+describe('valid specs', () => {
+  const cases: { name: string; input: MicroServiceSpec }[] = [
+    { name: 'minimal', input: { image: 'nginx:1.27' } },
+    { name: 'with ports', input: base },
+    {
+      name: 'the DESIGN.md sketch',
+      input: {
+        image: 'registry.example.com/shop/order:1.4.2',
+        replicas: 3,
+        autoscaling: { minReplicas: 2, maxReplicas: 10, targetCPUUtilizationPercent: 70 },
+        ports: [
+          { name: 'http', port: 8080, protocol: 'HTTP' },
+          { name: 'grpc', port: 9090, protocol: 'GRPC' },
+        ],
+        resources: { requests: { cpu: '500m', memory: '256Mi' }, limits: { cpu: '2', memory: '1Gi' } },
+        probes: {
+          liveness: { httpGet: { path: '/healthz', port: 'http' } },
+          readiness: { httpGet: { path: '/readyz', port: 'http' } },
+          startup: { httpGet: { path: '/healthz', port: 'http' }, failureThreshold: 30 },
+        },
+        env: [{ name: 'LOG_LEVEL', value: 'info' }],
+        runtime: { go: { version: '1.24', maxProcs: 'auto', memoryLimitPercent: 90, gcPercent: 100 } },
+        mesh: {
+          provider: 'istio',
+          mode: 'sidecar',
+          proxy: { resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } } },
+          holdApplicationUntilProxyStarts: true,
+          excludeOutboundPorts: [5432],
+        },
+        shutdown: { gracePeriodSeconds: 30, preStopSleepSeconds: 5 },
+        disruption: { maxUnavailable: 1 },
+      },
+    },
+    { name: 'ambient istio', input: spec({ mesh: { provider: 'istio', mode: 'ambient' } }) },
+    { name: 'probe disabled', input: spec({ probes: { liveness: { disabled: true } } }) },
+    { name: 'numeric probe port', input: spec({ probes: { readiness: { httpGet: { path: '/', port: 9999 } } } }) },
+    { name: 'integer quantities', input: spec({ resources: { requests: { cpu: 1 }, limits: { cpu: 2 } } }) },
+    { name: 'existing service account', input: spec({ serviceAccount: { create: false, name: 'shared' } }) },
+  ];
+  it.each(cases)('$name is accepted', ({ input }) => expect(issuesOf(input)).toEqual([]));
+});
+
+describe('field validation names the field', () => {
+  const cases = [
+    {
+      name: 'bad cpu quantity',
+      input: spec({ resources: { requests: { cpu: '1 core' } } }),
+      path: 'spec.resources.requests.cpu',
+    },
+    {
+      name: 'bad memory quantity',
+      input: spec({ resources: { limits: { memory: '1GB' } } }),
+      path: 'spec.resources.limits.memory',
+    },
+    {
+      name: 'port name too long',
+      input: spec({ ports: [{ name: 'a-very-long-port-name', port: 80 }] }),
+      path: 'spec.ports[0].name',
+    },
+    {
+      name: 'port name without letter',
+      input: spec({ ports: [{ name: '8080', port: 80 }] }),
+      path: 'spec.ports[0].name',
+    },
+    { name: 'port name with --', input: spec({ ports: [{ name: 'a--b', port: 80 }] }), path: 'spec.ports[0].name' },
+    { name: 'port out of range', input: spec({ ports: [{ name: 'http', port: 70000 }] }), path: 'spec.ports[0].port' },
+    { name: 'unknown field', input: { ...base, replica: 3 }, path: 'spec' },
+    {
+      name: 'bad go version',
+      input: spec({ runtime: { go: { version: 'go1.24' } } }),
+      path: 'spec.runtime.go.version',
+    },
+    { name: 'unknown mesh', input: { ...base, mesh: { provider: 'consul' } }, path: 'spec.mesh.provider' },
+    {
+      name: 'secret name not DNS-1123',
+      input: spec({ envFrom: [{ secretRef: { name: 'Bad_Name' } }] }),
+      path: 'spec.envFrom[0].secretRef.name',
+    },
+  ];
+  it.each(cases)('$name → $path', ({ input, path }) => {
+    expect(issuesOf(input).map((i) => i.path)).toContain(path);
+  });
+
+  it('rejects a MicroService whose name is not a DNS-1035 label', () => {
+    const r = parseMicroService({
+      apiVersion: 'msvc.dev/v1alpha1',
+      kind: 'MicroService',
+      metadata: { name: '9lives' },
+      spec: base,
+    });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.issues[0]?.path).toBe('metadata.name');
+  });
+});
+
+describe('cross-field rules', () => {
+  const cases = SPEC_RULES.flatMap((rule) =>
+    rule.invalidExamples.map((example, i) => ({ name: `${rule.id} #${i}`, input: spec(example), rule })),
+  );
+  it.each(cases)('$name is rejected with a path and a fix', ({ input, rule }) => {
+    expect(rule.check(input).length).toBeGreaterThan(0);
+    const issues = issuesOf(input);
+    expect(issues.length).toBeGreaterThan(0);
+    for (const issue of issues) expect(issue.path).toMatch(/^spec\./);
+  });
+
+  it('every rule has a CEL twin and a failing example', () => {
+    for (const rule of SPEC_RULES) {
+      expect(rule.cel.length, rule.id).toBeGreaterThan(0);
+      expect(rule.invalidExamples.length, rule.id).toBeGreaterThan(0);
+    }
+  });
+
+  const messages = [
+    {
+      input: spec({ mesh: { provider: 'linkerd', mode: 'ambient' } }),
+      path: 'spec.mesh.mode',
+      message: /ambient is an Istio mode/,
+    },
+    {
+      input: spec({ resources: { requests: { memory: '2Gi' }, limits: { memory: '1Gi' } } }),
+      path: 'spec.resources.requests.memory',
+      message: /above the limit 1Gi/,
+    },
+    {
+      input: spec({ probes: { liveness: { httpGet: { path: '/', port: 'admin' } } } }),
+      path: 'spec.probes.liveness.httpGet.port',
+      message: /does not declare/,
+    },
+    {
+      input: spec({ autoscaling: { maxReplicas: 1 } }),
+      path: 'spec.autoscaling.maxReplicas',
+      message: /minReplicas \(2, the default\)/,
+    },
+    {
+      input: spec({
+        ports: [
+          { name: 'http', port: 8080 },
+          { name: 'http', port: 8081 },
+        ],
+      }),
+      path: 'spec.ports[1].name',
+      message: /used twice/,
+    },
+    {
+      input: spec({ mesh: { provider: 'linkerd' }, ports: [{ name: 'admin', port: 4191 }] }),
+      path: 'spec.ports[0].port',
+      message: /linkerd proxy/,
+    },
+    {
+      input: spec({ shutdown: { gracePeriodSeconds: 20 } }),
+      path: 'spec.shutdown.gracePeriodSeconds',
+      message: /\(25s\)/,
+    },
+  ];
+  it.each(messages)('$path: $message', ({ input, path, message }) => {
+    const issue = issuesOf(input).find((i) => i.path === path);
+    expect(issue?.message).toMatch(message);
+  });
+});
