@@ -78,10 +78,10 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	return shutdown(srv, served, &bg, stopBackground, opts)
+	return shutdown(context.Cause(ctx), srv, served, &bg, stopBackground, opts)
 }
 
-func shutdown(srv *http.Server, served <-chan error, bg *sync.WaitGroup, stopBackground func(), opts Options) error {
+func shutdown(cause error, srv *http.Server, served <-chan error, bg *sync.WaitGroup, stopBackground func(), opts Options) error {
 	log := opts.Logger
 	start := time.Now()
 	budget, cancel := context.WithTimeout(context.Background(), opts.ShutdownTimeout)
@@ -89,7 +89,7 @@ func shutdown(srv *http.Server, served <-chan error, bg *sync.WaitGroup, stopBac
 
 	// 1. Fail readiness so endpoints controllers and load balancers stop routing here.
 	opts.Readiness.Set(false)
-	log.Info("shutdown started", "budget", opts.ShutdownTimeout.String())
+	log.Info("shutdown started", "cause", cause.Error(), "budget", opts.ShutdownTimeout.String())
 
 	// 2. Keep serving while that propagates (unneeded when a preStop sleep already did this).
 	if opts.DrainDelay > 0 {
