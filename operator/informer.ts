@@ -1,0 +1,113 @@
+// Wires a watcher to its cache and to event listeners (kube-rs' reflector plus controller-runtime's
+// informer event dispatch). Listeners get controller-runtime-style Added/Updated/Deleted events,
+// always after the cache has been updated, so a reconcile triggered by an event reads at least
+// that object's version. A relist is turned into the events it implies (new, changed and
+// vanished objects) at InitDone, when the relisted cache is swapped in.
+import { type Indexers, type Store, unionStore, Writer } from './cache.ts';
+import { type KubeObject, stringKey } from './key.ts';
+import type { WatchMetrics } from './metrics.ts';
+import { type WatcherOptions, watcher } from './source.ts';
+
+/** A change of one object, as handlers and predicates see it. `old` is set for Updated. */
+export type ObjectEvent<T> =
+  | { readonly type: 'Added'; readonly object: T }
+  | { readonly type: 'Updated'; readonly object: T; readonly old: T }
+  | { readonly type: 'Deleted'; readonly object: T };
+
+export type ObjectEventListener<T> = (event: ObjectEvent<T>) => void;
+
+export interface InformerOptions<T extends KubeObject> extends Omit<WatcherOptions<T>, 'namespace' | 'metrics'> {
+  /** Watch only these namespaces (one watch each); all namespaces when omitted or empty. */
+  readonly namespaces?: readonly string[];
+  readonly indexers?: Indexers<T>;
+  readonly metrics?: WatchMetrics;
+}
+
+/** One resource's watch(es), cache and listeners. */
+export class Informer<T extends KubeObject> {
+  readonly kind: string;
+  readonly store: Store<T>;
+  readonly #options: InformerOptions<T>;
+  readonly #writers: Array<{ namespace: string | undefined; writer: Writer<T> }>;
+  readonly #listeners: Array<ObjectEventListener<T>> = [];
+  #sizes: number[];
+
+  constructor(options: InformerOptions<T>) {
+    this.kind = options.kind;
+    this.#options = options;
+    const namespaces = options.namespaces?.length ? options.namespaces : [undefined];
+    this.#sizes = namespaces.map(() => 0);
+    this.#writers = namespaces.map((namespace, i) => ({
+      namespace,
+      writer: new Writer<T>({
+        indexers: options.indexers,
+        onSize: (size) => {
+          this.#sizes[i] = size;
+          options.metrics?.cacheObjects(this.#sizes.reduce((a, b) => a + b, 0));
+        },
+      }),
+    }));
+    this.store = unionStore(this.#writers.map(({ writer }) => writer.asStore()));
+  }
+
+  /** Adds a listener; call before run(). */
+  onEvent(listener: ObjectEventListener<T>): void {
+    this.#listeners.push(listener);
+  }
+
+  /** Watches until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    await Promise.all(
+      this.#writers.map(async ({ namespace, writer }) => {
+        const store = writer.asStore();
+        for await (const event of watcher<T>({ ...this.#options, namespace }, signal)) {
+          switch (event.type) {
+            case 'Init':
+            case 'InitApply':
+              writer.apply(event); // buffered in the writer; dispatched at InitDone
+              break;
+            case 'InitDone': {
+              const before = new Map(store.list().map((obj) => [stringKey(obj), obj]));
+              const vanished = writer.apply(event);
+              for (const object of store.list()) {
+                const old = before.get(stringKey(object));
+                if (old === undefined) this.#emit({ type: 'Added', object });
+                // Unchanged objects (same resourceVersion) imply no event; the resync covers drift.
+                else if (old.metadata?.resourceVersion !== object.metadata?.resourceVersion) {
+                  this.#emit({ type: 'Updated', object, old });
+                }
+              }
+              for (const object of vanished) this.#emit({ type: 'Deleted', object });
+              break;
+            }
+            case 'Apply': {
+              const old = store.get(stringKey(event.object));
+              writer.apply(event);
+              this.#emit(
+                old === undefined
+                  ? { type: 'Added', object: event.object }
+                  : { type: 'Updated', object: event.object, old },
+              );
+              break;
+            }
+            case 'Delete':
+              writer.apply(event);
+              this.#emit({ type: 'Deleted', object: event.object });
+              break;
+          }
+        }
+      }),
+    );
+  }
+
+  #emit(event: ObjectEvent<T>): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        // A broken listener must not stop the watch (and with it every other listener).
+        this.#options.log?.error({ err: error, kind: this.kind, key: stringKey(event.object) }, 'event listener threw');
+      }
+    }
+  }
+}

@@ -1,0 +1,204 @@
+// The HTTP transport to the API server: plain JSON requests and watch streams over node:https with
+// the KubeConfig's TLS and auth options (client-node's applyToHTTPSOptions). We do not use
+// KubernetesObjectApi for I/O because its ObjectSerializer rewrites known kinds (drops unknown
+// fields, turns timestamps into Dates) and it has no subresources; and client-node's informer
+// hides resourceVersion and 410 handling, which source.ts must own.
+import http from 'node:http';
+import https from 'node:https';
+import { createInterface } from 'node:readline';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+/** Where a kind is served, from discovery. */
+export interface ResourceInfo {
+  /** '' for the core group. */
+  readonly group: string;
+  readonly version: string;
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly namespaced: boolean;
+}
+
+/** A failed request; `status` is the HTTP code (0 for transport errors), `reason` the Status reason. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly reason: string;
+  readonly body: unknown;
+  constructor(message: string, status: number, reason = '', body: unknown = undefined, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ApiError';
+    this.status = status;
+    this.reason = reason;
+    this.body = body;
+  }
+}
+
+/** 404 from the API server (kube-rs: "usually not a problem"). */
+export function isNotFound(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 404;
+}
+
+/** 410 Gone: the resourceVersion (or continue token) was compacted away; relist. */
+export function isGone(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 410;
+}
+
+export function isConflict(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 409;
+}
+
+export interface RequestOptions {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Absolute API path, e.g. /apis/apps/v1/namespaces/shop/deployments/order. */
+  readonly path: string;
+  readonly query?: Readonly<Record<string, string | number | boolean | undefined>>;
+  readonly body?: unknown;
+  /** @default 'application/json' */
+  readonly contentType?: string;
+  readonly signal?: AbortSignal;
+  /** @default 30000 */
+  readonly timeoutMs?: number;
+}
+
+/** A JSON client bound to one KubeConfig context. */
+export class KubeRest {
+  readonly kubeConfig: KubeConfig;
+  readonly #discovery = new Map<string, Promise<Array<{ name: string; kind: string; namespaced: boolean }>>>();
+
+  constructor(kubeConfig: KubeConfig) {
+    this.kubeConfig = kubeConfig;
+  }
+
+  /** Finds the plural and scope of a kind by discovery (cached per group/version). */
+  async resource(apiVersion: string, kind: string): Promise<ResourceInfo> {
+    const slash = apiVersion.indexOf('/');
+    const group = slash < 0 ? '' : apiVersion.slice(0, slash);
+    const version = slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
+    let resources = this.#discovery.get(apiVersion);
+    if (resources === undefined) {
+      const path = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
+      resources = this.request<{ resources: Array<{ name: string; kind: string; namespaced: boolean }> }>({
+        method: 'GET',
+        path,
+      }).then((list) => list.resources);
+      this.#discovery.set(apiVersion, resources);
+      resources.catch(() => this.#discovery.delete(apiVersion)); // retry discovery next time
+    }
+    const found = (await resources).find((r) => r.kind === kind && !r.name.includes('/'));
+    if (found === undefined) {
+      this.#discovery.delete(apiVersion); // a CRD may be installed later
+      throw new ApiError(`kind ${kind} is not served at ${apiVersion}`, 404, 'NotFound');
+    }
+    return { group, version, apiVersion, kind, plural: found.name, namespaced: found.namespaced };
+  }
+
+  /** The collection or object path of a resource. */
+  path(info: ResourceInfo, at: { namespace?: string; name?: string; subresource?: string } = {}): string {
+    const base = info.group === '' ? `/api/${info.version}` : `/apis/${info.group}/${info.version}`;
+    const ns = info.namespaced && at.namespace ? `/namespaces/${encodeURIComponent(at.namespace)}` : '';
+    const name = at.name === undefined ? '' : `/${encodeURIComponent(at.name)}`;
+    const sub = at.subresource === undefined ? '' : `/${at.subresource}`;
+    return `${base}${ns}/${info.plural}${name}${sub}`;
+  }
+
+  /** Sends a request and parses the JSON answer; throws ApiError for non-2xx and transport errors. */
+  async request<T>(options: RequestOptions): Promise<T> {
+    const response = await this.#send(options, options.timeoutMs ?? 30_000);
+    const text = await readAll(response);
+    const body = text === '' ? undefined : safeParse(text);
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status > 299) throw statusError(options, status, body ?? text);
+    return body as T;
+  }
+
+  /**
+   * Opens a streaming GET (a watch) and yields its lines. Throws ApiError if the server answers
+   * non-200. The iteration ends when the server closes the stream, and throws on transport errors
+   * or abort.
+   */
+  async *lines(options: Omit<RequestOptions, 'method' | 'body'>): AsyncGenerator<string> {
+    const response = await this.#send({ ...options, method: 'GET' }, options.timeoutMs ?? 30_000);
+    const status = response.statusCode ?? 0;
+    if (status !== 200) {
+      const text = await readAll(response);
+      throw statusError({ ...options, method: 'GET' }, status, safeParse(text) ?? text);
+    }
+    const reader = createInterface({ input: response, crlfDelay: Number.POSITIVE_INFINITY });
+    let failure: unknown;
+    response.on('error', (error) => {
+      failure = error;
+    });
+    try {
+      for await (const line of reader) if (line !== '') yield line;
+    } finally {
+      reader.close();
+      response.destroy();
+    }
+    if (failure !== undefined) throw transportError({ ...options, method: 'GET' }, failure);
+    if (options.signal?.aborted) throw options.signal.reason;
+  }
+
+  async #send(options: RequestOptions, timeoutMs: number): Promise<http.IncomingMessage> {
+    const cluster = this.kubeConfig.getCurrentCluster();
+    if (cluster === null) throw new Error('kubeconfig has no current cluster');
+    const url = new URL(cluster.server.replace(/\/$/, '') + options.path);
+    for (const [name, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    }
+    const requestOptions: https.RequestOptions = { method: options.method, headers: { Accept: 'application/json' } };
+    await this.kubeConfig.applyToHTTPSOptions(requestOptions);
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const headers = { ...(requestOptions.headers as Record<string, string>) };
+    if (body !== undefined) {
+      headers['Content-Type'] = options.contentType ?? 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(body));
+    }
+    const transport = url.protocol === 'http:' ? http : https;
+    if (url.protocol === 'http:') delete requestOptions.agent;
+    return new Promise((resolve, reject) => {
+      const request = transport.request(url, { ...requestOptions, headers, signal: options.signal }, (response) => {
+        // From here the stream owns the socket; a watch is long-lived by design.
+        request.setTimeout(0);
+        resolve(response);
+      });
+      request.setTimeout(timeoutMs, () =>
+        request.destroy(new Error(`no response within ${timeoutMs}ms from ${options.method} ${options.path}`)),
+      );
+      request.on('error', (error) => reject(options.signal?.aborted ? error : transportError(options, error)));
+      request.end(body);
+    });
+  }
+}
+
+function readAll(response: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    response.on('data', (chunk: Buffer) => chunks.push(chunk));
+    response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    response.on('error', reject);
+  });
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function statusError(options: Pick<RequestOptions, 'method' | 'path'>, status: number, body: unknown): ApiError {
+  const statusBody = (typeof body === 'object' && body !== null ? body : {}) as { message?: string; reason?: string };
+  const message = statusBody.message ?? (typeof body === 'string' ? body.slice(0, 200) : '');
+  return new ApiError(
+    `${options.method} ${options.path}: ${status} ${statusBody.reason ?? ''} ${message}`.trim(),
+    status,
+    statusBody.reason,
+    body,
+  );
+}
+
+function transportError(options: Pick<RequestOptions, 'method' | 'path'>, error: unknown): ApiError {
+  const detail = error instanceof Error ? error.message : String(error);
+  return new ApiError(`${options.method} ${options.path}: ${detail}`, 0, 'Transport', undefined, { cause: error });
+}

@@ -1,0 +1,142 @@
+// The watcher's state machine against a scripted transport. The API server's own watch semantics
+// (410 after compaction, restarts) are exercised for real in source.e2e.test.ts.
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from './key.ts';
+import { ApiError, type KubeRest, type RequestOptions, type ResourceInfo } from './rest.ts';
+import { stripManagedFields, type WatchEvent, type WatcherState, watcher } from './source.ts';
+
+type Script = Array<{ list: { items: KubeObject[]; rv: string; continue?: string } } | { watch: string[] | ApiError }>;
+
+const info: ResourceInfo = {
+  group: '',
+  version: 'v1',
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  plural: 'configmaps',
+  namespaced: true,
+};
+
+function fakeRest(script: Script, requests: Array<Record<string, unknown>>): KubeRest {
+  const next = () => {
+    const step = script.shift();
+    if (step === undefined) return new Promise<never>(() => {}); // hang: the test aborts
+    return Promise.resolve(step);
+  };
+  return {
+    resource: async () => info,
+    path: () => '/api/v1/configmaps',
+    request: async (options: RequestOptions) => {
+      requests.push({ kind: 'list', ...options.query });
+      const step = await next();
+      if (!('list' in step)) throw new Error('script expected a watch');
+      return { metadata: { resourceVersion: step.list.rv, continue: step.list.continue }, items: step.list.items };
+    },
+    lines: async function* (options: Omit<RequestOptions, 'method' | 'body'>) {
+      requests.push({ kind: 'watch', ...options.query });
+      const step = await next();
+      if (!('watch' in step)) throw new Error('script expected a list');
+      if (step.watch instanceof ApiError) throw step.watch;
+      yield* step.watch;
+    },
+  } as unknown as KubeRest;
+}
+
+const cm = (name: string, rv: string): KubeObject => ({ metadata: { namespace: 'ns', name, resourceVersion: rv } });
+const line = (type: string, object: unknown) => JSON.stringify({ type, object });
+
+async function take(script: Script, count: number) {
+  const requests: Array<Record<string, unknown>> = [];
+  const states: WatcherState[] = [];
+  const abort = new AbortController();
+  const events: Array<WatchEvent<KubeObject>> = [];
+  const rest = fakeRest(script, requests);
+  const options = {
+    rest,
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    backoff: { initialMs: 1, maxMs: 2 },
+    onState: (s: WatcherState) => states.push(s),
+  };
+  for await (const event of watcher(options, abort.signal)) {
+    events.push(event);
+    if (events.length === count) break;
+  }
+  abort.abort();
+  const summary = events.map((e) => ('object' in e ? `${e.type}:${e.object.metadata?.name}` : e.type));
+  return { events, summary, requests, states };
+}
+
+describe('watcher', () => {
+  it('lists page by page, then watches from the list resourceVersion with bookmarks', async () => {
+    const { summary, requests } = await take(
+      [
+        { list: { items: [cm('a', '1')], rv: '', continue: 'tok' } },
+        { list: { items: [cm('b', '2')], rv: '10' } },
+        { watch: [line('ADDED', cm('c', '11')), line('BOOKMARK', { metadata: { resourceVersion: '15' } })] },
+        { watch: [line('DELETED', cm('a', '16'))] },
+      ],
+      6,
+    );
+    expect(summary).toEqual(['Init', 'InitApply:a', 'InitApply:b', 'InitDone', 'Apply:c', 'Delete:a']);
+    expect(requests[1]).toMatchObject({ kind: 'list', continue: 'tok' });
+    expect(requests[2]).toMatchObject({ kind: 'watch', resourceVersion: '10', allowWatchBookmarks: true, watch: true });
+    // The second watch resumes from the bookmark's resourceVersion, not the last object's.
+    expect(requests[3]).toMatchObject({ kind: 'watch', resourceVersion: '15' });
+  });
+
+  it('relists after a 410 Gone watch event', async () => {
+    const gone = line('ERROR', { kind: 'Status', code: 410, reason: 'Expired', message: 'too old resource version' });
+    const { summary, requests, states } = await take(
+      [{ list: { items: [cm('a', '1')], rv: '5' } }, { watch: [gone] }, { list: { items: [cm('b', '20')], rv: '20' } }],
+      6,
+    );
+    expect(summary).toEqual(['Init', 'InitApply:a', 'InitDone', 'Init', 'InitApply:b', 'InitDone']);
+    expect(requests.map((r) => r['kind'])).toEqual(['list', 'watch', 'list']);
+    expect(states.map((s) => s.phase)).toContain('Empty');
+  });
+
+  it('relists after a 410 answer to the watch request, and resumes after other errors', async () => {
+    const { summary, requests } = await take(
+      [
+        { list: { items: [], rv: '5' } },
+        { watch: new ApiError('connection refused', 0, 'Transport') },
+        { watch: [line('ADDED', cm('a', '6'))] },
+        { watch: new ApiError('gone', 410, 'Expired') },
+        { list: { items: [cm('a', '9')], rv: '9' } },
+      ],
+      6,
+    );
+    expect(summary).toEqual(['Init', 'InitDone', 'Apply:a', 'Init', 'InitApply:a', 'InitDone']);
+    expect(requests.map((r) => `${r['kind']}:${r['resourceVersion'] ?? ''}`)).toEqual([
+      'list:',
+      'watch:5',
+      'watch:5', // transport error: resume from the same resourceVersion
+      'watch:6',
+      'list:',
+    ]);
+  });
+
+  it('sets apiVersion and kind on listed items and strips managedFields by default', async () => {
+    const item = {
+      metadata: {
+        namespace: 'ns',
+        name: 'a',
+        managedFields: [{ manager: 'kubectl' }],
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}', keep: 'me' },
+      },
+    };
+    const { events } = await take([{ list: { items: [item], rv: '1' } }], 2);
+    const object = (events[1] as { object: KubeObject }).object;
+    expect(object).toEqual({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { namespace: 'ns', name: 'a', annotations: { keep: 'me' } },
+    });
+  });
+
+  it('stripManagedFields leaves its input alone', () => {
+    const input = { metadata: { name: 'a', managedFields: [] } };
+    stripManagedFields(input);
+    expect(input.metadata.managedFields).toEqual([]);
+  });
+});
