@@ -1,0 +1,63 @@
+// The pod's resource budget, app plus mesh proxy, as ResourceQuota and LimitRange will count it
+// (reference/mesh.md §0: effective request = max(init phase, sum of app containers + sidecars)).
+// Written as an annotation so a quota rejection can be explained from the Deployment alone.
+import {
+  formatBytes,
+  formatMilliCpu,
+  type MicroServiceSpec,
+  meshProvider,
+  type ResourceValues,
+  resolveProxyResources,
+  resolveResources,
+  toBytes,
+  toMilliCpu,
+} from '../api/index.ts';
+import { PROXY_CONTAINER } from './mesh.ts';
+import { names } from './names.ts';
+
+export const POD_RESOURCES_ANNOTATION = 'msvc.dev/pod-resources';
+
+export interface PodBudget {
+  /** Per container, as rendered or as the mesh will inject it. */
+  containers: Record<string, { requests: ResourceValues; limits: ResourceValues }>;
+  /** Sum over containers; a limit is absent when any container lacks it (the pod is then unbounded). */
+  requests: ResourceValues;
+  limits: ResourceValues;
+}
+
+function sum(values: readonly (ResourceValues | undefined)[], all: boolean): ResourceValues {
+  const out: ResourceValues = {};
+  const cpu = values.map((v) => v?.cpu);
+  const memory = values.map((v) => v?.memory);
+  const present = <T>(xs: (T | undefined)[]) =>
+    all ? xs.every((x) => x !== undefined) : xs.some((x) => x !== undefined);
+  if (present(cpu))
+    out.cpu = formatMilliCpu(cpu.reduce((a: number, c) => a + (c === undefined ? 0 : toMilliCpu(c)), 0));
+  if (present(memory))
+    out.memory = formatBytes(memory.reduce((a: bigint, m) => a + (m === undefined ? 0n : toBytes(m)), 0n));
+  return out;
+}
+
+/**
+ * Init containers (istio-init, linkerd-init) get the proxy's own figures or less, so with one app
+ * container the app + proxy sum is the effective request in every mode.
+ */
+export function podBudget(spec: MicroServiceSpec): PodBudget {
+  const app = resolveResources(spec);
+  const containers: PodBudget['containers'] = { [names.appContainer]: app };
+  const proxy = resolveProxyResources(spec);
+  const provider = meshProvider(spec);
+  if (proxy && provider !== 'none') containers[PROXY_CONTAINER[provider]] = proxy;
+  const list = Object.values(containers);
+  return {
+    containers,
+    requests: sum(
+      list.map((c) => c.requests),
+      false,
+    ),
+    limits: sum(
+      list.map((c) => c.limits),
+      true,
+    ),
+  };
+}

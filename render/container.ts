@@ -1,0 +1,76 @@
+// The app container: image, ports, env (user env first, then runtime tuning), resources, probes,
+// the preStop sleep and the `restricted` Pod Security settings.
+import { type MicroService, resolveResources, resolveShutdown } from '../api/index.ts';
+import { goTuning, tuningEnv } from './go-runtime.ts';
+import { names } from './names.ts';
+import { renderProbe } from './probes.ts';
+import type { EnvVar } from './types.ts';
+
+function resourceBlock(values: { cpu?: string | number; memory?: string | number }): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  if (values.cpu !== undefined) out['cpu'] = values.cpu;
+  if (values.memory !== undefined) out['memory'] = values.memory;
+  return out;
+}
+
+function userEnv(ms: MicroService): EnvVar[] {
+  return (ms.spec.env ?? []).map((e) => {
+    if (e.valueFrom === undefined) return { name: e.name, value: e.value ?? '' };
+    const from = e.valueFrom;
+    const valueFrom: Record<string, unknown> = {};
+    if (from.configMapKeyRef) valueFrom['configMapKeyRef'] = { ...from.configMapKeyRef };
+    if (from.secretKeyRef) valueFrom['secretKeyRef'] = { ...from.secretKeyRef };
+    if (from.fieldRef) valueFrom['fieldRef'] = { apiVersion: 'v1', fieldPath: from.fieldRef.fieldPath };
+    if (from.resourceFieldRef) {
+      valueFrom['resourceFieldRef'] = { containerName: names.appContainer, ...from.resourceFieldRef };
+    }
+    return { name: e.name, valueFrom };
+  });
+}
+
+export function renderAppContainer(ms: MicroService): Record<string, unknown> {
+  const spec = ms.spec;
+  const container: Record<string, unknown> = { name: names.appContainer, image: spec.image };
+  if (spec.imagePullPolicy) container['imagePullPolicy'] = spec.imagePullPolicy;
+  if (spec.command) container['command'] = [...spec.command];
+  if (spec.args) container['args'] = [...spec.args];
+  if (spec.ports && spec.ports.length > 0) {
+    container['ports'] = spec.ports.map((p) => ({
+      name: p.name,
+      containerPort: p.port,
+      protocol: p.protocol === 'UDP' ? 'UDP' : 'TCP',
+    }));
+  }
+  const env = [...userEnv(ms), ...tuningEnv(goTuning(spec))];
+  if (env.length > 0) container['env'] = env;
+  if (spec.envFrom && spec.envFrom.length > 0) {
+    container['envFrom'] = spec.envFrom.map((e) => {
+      const out: Record<string, unknown> = {};
+      if (e.prefix !== undefined) out['prefix'] = e.prefix;
+      if (e.configMapRef) out['configMapRef'] = { ...e.configMapRef };
+      if (e.secretRef) out['secretRef'] = { ...e.secretRef };
+      return out;
+    });
+  }
+  const resources = resolveResources(spec);
+  container['resources'] = { requests: resourceBlock(resources.requests), limits: resourceBlock(resources.limits) };
+  for (const kind of ['liveness', 'readiness', 'startup'] as const) {
+    const probe = renderProbe(spec, kind);
+    if (probe) container[`${kind}Probe`] = probe;
+  }
+  const { preStopSleepSeconds } = resolveShutdown(spec);
+  if (preStopSleepSeconds > 0) {
+    // The native sleep action (GA in 1.34) needs no shell in the image (reference/go-runtime.md §5).
+    container['lifecycle'] = { preStop: { sleep: { seconds: preStopSleepSeconds } } };
+  }
+  container['securityContext'] = {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+  container['volumeMounts'] = [{ name: names.tmpVolume, mountPath: '/tmp' }];
+  container['terminationMessagePolicy'] = 'FallbackToLogsOnError';
+  return container;
+}

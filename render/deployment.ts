@@ -1,0 +1,64 @@
+// The Deployment: pod template with the app container, mesh metadata, identity, shutdown budget and
+// the restricted security defaults. Leaves `replicas` out while an autoscaler owns it.
+import { DEFAULTS, type MicroService, resolveShutdown, serviceAccountName } from '../api/index.ts';
+import { POD_RESOURCES_ANNOTATION, podBudget } from './budget.ts';
+import { renderAppContainer } from './container.ts';
+import { contentHash } from './hash.ts';
+import { commonLabels, selectorLabels } from './labels.ts';
+import { meshKeys, splitMeshKeys } from './mesh.ts';
+import { names } from './names.ts';
+import type { RenderConfig, RenderedObject } from './types.ts';
+
+/** On the pod template: changes exactly when the template does; lets the operator and status code match pods to the current spec. */
+export const POD_TEMPLATE_HASH_ANNOTATION = 'msvc.dev/pod-template-hash';
+
+export function renderDeployment(ms: MicroService, cfg: RenderConfig): RenderedObject {
+  const spec = ms.spec;
+  const mesh = splitMeshKeys(meshKeys(spec));
+  const podLabels = { ...commonLabels(ms, cfg), ...mesh.labels };
+  const podSpec: Record<string, unknown> = {
+    serviceAccountName: serviceAccountName(spec, ms.metadata.name) ?? 'default',
+    automountServiceAccountToken: spec.serviceAccount?.automountToken ?? DEFAULTS.serviceAccount.automountToken,
+    securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+    terminationGracePeriodSeconds: resolveShutdown(spec).gracePeriodSeconds,
+    containers: [renderAppContainer(ms)],
+    volumes: [{ name: names.tmpVolume, emptyDir: {} }],
+    topologySpreadConstraints: [
+      {
+        // Spread replicas over nodes when possible, without ever blocking scheduling.
+        maxSkew: 1,
+        topologyKey: 'kubernetes.io/hostname',
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: { matchLabels: selectorLabels(ms) },
+      },
+    ],
+  };
+  const templateAnnotations: Record<string, string> = { ...mesh.annotations };
+  const template = { metadata: { labels: podLabels, annotations: templateAnnotations }, spec: podSpec };
+  // Hash everything in the template but the hash itself.
+  templateAnnotations[POD_TEMPLATE_HASH_ANNOTATION] = contentHash(template);
+  const deploymentSpec: Record<string, unknown> = {};
+  if (!spec.autoscaling) deploymentSpec['replicas'] = spec.replicas ?? DEFAULTS.replicas;
+  deploymentSpec['selector'] = { matchLabels: selectorLabels(ms) };
+  // Surge first, never drop below the desired count: the least impact while rolling.
+  deploymentSpec['strategy'] = { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } };
+  deploymentSpec['template'] = template;
+  const budget = podBudget(spec);
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name: names.deployment(ms.metadata.name),
+      ...(ms.metadata.namespace ? { namespace: ms.metadata.namespace } : {}),
+      labels: commonLabels(ms, cfg),
+      annotations: {
+        [POD_RESOURCES_ANNOTATION]: JSON.stringify({
+          requests: budget.requests,
+          limits: budget.limits,
+          containers: budget.containers,
+        }),
+      },
+    },
+    spec: deploymentSpec,
+  };
+}

@@ -1,0 +1,76 @@
+// Why each computed value is what it is: the rules behind env tuning, mesh keys, the shutdown
+// budget, probes, replicas and the disruption budget. `msvc explain` prints this list.
+import { DEFAULTS, type MicroService, meshProvider, minimumReplicas, resolveShutdown } from '../api/index.ts';
+import { POD_RESOURCES_ANNOTATION, podBudget } from './budget.ts';
+import { goTuning } from './go-runtime.ts';
+import { meshKeys } from './mesh.ts';
+import { names } from './names.ts';
+import { renderProbe } from './probes.ts';
+import type { Explanation } from './types.ts';
+
+export function explain(ms: MicroService): Explanation[] {
+  const spec = ms.spec;
+  const deployment = `Deployment/${names.deployment(ms.metadata.name)}`;
+  const out: Explanation[] = [];
+  for (const d of goTuning(spec)) {
+    out.push({ object: deployment, field: `env ${d.name}`, value: d.value ?? '(unset)', reason: d.reason });
+  }
+  for (const k of meshKeys(spec)) {
+    out.push({ object: deployment, field: `pod ${k.kind} ${k.key}`, value: k.value, reason: k.reason });
+  }
+  const s = resolveShutdown(spec);
+  out.push({
+    object: deployment,
+    field: 'terminationGracePeriodSeconds',
+    value: String(s.gracePeriodSeconds),
+    reason:
+      spec.shutdown?.gracePeriodSeconds !== undefined
+        ? `set in spec.shutdown.gracePeriodSeconds (covers preStop ${s.preStopSleepSeconds}s + app ${s.timeoutSeconds}s${s.proxyDrainAfterAppSeconds ? ` + proxy drain ${s.proxyDrainAfterAppSeconds}s` : ''})`
+        : `preStop sleep ${s.preStopSleepSeconds}s + app shutdown ${s.timeoutSeconds}s${s.proxyDrainAfterAppSeconds ? ` + native proxy drain ${s.proxyDrainAfterAppSeconds}s` : ''} + ${DEFAULTS.shutdown.marginSeconds}s margin; anything still running then is SIGKILLed`,
+  });
+  for (const kind of ['liveness', 'readiness', 'startup'] as const) {
+    const probe = renderProbe(spec, kind);
+    const given = spec.probes?.[kind];
+    const handler = probe ? Object.keys(probe)[0] : undefined;
+    out.push({
+      object: deployment,
+      field: `${kind}Probe`,
+      value: probe ? JSON.stringify({ [handler as string]: probe[handler as string] }) : '(none)',
+      reason: given?.disabled
+        ? `disabled in spec.probes.${kind}`
+        : !probe
+          ? 'no HTTP, HTTP2, GRPC or TCP port to derive it from'
+          : given && (given.httpGet || given.grpc || given.tcpSocket || given.exec)
+            ? `given in spec.probes.${kind}`
+            : `derived from the first ${handler === 'grpc' ? 'GRPC' : handler === 'tcpSocket' ? 'TCP' : 'HTTP'} port${meshProvider(spec) === 'istio' ? '; Istio rewrites it to its agent so it works under mTLS' : ''}`,
+    });
+  }
+  out.push({
+    object: deployment,
+    field: 'replicas',
+    value: spec.autoscaling ? '(unset)' : String(spec.replicas ?? DEFAULTS.replicas),
+    reason: spec.autoscaling
+      ? 'left out: the HorizontalPodAutoscaler owns replicas, and server-side apply must not take them back'
+      : spec.replicas === undefined
+        ? `default ${DEFAULTS.replicas}`
+        : 'set in spec.replicas',
+  });
+  const budget = podBudget(spec);
+  out.push({
+    object: deployment,
+    field: `annotation ${POD_RESOURCES_ANNOTATION}`,
+    value: JSON.stringify({ requests: budget.requests, limits: budget.limits }),
+    reason: `what ResourceQuota counts per pod: ${Object.keys(budget.containers).join(' + ')}${Object.keys(budget.containers).length > 1 ? ' (the proxy is injected at admission and counted too)' : ''}`,
+  });
+  const min = minimumReplicas(spec);
+  out.push({
+    object: `PodDisruptionBudget/${names.podDisruptionBudget(ms.metadata.name)}`,
+    field: 'rendered',
+    value: min >= DEFAULTS.disruptionMinReplicas ? 'yes' : 'no',
+    reason:
+      min >= DEFAULTS.disruptionMinReplicas
+        ? `${min} replicas at least: a budget keeps voluntary disruptions from taking them all`
+        : `only ${min} replica: a budget would either block node drains or protect nothing`,
+  });
+  return out;
+}

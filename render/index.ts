@@ -1,0 +1,31 @@
+// The renderer's public entry: MicroService in, Kubernetes objects (and the reasons behind them) out.
+// Pure and deterministic: no I/O, no clock, no randomness, inputs never mutated. The operator, the
+// cdk8s construct and the CLI all call `render`, so they cannot disagree.
+import type { MicroService } from '../api/index.ts';
+import { renderHorizontalPodAutoscaler } from './autoscaling.ts';
+import { renderDeployment } from './deployment.ts';
+import { renderPodDisruptionBudget } from './disruption.ts';
+import { explain } from './explain.ts';
+import { renderService } from './service.ts';
+import { renderServiceAccount } from './service-account.ts';
+import { DEFAULT_RENDER_CONFIG, type RenderConfig, type RenderedObject, type RenderResult } from './types.ts';
+
+/** Renders a validated MicroService (see api/validate.ts). */
+export function render(ms: MicroService, cfg: RenderConfig = DEFAULT_RENDER_CONFIG): RenderResult {
+  const objects = [
+    renderServiceAccount(ms, cfg),
+    renderService(ms, cfg),
+    renderDeployment(ms, cfg),
+    renderHorizontalPodAutoscaler(ms, cfg),
+    renderPodDisruptionBudget(ms, cfg),
+  ].filter((o): o is RenderedObject => o !== undefined);
+  return { objects, explanations: explain(ms) };
+}
+
+export { POD_RESOURCES_ANNOTATION, podBudget } from './budget.ts';
+export { POD_TEMPLATE_HASH_ANNOTATION } from './deployment.ts';
+export { canonicalJson, contentHash } from './hash.ts';
+export * from './labels.ts';
+export { PROXY_CONTAINER } from './mesh.ts';
+export { names } from './names.ts';
+export * from './types.ts';

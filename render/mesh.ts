@@ -1,0 +1,39 @@
+// Mesh enrolment: the pod-template labels and annotations a mesh's own injector reads
+// (reference/mesh.md). The operator never injects containers; it tells the injector what to do,
+// budgets the proxy, and orders start-up and shutdown around the app's own budget.
+import { type MicroServiceSpec, meshMode, meshProvider, resolveProxyResources, resolveShutdown } from '../api/index.ts';
+import { istioMetadata } from './istio.ts';
+import { linkerdMetadata } from './linkerd.ts';
+
+/** One label or annotation with the reason it is there. */
+export interface MeshKey {
+  readonly kind: 'label' | 'annotation';
+  readonly key: string;
+  readonly value: string;
+  readonly reason: string;
+}
+
+/** Name of the container the mesh injects, for budgets and for status code that looks for it. */
+export const PROXY_CONTAINER = { istio: 'istio-proxy', linkerd: 'linkerd-proxy' } as const;
+
+export function meshKeys(spec: MicroServiceSpec): MeshKey[] {
+  const provider = meshProvider(spec);
+  const mode = meshMode(spec);
+  if (provider === 'none' || mode === undefined) return [];
+  const input = { spec, mode, proxy: resolveProxyResources(spec), shutdown: resolveShutdown(spec) };
+  return provider === 'istio' ? istioMetadata(input) : linkerdMetadata(input);
+}
+
+export function splitMeshKeys(keys: readonly MeshKey[]): {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+} {
+  const labels: Record<string, string> = {};
+  const annotations: Record<string, string> = {};
+  for (const k of keys) (k.kind === 'label' ? labels : annotations)[k.key] = k.value;
+  return { labels, annotations };
+}
+
+export function portList(ports: readonly number[] | undefined): string | undefined {
+  return ports && ports.length > 0 ? [...ports].sort((a, b) => a - b).join(',') : undefined;
+}
