@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: setup build typecheck lint format crds test test-unit test-e2e tools cluster-up cluster-down demo bench clean
+.PHONY: setup build typecheck lint format crds test test-unit test-e2e tools cluster-up cluster-down demo bench clean go-test
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -29,8 +29,14 @@ crds: setup ## regenerate crds/ from the zod schema
 test-unit: setup
 	vitest run --project unit
 
-test: setup lint
+test: setup lint go-test
 	vitest run
+
+# The example Go services (examples/services): vet, unit tests and the graceful-shutdown e2e test.
+# Caches stay in the default GOCACHE/GOMODCACHE, outside the repo; no module is downloaded (stdlib only).
+GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
+go-test:
+	cd examples/services && $(GO) vet ./... && $(GO) test ./...
 
 clean:
 	rm -rf dist node_modules
