@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptrace"
 	"os"
@@ -41,27 +42,64 @@ const (
 	slowFor    = 2500 * time.Millisecond
 )
 
-var binDir string
+var (
+	binDir    string // created by TestMain, filled by build
+	buildOnce sync.Once
+	buildErr  error
+)
 
 func TestMain(m *testing.M) {
-	os.Exit(func() int {
-		dir, err := os.MkdirTemp("", "msvc-services-bin-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
+	dir, err := os.MkdirTemp("", "msvc-services-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// build compiles the three binaries once per run. It runs inside a test, not
+// in TestMain, because only files opened while tests run count for the test
+// cache (see trackSources).
+func build(t *testing.T) {
+	t.Helper()
+	buildOnce.Do(func() {
+		if buildErr = trackSources(".."); buildErr != nil {
+			return
 		}
-		defer os.RemoveAll(dir)
 		// go test puts its own GOROOT/bin first on PATH, so this is the same toolchain.
-		build := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-o", dir+string(filepath.Separator), "./cmd/...")
-		build.Dir = ".." // the module root
-		build.Stdout, build.Stderr = os.Stderr, os.Stderr
-		if err := build.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "building the services:", err)
-			return 1
+		cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-o", binDir+string(filepath.Separator), "./cmd/...")
+		cmd.Dir = ".." // the module root
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("building the services: %v\n%s", err, out)
 		}
-		binDir = dir
-		return m.Run()
-	}())
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+}
+
+// trackSources opens every source file of the module. This package imports
+// none of the code it tests (it runs the binaries), so without this "go test"
+// would serve a cached PASS after cmd/ or internal/ changed; files a test
+// opens are part of the cache key.
+func trackSources(root string) error {
+	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if strings.HasSuffix(path, ".go") || d.Name() == "go.mod" {
+			f, err := os.Open(path)
+			if err != nil {
+				return err
+			}
+			return f.Close()
+		}
+		return nil
+	})
 }
 
 // proc is one running service binary.
@@ -77,6 +115,7 @@ type proc struct {
 
 func start(t *testing.T, service string, env ...string) *proc {
 	t.Helper()
+	build(t)
 	cmd := exec.Command(filepath.Join(binDir, service))
 	cmd.Env = append([]string{
 		"HOST=127.0.0.1", "PORT=0", "LOG_LEVEL=debug", "DEBUG_ENDPOINTS=true",
