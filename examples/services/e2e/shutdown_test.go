@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,16 +28,18 @@ import (
 	"time"
 )
 
-// The budget as the operator renders it (go-runtime.md §5): the kubelet runs
-// the preStop sleep, then sends SIGTERM, then waits for what is left of
-// terminationGracePeriodSeconds before SIGKILL. The app's SHUTDOWN_TIMEOUT
-// must fit in that remainder with a margin.
+// The budget as the operator renders it (api/defaults.ts resolveShutdown,
+// go-runtime.md §5): terminationGracePeriodSeconds = spec.shutdown
+// preStopSleepSeconds + timeoutSeconds + margin. The kubelet runs the preStop
+// sleep, then sends SIGTERM, then SIGKILLs whatever still runs when the grace
+// period ends. The app gets timeoutSeconds as SHUTDOWN_TIMEOUT. Smaller
+// numbers than the defaults (5 + 20 + 5) keep the test short.
 const (
-	gracePeriod     = 8 * time.Second // terminationGracePeriodSeconds
-	preStopSleep    = 2 * time.Second // lifecycle.preStop.sleep.seconds (runs before SIGTERM)
-	margin          = 1 * time.Second
-	shutdownTimeout = gracePeriod - preStopSleep - margin // SHUTDOWN_TIMEOUT = 5s
-	afterSIGTERM    = gracePeriod - preStopSleep          // SIGKILL comes this long after SIGTERM
+	preStopSleep    = 2 * time.Second                         // spec.shutdown.preStopSleepSeconds (runs before SIGTERM)
+	shutdownTimeout = 5 * time.Second                         // spec.shutdown.timeoutSeconds → SHUTDOWN_TIMEOUT
+	margin          = 1 * time.Second                         // the renderer's margin (5s by default)
+	gracePeriod     = preStopSleep + shutdownTimeout + margin // terminationGracePeriodSeconds = 8s
+	afterSIGTERM    = gracePeriod - preStopSleep              // SIGKILL comes this long after SIGTERM
 
 	drainDelay = 500 * time.Millisecond // READINESS_DRAIN_DELAY
 	slowFor    = 2500 * time.Millisecond
@@ -244,7 +247,9 @@ func TestGracefulShutdownWithinRenderedBudget(t *testing.T) {
 		t.Run(service, func(t *testing.T) {
 			t.Parallel()
 			p := start(t, service,
-				"SHUTDOWN_TIMEOUT="+shutdownTimeout.String(), "READINESS_DRAIN_DELAY="+drainDelay.String())
+				// whole seconds, as a manifest would carry spec.shutdown.timeoutSeconds
+				"SHUTDOWN_TIMEOUT="+strconv.Itoa(int(shutdownTimeout.Seconds())),
+				"READINESS_DRAIN_DELAY="+drainDelay.String())
 
 			// /healthz carries the runtime report under the documented names.
 			resp, err := http.Get(p.url + "/healthz")
@@ -326,7 +331,7 @@ func TestGracefulShutdownWithinRenderedBudget(t *testing.T) {
 					t.Errorf("no %q log record", msg)
 				}
 			}
-			t.Logf("readyz 503 at once, refused after %v, exit 0 after %v (budget %v, SIGKILL at %v)",
+			t.Logf("readyz 503 during the drain delay, refused after %v, exit 0 after %v (budget %v, SIGKILL at %v)",
 				refusedAt.Round(time.Millisecond), elapsed.Round(time.Millisecond), shutdownTimeout, afterSIGTERM)
 		})
 	}
