@@ -1,0 +1,218 @@
+// The process lifecycle (controller-runtime's pkg/manager): owns the shared pieces (REST
+// transport, client, metrics, logger), starts every runnable in the right order and stops them in
+// the reverse one. Informers and the health server run on every replica (caches warm before
+// leadership, standbys report ready); controllers' workers wait for caches and the Lease.
+// SIGTERM/SIGINT: stop taking work, finish in-flight reconciles, release the Lease, exit 0.
+import { KubeConfig } from '@kubernetes/client-node';
+import { Client } from './client.ts';
+import { Controller, type ErrorPolicy, type Reconcile } from './controller.ts';
+import type { EventHandler } from './handler.ts';
+import { type HealthServer, startHealthServer } from './health.ts';
+import { Informer, type InformerOptions } from './informer.ts';
+import type { KubeObject } from './key.ts';
+import { LeaderElector } from './leader-election.ts';
+import { createLogger, type Logger } from './log.ts';
+import { OperatorMetrics } from './metrics.ts';
+import type { Predicate } from './predicate.ts';
+import { type BackoffOptions, WorkQueue } from './queue.ts';
+import { KubeRest } from './rest.ts';
+
+export interface ManagerOptions {
+  /** @default KubeConfig.loadFromDefault() (in-cluster service account, or ~/.kube/config) */
+  readonly kubeConfig?: KubeConfig;
+  readonly log?: Logger;
+  readonly metrics?: OperatorMetrics;
+  /** Lease-based leader election; `false` (one replica, tests) reconciles without it. */
+  readonly leaderElection?:
+    | false
+    | {
+        namespace: string;
+        name?: string;
+        identity?: string;
+        leaseDurationMs?: number;
+        renewDeadlineMs?: number;
+        retryPeriodMs?: number;
+      };
+  /**
+   * `/healthz`, `/readyz`, `/metrics` listen address; `false` for none.
+   * @default '0.0.0.0:8080'
+   */
+  readonly healthAddress?: string | false;
+  /**
+   * How long SIGTERM waits for in-flight reconciles. Keep it below the pod's
+   * terminationGracePeriodSeconds so the Lease is still released.
+   * @default 20000
+   */
+  readonly shutdownTimeoutMs?: number;
+  /** Handle SIGTERM and SIGINT. @default true */
+  readonly handleSignals?: boolean;
+}
+
+/** One watched source of a controller: events of `informer`, filtered, mapped to keys. */
+export interface Watch<T extends KubeObject> {
+  readonly informer: Informer<T>;
+  readonly handler: EventHandler<T>;
+  readonly predicate?: Predicate<T>;
+}
+
+export interface ManagedControllerOptions {
+  readonly name: string;
+  readonly reconcile: Reconcile;
+  readonly errorPolicy?: ErrorPolicy;
+  /** @default 2 */
+  readonly maxConcurrentReconciles?: number;
+  /** @see ControllerOptions.resyncIntervalMs */
+  readonly resyncIntervalMs?: number;
+  readonly backoff?: BackoffOptions;
+  /** The event sources; the first one's keys are what a resync re-queues (the primary resource). */
+  // biome-ignore lint/suspicious/noExplicitAny: watches of different object types share one list.
+  readonly watches: readonly Watch<any>[];
+}
+
+/** Why run() ended: 0 = asked to stop, 1 = leadership lost or a runnable failed. */
+export type ExitCode = 0 | 1;
+
+export class Manager {
+  readonly rest: KubeRest;
+  readonly client: Client;
+  readonly metrics: OperatorMetrics;
+  readonly log: Logger;
+  readonly elector: LeaderElector | undefined;
+  readonly #options: ManagerOptions;
+  // biome-ignore lint/suspicious/noExplicitAny: informers of different object types.
+  readonly #informers: Informer<any>[] = [];
+  readonly #controllers: Controller[] = [];
+  readonly #stop = new AbortController();
+  #stopping: Promise<void> | undefined;
+
+  constructor(options: ManagerOptions = {}) {
+    this.#options = options;
+    const kubeConfig = options.kubeConfig ?? defaultKubeConfig();
+    this.rest = new KubeRest(kubeConfig);
+    this.client = new Client(this.rest);
+    this.metrics = options.metrics ?? new OperatorMetrics();
+    this.log = options.log ?? createLogger();
+    const election = options.leaderElection ?? false;
+    if (election !== false) {
+      const onLeaderChange = this.metrics.forLease(election.name ?? 'msvc-operator');
+      this.elector = new LeaderElector({ ...election, rest: this.rest, log: this.log, onLeaderChange });
+    }
+  }
+
+  /** Registers a watched resource; its cache warms from run() on, leader or not. */
+  informer<T extends KubeObject>(options: Omit<InformerOptions<T>, 'rest' | 'log' | 'metrics'>): Informer<T> {
+    const resource = `${options.kind}.${options.apiVersion}`;
+    const informer = new Informer<T>({
+      ...options,
+      rest: this.rest,
+      log: this.log,
+      metrics: this.metrics.forWatch(resource),
+    });
+    this.#informers.push(informer);
+    return informer;
+  }
+
+  /** Registers a controller fed by `watches`; its workers start once caches synced and we lead. */
+  controller(options: ManagedControllerOptions): Controller {
+    const queue = new WorkQueue({
+      name: options.name,
+      backoff: options.backoff,
+      metrics: this.metrics.forQueue(options.name),
+    });
+    this.metrics.trackQueue(queue);
+    for (const watch of options.watches) {
+      watch.informer.onEvent((event) => {
+        if (watch.predicate !== undefined && !watch.predicate(event)) return;
+        for (const key of watch.handler(event)) queue.add(key);
+      });
+    }
+    const primary = options.watches[0]?.informer;
+    const workers = options.maxConcurrentReconciles ?? 2;
+    const controller = new Controller({
+      name: options.name,
+      reconcile: options.reconcile,
+      errorPolicy: options.errorPolicy,
+      queue,
+      maxConcurrentReconciles: workers,
+      caches: options.watches.map((watch) => watch.informer.store),
+      waitForLeadership: this.elector === undefined ? undefined : (signal) => this.elector!.waitForLeadership(signal),
+      resyncIntervalMs: options.resyncIntervalMs,
+      resyncKeys: primary === undefined ? undefined : () => primary.store.keys(),
+      metrics: this.metrics.forController(options.name, workers),
+      log: this.log,
+    });
+    this.#controllers.push(controller);
+    return controller;
+  }
+
+  /** Whether every cache has synced (/readyz). */
+  cachesSynced(): boolean {
+    return this.#informers.every((informer) => informer.store.ready);
+  }
+
+  /**
+   * Runs everything until stop() or a signal (→ 0) or lost leadership (→ 1). Always releases
+   * the Lease and closes the health server before resolving. main: `process.exit(await mgr.run())`.
+   */
+  async run(): Promise<ExitCode> {
+    const signal = this.#stop.signal;
+    const onSignal = (name: string) => {
+      this.log.info({ signal: name }, 'shutting down');
+      void this.stop();
+    };
+    const handlers = { SIGTERM: () => onSignal('SIGTERM'), SIGINT: () => onSignal('SIGINT') };
+    if (this.#options.handleSignals ?? true)
+      for (const [name, handler] of Object.entries(handlers)) process.once(name, handler);
+    let health: HealthServer | undefined;
+    let exitCode: ExitCode = 0;
+    try {
+      if (this.#options.healthAddress !== false) {
+        health = await startHealthServer({
+          address: this.#options.healthAddress,
+          metrics: this.metrics,
+          readyChecks: Object.fromEntries(this.#informers.map((i, n) => [`cache-${n}-${i.kind}`, () => i.store.ready])),
+          healthChecks: { ping: () => true },
+        });
+        this.log.info({ address: health.address }, 'serving /healthz, /readyz, /metrics');
+      }
+      const informers = this.#informers.map((informer) => informer.run(signal));
+      const controllers = this.#controllers.map((controller) => controller.start());
+      const election = this.elector?.run(signal).then((outcome) => {
+        if (outcome === 'lost') {
+          exitCode = 1;
+          void this.stop();
+        }
+      });
+      await Promise.all([...controllers, ...(election ? [election] : [])]).catch((error: unknown) => {
+        this.log.error({ err: error }, 'a runnable failed; stopping');
+        exitCode = 1;
+        return this.stop();
+      });
+      await this.stop();
+      await Promise.allSettled(informers);
+    } finally {
+      for (const [name, handler] of Object.entries(handlers)) process.off(name, handler);
+      await health?.close();
+    }
+    this.log.info({ exitCode }, 'stopped');
+    return exitCode;
+  }
+
+  /** Stop taking work, finish in-flight reconciles, release the Lease, stop watching. Idempotent. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      const timeoutMs = this.#options.shutdownTimeoutMs ?? 20_000;
+      await Promise.all(this.#controllers.map((controller) => controller.stop(timeoutMs)));
+      // Only now: releasing earlier would let the next leader reconcile next to our in-flight work.
+      await this.elector?.release();
+      this.#stop.abort();
+    })();
+    return this.#stopping;
+  }
+}
+
+function defaultKubeConfig(): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromDefault();
+  return kubeConfig;
+}
