@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { APPLIED_HASH_ANNOTATION, containsFields, needsApply, withAppliedHash } from './drift.ts';
+
+const desired = withAppliedHash({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'order', namespace: 'shop', labels: { a: '1' } },
+  spec: {
+    template: {
+      spec: {
+        containers: [
+          {
+            name: 'app',
+            image: 'order:1',
+            env: [{ name: 'GOMEMLIMIT', value: '100' }],
+            resources: { limits: { cpu: '0.5', memory: '1Gi' } },
+          },
+        ],
+      },
+    },
+  },
+});
+
+/** The live object the API server returns after applying `desired`: defaults and other managers' fields added. */
+const live = () => {
+  const copy = structuredClone(desired) as typeof desired & { spec: { replicas?: number } };
+  copy.metadata = {
+    ...copy.metadata,
+    uid: 'u1',
+    resourceVersion: '7',
+    annotations: { ...copy.metadata?.annotations, 'other/annotation': 'x' },
+  };
+  copy.spec.replicas = 5; // an HPA's
+  const container = copy.spec.template.spec.containers[0] as Record<string, unknown>;
+  container['imagePullPolicy'] = 'IfNotPresent';
+  container['resources'] = { limits: { cpu: '500m', memory: '1Gi' } }; // canonicalised by the API server
+  container['env'] = [
+    { name: 'GOMEMLIMIT', value: '100' },
+    { name: 'INJECTED', value: 'by-someone' },
+  ];
+  return copy;
+};
+
+describe('needsApply', () => {
+  it('creates what does not exist', () => expect(needsApply(desired, undefined)).toBe(true));
+  it('skips a live object that holds every rendered field, whatever others added', () => {
+    expect(needsApply(desired, live())).toBe(false);
+  });
+  it('applies when the rendered content changed (hash differs)', () => {
+    const changed = withAppliedHash({ ...desired, metadata: { ...desired.metadata, labels: { a: '2' } } });
+    expect(needsApply(changed, live())).toBe(true);
+  });
+  it('applies when a field was removed from the render (only the hash shows it)', () => {
+    const removed = structuredClone(desired);
+    delete (removed.metadata as { labels?: unknown }).labels;
+    expect(
+      needsApply(withAppliedHash({ ...removed, metadata: { ...removed.metadata, annotations: {} } }), live()),
+    ).toBe(true);
+  });
+  it('applies when someone edited an owned field by hand', () => {
+    const edited = live();
+    (edited.spec.template.spec.containers[0] as { image: string }).image = 'order:hacked';
+    expect(needsApply(desired, edited)).toBe(true);
+  });
+  it('applies when the applied-hash annotation was removed', () => {
+    const stripped = live();
+    delete (stripped.metadata.annotations as Record<string, string>)[APPLIED_HASH_ANNOTATION];
+    expect(needsApply(desired, stripped)).toBe(true);
+  });
+});
+
+describe('containsFields', () => {
+  it('matches named lists by name and ignores extra live items', () => {
+    expect(containsFields([{ name: 'a', v: 1 }], [{ name: 'b' }, { name: 'a', v: 1, extra: true }])).toBe(true);
+    expect(containsFields([{ name: 'a', v: 1 }], [{ name: 'a', v: 2 }])).toBe(false);
+  });
+  it('requires unnamed lists to match item by item', () => {
+    expect(containsFields(['ALL'], ['ALL', 'NET_RAW'])).toBe(false);
+    expect(containsFields([{ maxSkew: 1 }], [{ maxSkew: 1, extra: 1 }])).toBe(true);
+  });
+  it('compares quantities by value only under resource keys', () => {
+    expect(containsFields({ cpu: '1' }, { cpu: '1000m' })).toBe(true);
+    expect(containsFields({ memory: '1Gi' }, { memory: '1024Mi' })).toBe(true);
+    expect(containsFields({ replicas: '1' }, { replicas: '1000m' })).toBe(false);
+  });
+});

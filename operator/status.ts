@@ -1,0 +1,271 @@
+// Status of a MicroService, derived from what the cluster reports: the Deployment's own
+// conditions and counts, and the container states of the current pods. Pure (the clock comes in
+// as `now`), so every reason has a table test.
+//
+// Conditions follow kstatus (what Flux, kpt, Argo CD and `kubectl wait` read):
+//   Ready        True when the current spec is fully rolled out and available — the summary.
+//   Reconciling  True while a rollout is in progress ("abnormal-true" polarity), else False.
+//   Stalled      True when progress needs a person: invalid spec, quota, image, crash loop, OOM,
+//                progress deadline. Else False.
+// status.observedGeneration is only set once the operator acted on that generation.
+import type { Condition, MicroService, MicroServiceStatus } from '../api/index.ts';
+import { resolveResources } from '../api/index.ts';
+import { canonicalJson, names, POD_TEMPLATE_HASH_ANNOTATION } from '../render/index.ts';
+import type { KubeObject } from './key.ts';
+
+export interface DeploymentLike extends KubeObject {
+  spec?: { replicas?: number; template?: { metadata?: { annotations?: Record<string, string> } } };
+  status?: {
+    observedGeneration?: number;
+    replicas?: number;
+    updatedReplicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+    unavailableReplicas?: number;
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+  };
+}
+
+interface ContainerState {
+  waiting?: { reason?: string; message?: string };
+  running?: unknown;
+  terminated?: { reason?: string; exitCode?: number; message?: string };
+}
+
+export interface PodLike extends KubeObject {
+  status?: {
+    phase?: string;
+    containerStatuses?: {
+      name: string;
+      ready?: boolean;
+      restartCount?: number;
+      state?: ContainerState;
+      lastState?: ContainerState;
+    }[];
+  };
+}
+
+/** What reconcile saw, in the order it can fail. */
+export type Observation =
+  | { readonly kind: 'invalid'; readonly message: string }
+  | { readonly kind: 'applyFailed'; readonly reason: string; readonly message: string }
+  | {
+      readonly kind: 'applied';
+      readonly deployment: DeploymentLike | undefined;
+      readonly pods: readonly PodLike[];
+      readonly templateHash: string;
+      /** Env of the app container as rendered, for OOM messages (GOMEMLIMIT). */
+      readonly goMemLimit?: string;
+    };
+
+interface Verdict {
+  ready: boolean;
+  reconciling: boolean;
+  stalled: boolean;
+  reason: string;
+  message: string;
+}
+
+function condition(deployment: DeploymentLike | undefined, type: string) {
+  return deployment?.status?.conditions?.find((c) => c.type === type);
+}
+
+function appStatuses(pods: readonly PodLike[], templateHash: string) {
+  return pods
+    .filter((p) => p.metadata?.annotations?.[POD_TEMPLATE_HASH_ANNOTATION] === templateHash)
+    .flatMap((p) =>
+      (p.status?.containerStatuses ?? []).filter((c) => c.name === names.appContainer).map((c) => ({ pod: p, c })),
+    );
+}
+
+/** First failing pod-level reason, most actionable first. */
+function podProblem(ms: MicroService, obs: Extract<Observation, { kind: 'applied' }>): Verdict | undefined {
+  const statuses = appStatuses(obs.pods, obs.templateHash);
+  const podName = (p: PodLike) => p.metadata?.name ?? '?';
+  const oom = statuses.find(
+    ({ c }) => c.lastState?.terminated?.reason === 'OOMKilled' || c.state?.terminated?.reason === 'OOMKilled',
+  );
+  if (oom) {
+    const limit = resolveResources(ms.spec).limits.memory;
+    return {
+      ready: false,
+      reconciling: false,
+      stalled: true,
+      reason: 'OOMKilled',
+      message: `container ${names.appContainer} in pod ${podName(oom.pod)} was killed for using more than its memory limit (${limit ?? 'none set'}${obs.goMemLimit ? `, GOMEMLIMIT=${obs.goMemLimit} bytes` : ''}): raise spec.resources.limits.memory${obs.goMemLimit ? ' or lower spec.runtime.go.memoryLimitPercent' : ''}, or find the leak`,
+    };
+  }
+  const crash = statuses.find(({ c }) => c.state?.waiting?.reason === 'CrashLoopBackOff');
+  if (crash) {
+    const last = crash.c.lastState?.terminated;
+    return {
+      ready: false,
+      reconciling: false,
+      stalled: true,
+      reason: 'CrashLoopBackOff',
+      message: `container ${names.appContainer} in pod ${podName(crash.pod)} keeps exiting${last?.exitCode !== undefined ? ` (exit code ${last.exitCode}${last.reason ? `, ${last.reason}` : ''})` : ''}, restarted ${crash.c.restartCount ?? 0} times: check its logs (kubectl logs --previous)`,
+    };
+  }
+  const pull = statuses.find(
+    ({ c }) => c.state?.waiting?.reason === 'ImagePullBackOff' || c.state?.waiting?.reason === 'ErrImagePull',
+  );
+  if (pull) {
+    return {
+      ready: false,
+      reconciling: false,
+      stalled: true,
+      reason: 'ImagePullBackOff',
+      message: `image ${ms.spec.image} cannot be pulled (pod ${podName(pull.pod)}${pull.c.state?.waiting?.message ? `: ${pull.c.state.waiting.message}` : ''}): check spec.image and the registry credentials`,
+    };
+  }
+  return undefined;
+}
+
+function verdictOf(ms: MicroService, obs: Observation): Verdict {
+  if (obs.kind === 'invalid') {
+    return { ready: false, reconciling: false, stalled: true, reason: 'InvalidSpec', message: obs.message };
+  }
+  if (obs.kind === 'applyFailed') {
+    return { ready: false, reconciling: false, stalled: false, reason: obs.reason, message: obs.message };
+  }
+  const d = obs.deployment;
+  const name = names.deployment(ms.metadata.name);
+  if (!d) {
+    return {
+      ready: false,
+      reconciling: true,
+      stalled: false,
+      reason: 'Progressing',
+      message: `Deployment ${name} is being created`,
+    };
+  }
+  const failure = condition(d, 'ReplicaFailure');
+  if (failure?.status === 'True') {
+    const quota = /exceeded quota/.test(failure.message ?? '');
+    const limitRange = /LimitRange|maximum .* usage|minimum .* usage/i.test(failure.message ?? '');
+    return {
+      ready: false,
+      reconciling: false,
+      stalled: true,
+      reason: quota ? 'QuotaExceeded' : limitRange ? 'LimitRangeViolated' : 'FailedCreate',
+      message: `pods cannot be created: ${failure.message ?? failure.reason ?? 'unknown'}${quota ? ` (each pod asks for ${podRequestSummary(d)}): raise the quota or lower spec.resources` : limitRange ? ': fit spec.resources (and spec.mesh.proxy.resources) into the namespace LimitRange' : ''}`,
+    };
+  }
+  const pod = podProblem(ms, obs);
+  if (pod) return pod;
+  const progressing = condition(d, 'Progressing');
+  if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded') {
+    return {
+      ready: false,
+      reconciling: false,
+      stalled: true,
+      reason: 'ProgressDeadlineExceeded',
+      message: `Deployment ${name} made no progress: ${progressing.message ?? ''}`.trim(),
+    };
+  }
+  const s = d.status ?? {};
+  const generation = d.metadata?.generation ?? 0;
+  const desired = d.spec?.replicas ?? 1;
+  const observed = (s.observedGeneration ?? 0) >= generation;
+  const updated = s.updatedReplicas ?? 0;
+  const available = s.availableReplicas ?? 0;
+  const total = s.replicas ?? 0;
+  if (!observed || updated < desired || total > updated || available < updated) {
+    return {
+      ready: false,
+      reconciling: true,
+      stalled: false,
+      reason: 'Progressing',
+      message: !observed
+        ? `Deployment ${name} has not seen the new spec yet`
+        : `rolling out: ${updated}/${desired} updated, ${available} available${total > updated ? `, ${total - updated} old pending termination` : ''}`,
+    };
+  }
+  return {
+    ready: true,
+    reconciling: false,
+    stalled: false,
+    reason: 'Available',
+    message: desired === 0 ? `Deployment ${name} is scaled to zero` : `${available}/${desired} replicas available`,
+  };
+}
+
+function podRequestSummary(d: DeploymentLike): string {
+  const raw = d.metadata?.annotations?.['msvc.dev/pod-resources'];
+  if (!raw) return 'its requests';
+  try {
+    const budget = JSON.parse(raw) as { requests?: Record<string, string>; limits?: Record<string, string> };
+    const fmt = (r: Record<string, string> | undefined) =>
+      Object.entries(r ?? {})
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || 'none';
+    return `requests ${fmt(budget.requests)}; limits ${fmt(budget.limits)}, mesh proxy included`;
+  } catch {
+    return 'its requests';
+  }
+}
+
+function nextCondition(
+  previous: readonly Condition[] | undefined,
+  c: Omit<Condition, 'lastTransitionTime'>,
+  now: string,
+): Condition {
+  const before = previous?.find((p) => p.type === c.type);
+  return { ...c, lastTransitionTime: before && before.status === c.status ? before.lastTransitionTime : now };
+}
+
+/** The status to write for `ms`, given what reconcile observed. */
+export function computeStatus(ms: MicroService, obs: Observation, selector: string, now: string): MicroServiceStatus {
+  const v = verdictOf(ms, obs);
+  const generation = ms.metadata.generation ?? 0;
+  const previous = ms.status?.conditions;
+  const bool = (b: boolean) => (b ? 'True' : 'False') as 'True' | 'False';
+  const conditions: Condition[] = [
+    nextCondition(
+      previous,
+      { type: 'Ready', status: bool(v.ready), reason: v.reason, message: v.message, observedGeneration: generation },
+      now,
+    ),
+    nextCondition(
+      previous,
+      {
+        type: 'Reconciling',
+        status: bool(v.reconciling),
+        reason: v.reconciling ? v.reason : 'Done',
+        message: v.reconciling ? v.message : 'nothing in progress',
+        observedGeneration: generation,
+      },
+      now,
+    ),
+    nextCondition(
+      previous,
+      {
+        type: 'Stalled',
+        status: bool(v.stalled),
+        reason: v.stalled ? v.reason : 'NotStalled',
+        message: v.stalled ? v.message : 'no problem needs attention',
+        observedGeneration: generation,
+      },
+      now,
+    ),
+  ];
+  const d = obs.kind === 'applied' ? obs.deployment : undefined;
+  return {
+    observedGeneration: generation,
+    conditions,
+    replicas: d?.status?.replicas ?? 0,
+    readyReplicas: d?.status?.readyReplicas ?? 0,
+    selector,
+  };
+}
+
+/** Whether two statuses differ in anything but lastTransitionTime (the write-only-on-change test). */
+export function statusChanged(before: MicroServiceStatus | undefined, after: MicroServiceStatus): boolean {
+  const strip = (s: MicroServiceStatus | undefined) =>
+    s === undefined ? undefined : { ...s, conditions: s.conditions?.map(({ lastTransitionTime: _, ...c }) => c) };
+  return canonicalJson(strip(before)) !== canonicalJson(strip(after));
+}
+
+export function readyCondition(status: MicroServiceStatus | undefined): Condition | undefined {
+  return status?.conditions?.find((c) => c.type === 'Ready');
+}
