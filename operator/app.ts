@@ -1,0 +1,112 @@
+// Wires the MicroService controller: informers for MicroServices, their children and their pods,
+// the event handlers that map each to a MicroService key, and the reconciler. main.ts turns flags
+// into OperatorOptions; tests call startOperator directly.
+import { API_GROUP, KIND } from '../api/index.ts';
+import { LABEL_MANAGED_BY, LABEL_NAME } from '../render/index.ts';
+import { KubeEventRecorder } from './events.ts';
+import { enqueueOwner, enqueueSelf } from './handler.ts';
+import type { Informer } from './informer.ts';
+import { formatKey, type KubeObject } from './key.ts';
+import { Manager, type ManagerOptions, type Watch } from './manager.ts';
+import { skipStatusOnlyUpdates } from './predicate.ts';
+import { CHILD_KINDS, type ChildKind, type MicroServiceObject, POD_INDEX, Reconciler } from './reconciler.ts';
+import { stripManagedFields } from './source.ts';
+import type { PodLike } from './status.ts';
+
+export const MANAGED_BY = 'msvc-operator';
+export const CONTROLLER_NAME = 'microservice';
+
+export interface OperatorOptions extends ManagerOptions {
+  /** Namespaces to watch; all when empty. */
+  readonly namespaces?: readonly string[];
+  /** @default 4 */
+  readonly concurrency?: number;
+  /** @see ControllerOptions.resyncIntervalMs */
+  readonly resyncIntervalMs?: number;
+}
+
+/** Pods are cached only for status: labels, annotations, owner and container states. */
+function leanPod(pod: KubeObject): PodLike {
+  const p = pod as PodLike;
+  return {
+    metadata: {
+      name: p.metadata?.name,
+      namespace: p.metadata?.namespace,
+      uid: p.metadata?.uid,
+      resourceVersion: p.metadata?.resourceVersion,
+      labels: p.metadata?.labels,
+      annotations: p.metadata?.annotations,
+    },
+    status: {
+      phase: p.status?.phase,
+      containerStatuses: p.status?.containerStatuses?.map((c) => ({
+        name: c.name,
+        ready: c.ready,
+        restartCount: c.restartCount,
+        state: c.state,
+        lastState: c.lastState,
+      })),
+    },
+  };
+}
+
+const podMicroService = (pod: PodLike): string[] => {
+  const name = pod.metadata?.labels?.[LABEL_NAME];
+  return name ? [formatKey({ namespace: pod.metadata?.namespace ?? '', name })] : [];
+};
+
+export function buildOperator(options: OperatorOptions = {}): Manager {
+  const manager = new Manager(options);
+  const managed = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
+  const namespaces = options.namespaces;
+  const microServices = manager.informer<MicroServiceObject>({
+    apiVersion: `${API_GROUP}/v1alpha1`,
+    kind: KIND,
+    namespaces,
+  });
+  const children = Object.fromEntries(
+    CHILD_KINDS.map(({ apiVersion, kind }) => [
+      kind,
+      manager.informer<KubeObject>({
+        apiVersion,
+        kind,
+        namespaces,
+        labelSelector: managed,
+        transform: stripManagedFields,
+      }),
+    ]),
+  ) as Record<ChildKind, Informer<KubeObject>>;
+  const pods = manager.informer<PodLike>({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    namespaces,
+    labelSelector: managed,
+    transform: leanPod,
+    indexers: { [POD_INDEX]: podMicroService },
+  });
+  const reconciler = new Reconciler({
+    client: manager.client,
+    microServices: microServices.store,
+    children: Object.fromEntries(Object.entries(children).map(([k, i]) => [k, i.store])) as Record<
+      ChildKind,
+      Informer<KubeObject>['store']
+    >,
+    pods: pods.store,
+    recorder: new KubeEventRecorder(manager.rest, manager.log),
+  });
+  const owner = { group: API_GROUP, kind: KIND };
+  const watches: Watch<KubeObject>[] = [
+    // Status-only writes (our own, mostly) change nothing we render from.
+    { informer: microServices, handler: enqueueSelf(), predicate: skipStatusOnlyUpdates() },
+    ...Object.values(children).map((informer) => ({ informer, handler: enqueueOwner(owner) })),
+    { informer: pods as Informer<KubeObject>, handler: (event) => podMicroService(event.object as PodLike) },
+  ];
+  manager.controller({
+    name: CONTROLLER_NAME,
+    reconcile: reconciler.reconcile,
+    maxConcurrentReconciles: options.concurrency ?? 4,
+    resyncIntervalMs: options.resyncIntervalMs,
+    watches,
+  });
+  return manager;
+}

@@ -1,0 +1,108 @@
+// The operator process: flags (and MSVC_* env vars) → buildOperator → run until SIGTERM.
+// `node operator/main.ts --help` lists every flag.
+import { KubeConfig } from '@kubernetes/client-node';
+import { Command, Option } from 'commander';
+import { buildOperator } from './app.ts';
+import { createLogger } from './log.ts';
+
+const program = new Command()
+  .name('msvc-operator')
+  .description(
+    'Reconciles MicroService resources (msvc.dev/v1alpha1) into Deployments, Services, HPAs, PDBs and ServiceAccounts.',
+  )
+  .addOption(
+    new Option(
+      '--kubeconfig <path>',
+      'kubeconfig file (default: in-cluster, then $KUBECONFIG, then ~/.kube/config)',
+    ).env('KUBECONFIG'),
+  )
+  .addOption(
+    new Option('--namespaces <list>', 'comma-separated namespaces to watch (default: all)').env('MSVC_NAMESPACES'),
+  )
+  .addOption(new Option('--concurrency <n>', 'MicroServices reconciled at once').env('MSVC_CONCURRENCY').default('4'))
+  .addOption(
+    new Option('--resync <seconds>', 'full resync interval, the safety net for missed events (0 = off)')
+      .env('MSVC_RESYNC_SECONDS')
+      .default('600'),
+  )
+  .addOption(
+    new Option('--health-address <host:port>', '/healthz, /readyz and /metrics')
+      .env('MSVC_HEALTH_ADDRESS')
+      .default('0.0.0.0:8080'),
+  )
+  .addOption(
+    new Option('--leader-elect', 'elect a leader on a coordination.k8s.io Lease (run 2+ replicas)').env(
+      'MSVC_LEADER_ELECT',
+    ),
+  )
+  .addOption(
+    new Option('--lease-namespace <ns>', 'namespace of the Lease').env('MSVC_LEASE_NAMESPACE').default('msvc-system'),
+  )
+  .addOption(new Option('--lease-name <name>', 'name of the Lease').env('MSVC_LEASE_NAME').default('msvc-operator'))
+  .addOption(
+    new Option('--lease-duration <seconds>', 'how long a Lease is valid without renewal')
+      .env('MSVC_LEASE_DURATION')
+      .default('15'),
+  )
+  .addOption(
+    new Option('--renew-deadline <seconds>', 'how long the leader retries renewing before it gives up')
+      .env('MSVC_RENEW_DEADLINE')
+      .default('10'),
+  )
+  .addOption(
+    new Option('--retry-period <seconds>', 'how often candidates try to acquire or renew')
+      .env('MSVC_RETRY_PERIOD')
+      .default('2'),
+  )
+  .addOption(
+    new Option('--shutdown-timeout <seconds>', 'how long SIGTERM waits for in-flight reconciles')
+      .env('MSVC_SHUTDOWN_TIMEOUT')
+      .default('20'),
+  )
+  .addOption(
+    new Option('--log-level <level>', 'trace, debug, info, warn or error').env('MSVC_LOG_LEVEL').default('info'),
+  );
+
+function positive(name: string, value: string, allowZero = false): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
+    console.error(
+      `msvc-operator: --${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got "${value}"`,
+    );
+    process.exit(2);
+  }
+  return n;
+}
+
+program.parse();
+const flags = program.opts<Record<string, string | boolean | undefined>>();
+const log = createLogger({ level: String(flags['logLevel']) });
+const kubeConfig = new KubeConfig();
+if (typeof flags['kubeconfig'] === 'string' && flags['kubeconfig'] !== '') kubeConfig.loadFromFile(flags['kubeconfig']);
+else kubeConfig.loadFromDefault();
+
+const manager = buildOperator({
+  kubeConfig,
+  log,
+  namespaces:
+    typeof flags['namespaces'] === 'string'
+      ? flags['namespaces']
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
+  concurrency: positive('concurrency', String(flags['concurrency'])),
+  resyncIntervalMs: positive('resync', String(flags['resync']), true) * 1000,
+  healthAddress: String(flags['healthAddress']),
+  shutdownTimeoutMs: positive('shutdown-timeout', String(flags['shutdownTimeout'])) * 1000,
+  leaderElection: flags['leaderElect']
+    ? {
+        namespace: String(flags['leaseNamespace']),
+        name: String(flags['leaseName']),
+        leaseDurationMs: positive('lease-duration', String(flags['leaseDuration'])) * 1000,
+        renewDeadlineMs: positive('renew-deadline', String(flags['renewDeadline'])) * 1000,
+        retryPeriodMs: positive('retry-period', String(flags['retryPeriod'])) * 1000,
+      }
+    : false,
+});
+process.exit(await manager.run());
