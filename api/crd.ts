@@ -8,6 +8,25 @@ import { API_GROUP, API_VERSION, KIND, PLURAL, SHORT_NAME, specSchema, statusSch
 type JsonSchema = { [key: string]: unknown };
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+/** Formats kube-openapi validates (k8s.io/kube-openapi pkg/validation/strfmt); others only draw a warning. */
+const KNOWN_FORMATS = new Set([
+  'int32',
+  'int64',
+  'float',
+  'double',
+  'byte',
+  'date',
+  'date-time',
+  'duration',
+  'uri',
+  'email',
+  'hostname',
+  'ipv4',
+  'ipv6',
+  'cidr',
+  'mac',
+  'uuid',
+]);
 
 /**
  * Rewrites one zod JSON Schema node (recursively) into a structural OpenAPI v3 schema:
@@ -40,6 +59,10 @@ export function toStructural(node: JsonSchema): JsonSchema {
         break;
       case 'minimum':
         if (value !== -MAX_SAFE) out[key] = value;
+        break;
+      case 'format':
+        // zod writes formats the API server does not know (e.g. `starts_with`); it warns about them.
+        if (KNOWN_FORMATS.has(value as string)) out[key] = value;
         break;
       case 'const':
         out['enum'] = [value];

@@ -5,6 +5,7 @@ import { API_GROUP, KIND } from '../api/index.ts';
 import { LABEL_MANAGED_BY, LABEL_NAME } from '../render/index.ts';
 import { KubeEventRecorder } from './events.ts';
 import { enqueueOwner, enqueueSelf } from './handler.ts';
+import { appliesReplicas, OWNS_REPLICAS } from './handoff.ts';
 import type { Informer } from './informer.ts';
 import { formatKey, type KubeObject } from './key.ts';
 import { Manager, type ManagerOptions, type Watch } from './manager.ts';
@@ -50,6 +51,11 @@ function leanPod(pod: KubeObject): PodLike {
   };
 }
 
+/** Deployments keep one bit of their managedFields: whether we own replicas (see handoff.ts). */
+function leanDeployment(deployment: KubeObject): KubeObject {
+  return { ...stripManagedFields(deployment), [OWNS_REPLICAS]: appliesReplicas(deployment) };
+}
+
 const podMicroService = (pod: PodLike): string[] => {
   const name = pod.metadata?.labels?.[LABEL_NAME];
   return name ? [formatKey({ namespace: pod.metadata?.namespace ?? '', name })] : [];
@@ -72,7 +78,7 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
         kind,
         namespaces,
         labelSelector: managed,
-        transform: stripManagedFields,
+        transform: kind === 'Deployment' ? leanDeployment : stripManagedFields,
       }),
     ]),
   ) as Record<ChildKind, Informer<KubeObject>>;

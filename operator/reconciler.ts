@@ -16,6 +16,7 @@ import { type Client, ObjectError } from './client.ts';
 import { type ReconcileContext, type ReconcileResult, TerminalError } from './controller.ts';
 import { needsApply, withAppliedHash } from './drift.ts';
 import type { EventRecorder } from './events.ts';
+import { handOffReplicas, OWNS_REPLICAS } from './handoff.ts';
 import { formatKey, type KubeObject, type ObjectKey } from './key.ts';
 import {
   computeStatus,
@@ -112,6 +113,10 @@ export class Reconciler {
         const live = this.#deps.children[obj.kind as ChildKind].get(key);
         let current = live;
         if (needsApply(desired, live)) {
+          if (obj.kind === 'Deployment' && ms.spec.autoscaling && live?.[OWNS_REPLICAS]) {
+            ctx.log.info({ kind: obj.kind }, 'handing replicas over to the HorizontalPodAutoscaler');
+            await handOffReplicas(this.#deps.client.rest, live);
+          }
           ctx.log.info({ kind: obj.kind, action: live ? 'update' : 'create' }, 'applying child');
           current = await this.#deps.client.apply(desired, { force: true });
         }
