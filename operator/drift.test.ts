@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { APPLIED_HASH_ANNOTATION, containsFields, needsApply, withAppliedHash } from './drift.ts';
+import type { KubeObject } from './key.ts';
 
-const desired = withAppliedHash({
+type Deployment = KubeObject & {
+  spec: { replicas?: number; template: { spec: { containers: Record<string, unknown>[] } } };
+};
+
+const desired = withAppliedHash<Deployment>({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: { name: 'order', namespace: 'shop', labels: { a: '1' } },
@@ -23,7 +28,7 @@ const desired = withAppliedHash({
 
 /** The live object the API server returns after applying `desired`: defaults and other managers' fields added. */
 const live = () => {
-  const copy = structuredClone(desired) as typeof desired & { spec: { replicas?: number } };
+  const copy = structuredClone(desired);
   copy.metadata = {
     ...copy.metadata,
     uid: 'u1',
