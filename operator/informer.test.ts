@@ -1,0 +1,90 @@
+// How the informer turns watcher events into Added/Updated/Deleted after the cache is updated,
+// including the events a relist implies. Scripted transport; the real thing is in source.e2e.test.ts.
+import { describe, expect, it } from 'vitest';
+import { Informer, type ObjectEvent } from './informer.ts';
+import type { KubeObject } from './key.ts';
+import { ApiError, type KubeRest, type ResourceInfo } from './rest.ts';
+
+type Step = { list: KubeObject[]; rv: string } | { watch: string[] } | { gone: true };
+
+function scriptedRest(script: Step[]): KubeRest {
+  const info: ResourceInfo = {
+    group: '',
+    version: 'v1',
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    plural: 'configmaps',
+    namespaced: true,
+  };
+  const next = () => script.shift() ?? new Promise<never>(() => {});
+  return {
+    resource: async () => info,
+    path: () => '/api/v1/configmaps',
+    request: async () => {
+      const step = (await next()) as { list: KubeObject[]; rv: string };
+      return { metadata: { resourceVersion: step.rv }, items: step.list };
+    },
+    lines: async function* (options: { signal?: AbortSignal }) {
+      // Like the real transport, a pending watch ends when its signal aborts.
+      const aborted = new Promise<never>((_, reject) => {
+        if (options.signal?.aborted) reject(options.signal.reason);
+        options.signal?.addEventListener('abort', () => reject(options.signal?.reason), { once: true });
+      });
+      const step = (await Promise.race([next(), aborted])) as { watch: string[] } | { gone: true };
+      if ('gone' in step) throw new ApiError('gone', 410, 'Expired');
+      yield* step.watch;
+    },
+  } as unknown as KubeRest;
+}
+
+const cm = (name: string, rv: string): KubeObject => ({ metadata: { namespace: 'ns', name, resourceVersion: rv } });
+const line = (type: string, object: KubeObject) => JSON.stringify({ type, object });
+
+async function collect(script: Step[], count: number) {
+  const informer = new Informer<KubeObject>({
+    rest: scriptedRest(script),
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    backoff: { initialMs: 1, maxMs: 1 },
+  });
+  const abort = new AbortController();
+  const seen: string[] = [];
+  const done = new Promise<void>((resolve) => {
+    informer.onEvent((event: ObjectEvent<KubeObject>) => {
+      // Listeners run after the cache update: the object is already readable.
+      const cached = informer.store.get(`ns/${event.object.metadata?.name}`);
+      seen.push(`${event.type}:${event.object.metadata?.name}:${cached === undefined ? 'absent' : 'cached'}`);
+      if ('old' in event) seen.push(`  old rv ${event.old.metadata?.resourceVersion}`);
+      if (seen.filter((s) => !s.startsWith(' ')).length === count) resolve();
+    });
+  });
+  const running = informer.run(abort.signal);
+  await done;
+  abort.abort();
+  await running;
+  return { seen, informer };
+}
+
+describe('Informer', () => {
+  it('emits Added for the initial list only once the cache is ready, then watch events', async () => {
+    const { seen } = await collect(
+      [{ list: [cm('a', '1')], rv: '1' }, { watch: [line('MODIFIED', cm('a', '2')), line('DELETED', cm('a', '3'))] }],
+      3,
+    );
+    expect(seen).toEqual(['Added:a:cached', 'Updated:a:cached', '  old rv 1', 'Deleted:a:absent']);
+  });
+
+  it('turns a relist after 410 into the events it implies, skipping unchanged objects', async () => {
+    const { seen, informer } = await collect(
+      [
+        { list: [cm('same', '1'), cm('changed', '1'), cm('gone', '1')], rv: '1' },
+        { gone: true },
+        { list: [cm('same', '1'), cm('changed', '5'), cm('new', '6')], rv: '6' },
+      ],
+      6,
+    );
+    expect(seen.slice(0, 3)).toEqual(['Added:same:cached', 'Added:changed:cached', 'Added:gone:cached']);
+    expect(seen.slice(3)).toEqual(['Updated:changed:cached', '  old rv 1', 'Added:new:cached', 'Deleted:gone:absent']);
+    expect(informer.store.keys().sort()).toEqual(['ns/changed', 'ns/new', 'ns/same']);
+  });
+});

@@ -1,0 +1,97 @@
+// The whole lifecycle in a real process: caches warm, the Lease is won, /readyz and /metrics
+// answer, and SIGTERM stops intake, lets the in-flight reconcile finish, releases the Lease and
+// exits 0.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from './client.ts';
+import type { KubeObject } from './key.ts';
+import { e2eKubeconfigPath, e2eRest, eventually, testNamespace } from './testing.ts';
+
+const client = new Client(e2eRest());
+let namespace: Awaited<ReturnType<typeof testNamespace>>;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  namespace = await testNamespace(client, 'op-manager');
+});
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  await namespace?.remove();
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function startOperator(identity: string, port: number) {
+  const script = fileURLToPath(new URL('./testdata/manager-main.ts', import.meta.url));
+  const child = spawn(process.execPath, [script, e2eKubeconfigPath(), namespace.name, identity, String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  const lines: Array<Record<string, unknown>> = [];
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    for (const line of chunk.split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, lines, exited, stderr: () => stderr };
+}
+
+const leaseHolder = async () =>
+  (
+    await client.get<{ spec?: { holderIdentity?: string } } & KubeObject>({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      namespace: namespace.name,
+      name: 'manager-e2e',
+    })
+  )?.spec?.holderIdentity;
+
+describe('Manager process', () => {
+  it('finishes the in-flight reconcile, releases the Lease and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const operator = startOperator('first', port);
+    await eventually(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 'readyz', 60_000);
+    await eventually(async () => (await leaseHolder()) === 'first', 'the lease', 30_000);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toContain('controller_runtime_reconcile_total{controller="slow",result="success"} 0');
+    expect(metrics).toContain('leader_election_master_status{name="manager-e2e"} 1');
+
+    await client.apply({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'work',
+        namespace: namespace.name,
+        labels: { 'app.kubernetes.io/managed-by': 'msvc-operator' },
+      },
+    });
+    await eventually(() => operator.lines.some((l) => l['msg'] === 'reconcile started'), 'the reconcile to start');
+    operator.child.kill('SIGTERM');
+    expect(await operator.exited, operator.stderr()).toBe(0);
+
+    // The in-flight reconcile ran to the end before the exit…
+    const started = operator.lines.find((l) => l['msg'] === 'reconcile started');
+    expect(started?.['key']).toBe(`${namespace.name}/work`);
+    expect(operator.lines.some((l) => l['msg'] === 'reconcile finished')).toBe(true);
+    const cm = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: namespace.name, name: 'work' });
+    expect(cm?.metadata?.annotations?.['e2e/done']).toBe('first');
+    // …and the Lease was released, not left to expire.
+    expect(await leaseHolder()).toBe('');
+    // Every line is JSON with a level, and every reconcile line carries the key.
+    for (const line of operator.lines.filter((l) => String(l['msg']).startsWith('reconcile '))) {
+      expect(line).toMatchObject({ key: `${namespace.name}/work`, controller: 'slow' });
+    }
+  });
+});
