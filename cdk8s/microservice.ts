@@ -1,0 +1,155 @@
+// The MicroService construct: validates its props at construction and adds what render/ makes of
+// them to the Chart, rendered at synth time, so `cdk8s synth` prints exactly what the operator
+// applies for a MicroService custom resource with the same metadata and spec.
+import type { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import type { MicroService as MicroServiceObject, MicroServiceSpec } from '../api/index.ts';
+import {
+  DEFAULT_RENDER_CONFIG,
+  type Explanation,
+  type RenderConfig,
+  type RenderedObject,
+  render,
+  selectorLabels,
+} from '../render/index.ts';
+import { MicroServiceDefinition } from './definition.ts';
+import { type JsonObject, OrderedApiObject } from './ordered-api-object.ts';
+import type { MicroServiceEnvFrom, MicroServiceEnvVar, MicroServiceProps } from './props.ts';
+
+/** Options of the `MicroService` construct that are not part of the MicroService spec. */
+export interface MicroServiceOptions {
+  /**
+   * Renderer settings, e.g. the `app.kubernetes.io/managed-by` value. Keep the default for parity
+   * with the operator: it filters its watches on that label.
+   *
+   * @default - DEFAULT_RENDER_CONFIG (managedBy `msvc-operator`)
+   */
+  readonly renderConfig?: RenderConfig;
+}
+
+/** Construct ids of the rendered objects, by kind (also the order render() emits them in). */
+const CHILD_IDS = {
+  ServiceAccount: 'ServiceAccount',
+  Service: 'Service',
+  Deployment: 'Deployment',
+  HorizontalPodAutoscaler: 'HorizontalPodAutoscaler',
+  PodDisruptionBudget: 'PodDisruptionBudget',
+} as const;
+type RenderedKind = keyof typeof CHILD_IDS;
+
+/**
+ * A MicroService, rendered into Kubernetes objects in the Chart: ServiceAccount, Service,
+ * Deployment, HorizontalPodAutoscaler and PodDisruptionBudget (those that apply), in that order.
+ *
+ * Rendering happens at synth time with the same `render()` the operator and `msvc render` use, so
+ * `addEnv`/`addEnvFrom` after construction show up, and the synthesized objects equal the
+ * operator's byte for byte (same key order too; cdk8s's alphabetical sorting is undone).
+ *
+ * Escape hatches: `deployment`, `service`, `serviceAccount`, `horizontalPodAutoscaler` and
+ * `podDisruptionBudget` are the ApiObjects; `addJsonPatch` and `metadata.addLabel` work on them.
+ * Patched output no longer equals what the operator applies: the operator would revert it.
+ *
+ * To have cdk8s emit the MicroService custom resource instead (for clusters running the operator),
+ * use `MicroServiceResource` with the same props.
+ */
+export class MicroService extends Construct {
+  /** The Deployment (also `ApiObject.of(this)`). */
+  public readonly deployment: ApiObject;
+  /** The Service; absent when the spec has no ports. */
+  public readonly service?: ApiObject;
+  /** The ServiceAccount; absent when an existing one is used (`serviceAccount.create: false`). */
+  public readonly serviceAccount?: ApiObject;
+  /** The HorizontalPodAutoscaler; absent without `autoscaling`. */
+  public readonly horizontalPodAutoscaler?: ApiObject;
+  /** The PodDisruptionBudget; absent when fewer than 2 pods run. */
+  public readonly podDisruptionBudget?: ApiObject;
+  /** Name of the MicroService, and of every rendered object. */
+  public readonly name: string;
+  /** Namespace of every rendered object, if any. */
+  public readonly namespace?: string;
+
+  private readonly definition: MicroServiceDefinition;
+  private readonly renderConfig: RenderConfig;
+  private cache?: { version: number; objects: Map<string, RenderedObject>; explanations: Explanation[] };
+
+  constructor(scope: Construct, id: string, props: MicroServiceProps, options: MicroServiceOptions = {}) {
+    super(scope, id);
+    this.definition = new MicroServiceDefinition({ scope, id }, props);
+    this.renderConfig = options.renderConfig ?? DEFAULT_RENDER_CONFIG;
+    this.name = this.definition.name;
+    this.namespace = this.definition.namespace;
+    const children: Partial<Record<RenderedKind, ApiObject>> = {};
+    for (const kind of this.rendered().objects.keys()) {
+      if (!(kind in CHILD_IDS)) throw new Error(`${this.node.path}: render() returned an unexpected kind ${kind}`);
+      children[kind as RenderedKind] = new OrderedApiObject(this, CHILD_IDS[kind as RenderedKind], {
+        produce: () => this.renderedObject(kind),
+      });
+    }
+    if (!children.Deployment) throw new Error(`${this.node.path}: render() returned no Deployment`);
+    this.deployment = children.Deployment;
+    this.service = children.Service;
+    this.serviceAccount = children.ServiceAccount;
+    this.horizontalPodAutoscaler = children.HorizontalPodAutoscaler;
+    this.podDisruptionBudget = children.PodDisruptionBudget;
+    this.node.defaultChild = this.deployment;
+  }
+
+  private rendered(): { objects: Map<string, RenderedObject>; explanations: Explanation[] } {
+    const version = this.definition.version;
+    if (this.cache?.version !== version) {
+      const result = render(this.definition.resource, this.renderConfig);
+      this.cache = {
+        version,
+        objects: new Map(result.objects.map((o) => [o.kind, o])),
+        explanations: result.explanations,
+      };
+    }
+    return this.cache;
+  }
+
+  private renderedObject(kind: string): JsonObject {
+    const object = this.rendered().objects.get(kind);
+    if (!object) {
+      // Only env can change after construction, and env never adds or removes an object.
+      throw new Error(`${this.node.path}: ${kind} ${this.name} is no longer rendered`);
+    }
+    // A copy: cdk8s must never share (and so mutate) the cached render.
+    return structuredClone(object);
+  }
+
+  /**
+   * The MicroService custom resource this construct renders (a copy): what the operator would
+   * read for the same output, e.g. to compare or to print with `msvc explain`.
+   */
+  get resource(): MicroServiceObject {
+    return this.definition.resource;
+  }
+
+  /** The validated spec (a copy). */
+  get spec(): MicroServiceSpec {
+    return this.definition.resource.spec;
+  }
+
+  /** Labels that select the pods (e.g. for a cdk8s-plus NetworkPolicy peer); they never change. */
+  get selectorLabels(): Record<string, string> {
+    return selectorLabels(this.definition.resource);
+  }
+
+  /** Why each computed value was rendered (what `msvc explain` prints). */
+  get explanations(): Explanation[] {
+    return structuredClone(this.rendered().explanations);
+  }
+
+  /**
+   * Adds environment variables to the app container, after those of the props (and before the
+   * runtime tuning variables). Validated at once: a duplicate name throws here.
+   */
+  addEnv(...variables: MicroServiceEnvVar[]): void {
+    this.definition.addEnv(...variables);
+  }
+
+  /** Imports every key of ConfigMaps or Secrets as variables. Validated at once. */
+  addEnvFrom(...sources: MicroServiceEnvFrom[]): void {
+    this.definition.addEnvFrom(...sources);
+  }
+}

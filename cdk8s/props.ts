@@ -1,0 +1,189 @@
+// The props of the MicroService constructs: the MicroService spec, field for field (flattened the
+// way cdk8s-plus flattens a PodSpec into DeploymentProps), plus the resource's metadata. The field
+// types come from api/schema.ts, so props and CR can never drift apart (cdk8s/props.test.ts checks
+// the key sets match); each `@default` states the value api/defaults.ts applies.
+
+import type * as kplus from 'cdk8s-plus-27';
+import type { MicroServiceSpec } from '../api/index.ts';
+
+/** One environment variable of the app container (`spec.env[]`). See also `envFromConfigMap` and friends. */
+export type MicroServiceEnvVar = NonNullable<MicroServiceSpec['env']>[number];
+/** A ConfigMap or Secret imported as variables (`spec.envFrom[]`). See also `envFromConfigMapKeys`. */
+export type MicroServiceEnvFrom = NonNullable<MicroServiceSpec['envFrom']>[number];
+/** A declared container port (`spec.ports[]`). */
+export type MicroServicePort = NonNullable<MicroServiceSpec['ports']>[number];
+/** The pod identity (`spec.serviceAccount`). */
+export type MicroServiceServiceAccount = NonNullable<MicroServiceSpec['serviceAccount']>;
+
+/**
+ * Metadata of the MicroService. The rendered objects are named after it, exactly as the operator
+ * names the children of a MicroService custom resource with this metadata.
+ */
+export interface MicroServiceMetadata {
+  /**
+   * Name of the MicroService. The Deployment, Service, ServiceAccount, HorizontalPodAutoscaler and
+   * PodDisruptionBudget all take it, so it must be a DNS-1035 label (lower-case letters, digits and
+   * '-', starting with a letter, at most 63 characters).
+   *
+   * It is never generated from the construct path (no cdk8s hash suffix): the names must equal
+   * what the operator renders for a custom resource of this name.
+   *
+   * @default - the construct id (which must then be a DNS-1035 label, e.g. `order`, not `Order`)
+   */
+  readonly name?: string;
+  /**
+   * Namespace of the MicroService and of every rendered object.
+   *
+   * @default - the Chart's namespace; with none, no namespace is written (kubectl's current one applies)
+   */
+  readonly namespace?: string;
+  /**
+   * Labels of the MicroService. As with the operator, only `app.kubernetes.io/part-of` is copied
+   * onto the rendered objects; the rest label the custom resource (`MicroServiceResource`) only.
+   * Chart labels are added to every object by cdk8s itself.
+   *
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+  /**
+   * Annotations of the custom resource (`MicroServiceResource`). The rendered objects do not carry
+   * them (the operator does not copy them either); use `addJsonPatch` or `metadata.addAnnotation`
+   * on an escape hatch for that.
+   *
+   * @default - none
+   */
+  readonly annotations?: Record<string, string>;
+}
+
+/**
+ * Props of `MicroService` and `MicroServiceResource`: the `spec` of a MicroService custom resource
+ * (msvc.dev/v1alpha1), flattened, plus `metadata`. Validated at construction with the same zod
+ * schema as the CLI and the CRD (`msvc explain` and the CRD describe every nested field).
+ */
+export interface MicroServiceProps {
+  /** Name, namespace and labels of the MicroService. */
+  readonly metadata?: MicroServiceMetadata;
+
+  /** Container image, ideally pinned by tag and digest (`registry.example.com/shop/order:1.4.2`). */
+  readonly image: MicroServiceSpec['image'];
+  /**
+   * Image pull policy.
+   *
+   * @default - the Kubernetes default: Always for `:latest` or no tag, else IfNotPresent
+   * @see https://kubernetes.io/docs/concepts/containers/images/#image-pull-policy
+   */
+  readonly imagePullPolicy?: MicroServiceSpec['imagePullPolicy'];
+  /**
+   * Overrides the image ENTRYPOINT.
+   *
+   * @default - the image's ENTRYPOINT
+   */
+  readonly command?: MicroServiceSpec['command'];
+  /**
+   * Overrides the image CMD.
+   *
+   * @default - the image's CMD
+   */
+  readonly args?: MicroServiceSpec['args'];
+  /**
+   * Number of pods. Ignored while `autoscaling` is set: the Deployment then has no `replicas`
+   * field, so nothing fights the HorizontalPodAutoscaler.
+   *
+   * @default 2
+   */
+  readonly replicas?: MicroServiceSpec['replicas'];
+  /**
+   * Renders a HorizontalPodAutoscaler (autoscaling/v2): `minReplicas` (default 2), `maxReplicas`,
+   * `targetCPUUtilizationPercent` (default 80), `targetMemoryUtilizationPercent`.
+   *
+   * @default - no autoscaler; `replicas` pods
+   * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/
+   */
+  readonly autoscaling?: MicroServiceSpec['autoscaling'];
+  /**
+   * Ports the container listens on: `{ name, port, protocol }`, protocol HTTP (default), HTTP2,
+   * GRPC, TCP or UDP. The Service exposes each one; probes are derived from the first HTTP or GRPC one.
+   *
+   * @default - no ports, and so no Service
+   */
+  readonly ports?: MicroServiceSpec['ports'];
+  /**
+   * App container resources.
+   *
+   * @default - requests 100m CPU and 128Mi memory, memory limit 128Mi (no CPU limit)
+   * @see https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
+   */
+  readonly resources?: MicroServiceSpec['resources'];
+  /**
+   * Liveness, readiness and startup probes; `{ disabled: true }` leaves one out.
+   *
+   * @default - derived from the first HTTP, HTTP2 or GRPC port: liveness GET /healthz every 10s
+   * (timeout 2s, 3 failures), readiness GET /readyz every 5s (timeout 2s, 3 failures), startup GET
+   * /healthz every 2s up to 30 failures (60s)
+   */
+  readonly probes?: MicroServiceSpec['probes'];
+  /**
+   * Environment variables of the app container. A variable set here wins over one the runtime
+   * tuning would add. Use `envFromConfigMap`/`envFromSecret`/`envFromKplus` to reference
+   * cdk8s-plus ConfigMaps and Secrets, and `addEnv` to add variables after construction.
+   *
+   * @default - none (besides runtime tuning, e.g. GOMEMLIMIT)
+   */
+  readonly env?: MicroServiceSpec['env'];
+  /**
+   * ConfigMaps and Secrets whose keys all become variables. See `envFromConfigMapKeys` and
+   * `envFromSecretKeys` for cdk8s-plus objects.
+   *
+   * @default - none
+   */
+  readonly envFrom?: MicroServiceSpec['envFrom'];
+  /**
+   * Language runtime of the container, for env tuning. `go`: GOMAXPROCS (`maxProcs`, default
+   * `auto`), GOMEMLIMIT (`memoryLimitPercent`, default 90) and GOGC, each set only where the Go
+   * runtime needs it.
+   *
+   * @default - no runtime tuning
+   */
+  readonly runtime?: MicroServiceSpec['runtime'];
+  /**
+   * Service mesh enrolment (`provider`: istio, linkerd or none). The mesh's own injector adds the
+   * proxy; this sets its labels and annotations, budgets its resources and orders start-up and
+   * shutdown. `mode` default `sidecar`, `holdApplicationUntilProxyStarts` default true; proxy
+   * resources default to Istio's 100m/128Mi requests and 2/1Gi limits, or Linkerd's 100m/20Mi
+   * requests and 250Mi memory limit.
+   *
+   * @default - no mesh
+   */
+  readonly mesh?: MicroServiceSpec['mesh'];
+  /**
+   * Graceful shutdown budget.
+   *
+   * @default - preStopSleepSeconds 5, timeoutSeconds 20, gracePeriodSeconds = their sum + proxy
+   * drain (native sidecars: 5) + 5s margin (30 without a mesh)
+   */
+  readonly shutdown?: MicroServiceSpec['shutdown'];
+  /**
+   * PodDisruptionBudget, rendered only when at least 2 pods run (`replicas`, or `minReplicas` when
+   * autoscaled).
+   *
+   * @default - maxUnavailable 1
+   * @see https://kubernetes.io/docs/concepts/workloads/pods/disruptions/
+   */
+  readonly disruption?: MicroServiceSpec['disruption'];
+  /**
+   * The pod identity. Either the spec's `{ create, name, automountToken }`, or a cdk8s-plus
+   * ServiceAccount (`new kplus.ServiceAccount(...)` or `kplus.ServiceAccount.fromServiceAccountName`),
+   * which becomes `{ create: false, name: sa.name }`: the pods use it and none is rendered.
+   * The API token is not mounted unless `automountToken: true` is given (a cdk8s-plus
+   * ServiceAccount's own `automountToken` is overridden by the pod's setting).
+   *
+   * @default - a ServiceAccount named after the MicroService (create true, automountToken false)
+   */
+  readonly serviceAccount?: MicroServiceSpec['serviceAccount'] | kplus.IServiceAccount;
+  /**
+   * The Service in front of the pods: `type` (default ClusterIP), `headless` (default false).
+   *
+   * @default - a ClusterIP Service when `ports` is not empty
+   */
+  readonly service?: MicroServiceSpec['service'];
+}

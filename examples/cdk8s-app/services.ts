@@ -1,0 +1,66 @@
+// The shop's services as construct props: the same specs as examples/gateway.yaml, user.yaml and
+// order.yaml, written in TypeScript. synth.test.ts checks that what cdk8s synthesizes from these
+// equals `msvc render` of those files, byte for byte.
+import * as kplus from 'cdk8s-plus-27';
+import type { Construct } from 'constructs';
+import { envFromSecret, type MicroServiceProps } from '../../cdk8s/index.ts';
+
+const partOfShop = { 'app.kubernetes.io/part-of': 'shop' };
+
+/** Props of gateway, user and order, by construct id (which is also each MicroService's name). */
+export function shopServices(scope: Construct): Record<string, MicroServiceProps> {
+  // The database credentials live in a Secret made outside this app; a cdk8s-plus import of it is
+  // all `envFromSecret` needs (its name).
+  const orderDatabase = kplus.Secret.fromSecretName(scope, 'order-db', 'order-db');
+  return {
+    // The edge service, in an Istio sidecar mesh and autoscaled on CPU.
+    gateway: {
+      metadata: { labels: partOfShop },
+      image: 'registry.example.com/shop/gateway:1.0.0',
+      autoscaling: { minReplicas: 2, maxReplicas: 10, targetCPUUtilizationPercent: 70 },
+      ports: [{ name: 'http', port: 8080, protocol: 'HTTP' }],
+      resources: { requests: { cpu: '500m', memory: '256Mi' }, limits: { cpu: '2', memory: '512Mi' } },
+      env: [
+        { name: 'USER_URL', value: 'http://user:8080' },
+        { name: 'ORDER_URL', value: 'http://order:8080' },
+      ],
+      runtime: { go: { version: '1.26' } },
+      mesh: {
+        provider: 'istio',
+        mode: 'sidecar',
+        proxy: { resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '256Mi' } } },
+      },
+      shutdown: { preStopSleepSeconds: 5, timeoutSeconds: 20 },
+      disruption: { maxUnavailable: 1 },
+    },
+    // Linkerd with linkerd-proxy as a native sidecar (Kubernetes 1.29+).
+    user: {
+      metadata: { labels: partOfShop },
+      image: 'registry.example.com/shop/user:1.0.0',
+      replicas: 3,
+      ports: [{ name: 'http', port: 8080 }],
+      resources: { requests: { cpu: '250m', memory: '384Mi' }, limits: { cpu: '1', memory: '384Mi' } },
+      env: [{ name: 'CACHE_SIZE', value: '10000' }],
+      runtime: { go: { version: '1.26' } },
+      mesh: {
+        provider: 'linkerd',
+        mode: 'native-sidecar',
+        proxy: { resources: { requests: { cpu: '100m', memory: '32Mi' }, limits: { memory: '128Mi' } } },
+      },
+    },
+    // Istio ambient mode: no sidecar to budget or to order start-up around.
+    order: {
+      metadata: { labels: partOfShop },
+      image: 'registry.example.com/shop/order:1.4.2',
+      replicas: 3,
+      ports: [{ name: 'http', port: 8080 }],
+      resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2', memory: '512Mi' } },
+      probes: { readiness: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, failureThreshold: 6 } },
+      env: [{ name: 'USER_URL', value: 'http://user:8080' }, envFromSecret('DATABASE_URL', orderDatabase, 'url')],
+      runtime: { go: { version: '1.26' } },
+      mesh: { provider: 'istio', mode: 'ambient' },
+      shutdown: { timeoutSeconds: 25 },
+      disruption: { minAvailable: 2 },
+    },
+  };
+}
