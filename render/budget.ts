@@ -20,7 +20,11 @@ export const POD_RESOURCES_ANNOTATION = 'msvc.dev/pod-resources';
 export interface PodBudget {
   /** Per container, as rendered or as the mesh will inject it. */
   containers: Record<string, { requests: ResourceValues; limits: ResourceValues }>;
-  /** Sum over containers; a limit is absent when any container lacks it (the pod is then unbounded). */
+  /**
+   * Sum over containers; a limit is absent when any container lacks it (the pod is then unbounded).
+   * A request that is missing while its limit is set counts as the limit: Kubernetes defaults it so,
+   * and ResourceQuota charges that value.
+   */
   requests: ResourceValues;
   limits: ResourceValues;
 }
@@ -49,12 +53,13 @@ export function podBudget(spec: MicroServiceSpec): PodBudget {
   const provider = meshProvider(spec);
   if (proxy && provider !== 'none') containers[PROXY_CONTAINER[provider]] = proxy;
   const list = Object.values(containers);
+  const effectiveRequests = list.map((c) => ({
+    cpu: c.requests.cpu ?? c.limits.cpu,
+    memory: c.requests.memory ?? c.limits.memory,
+  }));
   return {
     containers,
-    requests: sum(
-      list.map((c) => c.requests),
-      false,
-    ),
+    requests: sum(effectiveRequests, false),
     limits: sum(
       list.map((c) => c.limits),
       true,
