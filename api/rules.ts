@@ -109,7 +109,50 @@ const meshOf = (spec: MicroServiceSpec) => spec.mesh?.provider ?? 'none';
 /** The effective mode, for rules that depend on it. */
 const meshModeOf = (spec: MicroServiceSpec) => spec.mesh?.mode ?? DEFAULTS.mesh.mode;
 
+/**
+ * Pod label and annotation keys the renderer owns: the recommended labels and every key a mesh
+ * injector reads (reference/mesh.md). User values there would silently fight spec.mesh.
+ */
+export const RESERVED_POD_KEY_PREFIXES = [
+  'app.kubernetes.io/',
+  'msvc.dev/',
+  'sidecar.istio.io/',
+  'proxy.istio.io/',
+  'traffic.sidecar.istio.io/',
+  'istio.io/',
+  'linkerd.io/',
+  'config.linkerd.io/',
+  'config.alpha.linkerd.io/',
+  'config.beta.linkerd.io/',
+] as const;
+
+const reservedKey = (key: string) => RESERVED_POD_KEY_PREFIXES.some((p) => key.startsWith(p));
+const celReserved = (map: string) =>
+  `!has(self.${map}) || self.${map}.all(k, !(${RESERVED_POD_KEY_PREFIXES.map((p) => `k.startsWith('${p}')`).join(' || ')}))`;
+
 export const SPEC_RULES: readonly SpecRule[] = [
+  {
+    id: 'pod-metadata-not-reserved',
+    summary: `spec.podLabels/podAnnotations: keys under ${RESERVED_POD_KEY_PREFIXES.join(', ')} are set by the operator (use spec.mesh for mesh keys).`,
+    check: (spec) =>
+      (['podLabels', 'podAnnotations'] as const).flatMap((map) =>
+        Object.keys(spec[map] ?? {})
+          .filter(reservedKey)
+          .map((key) => ({
+            path: [map, key],
+            message: `is reserved: the operator sets ${key.split('/')[0]}/ keys${/istio|linkerd/.test(key) ? ' from spec.mesh' : ''}; remove it`,
+          })),
+      ),
+    cel: (['podLabels', 'podAnnotations'] as const).map((map) => ({
+      rule: celReserved(map),
+      message: `spec.${map}: a key is reserved for the operator (app.kubernetes.io/, msvc.dev/ and mesh keys; use spec.mesh): remove it`,
+      fieldPath: `.${map}`,
+    })),
+    invalidExamples: [
+      { podAnnotations: { 'sidecar.istio.io/inject': 'true' } },
+      { podLabels: { 'app.kubernetes.io/name': 'other' } },
+    ],
+  },
   requestsWithinLimits('resources', 'spec.resources'),
   requestsWithinLimits('mesh.proxy.resources', 'spec.mesh.proxy.resources'),
   {

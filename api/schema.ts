@@ -71,6 +71,29 @@ const probePort = z.union([portName, z.int().min(1).max(65535)]).meta({
   ...INT_OR_STRING,
 });
 
+/** A label value (k8s.io/apimachinery IsValidLabelValue). */
+const LABEL_VALUE = '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$';
+/** A qualified name with an optional DNS-1123 subdomain prefix (IsQualifiedName). */
+const QUALIFIED_NAME =
+  '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$';
+
+/** A label or annotation map; keys are qualified names. */
+const metadataMap = (value: z.ZodString) =>
+  z
+    .record(
+      z.string().max(316).regex(new RegExp(QUALIFIED_NAME), 'must be a qualified name like example.com/key or key'),
+      value,
+    )
+    .meta({
+      maxProperties: 64,
+      'x-kubernetes-validations': [
+        {
+          rule: `self.all(k, k.size() <= 316 && k.matches('${QUALIFIED_NAME.replaceAll('\\', '\\\\')}'))`,
+          message: 'keys must be qualified names like example.com/key or key',
+        },
+      ],
+    });
+
 const secondsField = (description: string, max = 3600) => z.int().min(0).max(max).describe(description);
 
 // ---------------------------------------------------------------------------------------------
@@ -495,6 +518,21 @@ const specShape = z.strictObject({
   disruption: disruptionSchema.optional(),
   serviceAccount: serviceAccountSchema.optional(),
   service: serviceSchema.optional(),
+  podLabels: metadataMap(
+    z
+      .string()
+      .max(63)
+      .regex(new RegExp(LABEL_VALUE), 'must be a label value: at most 63 characters, alphanumerics, -, _ and .'),
+  )
+    .optional()
+    .describe(
+      'Extra labels on the pods (e.g. team or cost-center). Keys the operator sets (app.kubernetes.io/*, mesh keys) are reserved.',
+    ),
+  podAnnotations: metadataMap(z.string().max(65536))
+    .optional()
+    .describe(
+      'Extra annotations on the pods (e.g. prometheus.io/scrape). Mesh keys are reserved: set them through spec.mesh.',
+    ),
 });
 
 export const specSchema = specShape

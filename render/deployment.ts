@@ -15,7 +15,8 @@ export const POD_TEMPLATE_HASH_ANNOTATION = 'msvc.dev/pod-template-hash';
 export function renderDeployment(ms: MicroService, cfg: RenderConfig): RenderedObject {
   const spec = ms.spec;
   const mesh = splitMeshKeys(meshKeys(spec));
-  const podLabels = { ...commonLabels(ms, cfg), ...mesh.labels };
+  // User keys first: reserved keys are rejected by validation, and ours win regardless.
+  const podLabels = { ...spec.podLabels, ...commonLabels(ms, cfg), ...mesh.labels };
   const podSpec: Record<string, unknown> = {
     serviceAccountName: serviceAccountName(spec, ms.metadata.name) ?? 'default',
     automountServiceAccountToken: spec.serviceAccount?.automountToken ?? DEFAULTS.serviceAccount.automountToken,
@@ -33,7 +34,7 @@ export function renderDeployment(ms: MicroService, cfg: RenderConfig): RenderedO
       },
     ],
   };
-  const templateAnnotations: Record<string, string> = { ...mesh.annotations };
+  const templateAnnotations: Record<string, string> = { ...spec.podAnnotations, ...mesh.annotations };
   const template = { metadata: { labels: podLabels, annotations: templateAnnotations }, spec: podSpec };
   // Hash everything in the template but the hash itself.
   templateAnnotations[POD_TEMPLATE_HASH_ANNOTATION] = contentHash(template);
