@@ -1,0 +1,284 @@
+// The real `msvc` binary, end to end: exit codes, messages, stdin, determinism. Each test spawns
+// bin/msvc.js the way a user's shell would.
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { msvc, ROOT, runWith } from './testing.ts';
+
+const valid = (name: string, extra = '') => `apiVersion: msvc.dev/v1alpha1
+kind: MicroService
+metadata:
+  name: ${name}
+spec:
+  image: registry.example.com/shop/${name}:1.0.0
+  ports:
+    - name: http
+      port: 8080
+${extra}`;
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'msvc-cli-'));
+});
+
+async function write(name: string, text: string): Promise<string> {
+  const path = join(dir, name);
+  await mkdir(join(path, '..'), { recursive: true });
+  await writeFile(path, text);
+  return path;
+}
+
+/** examples/ also holds other engineers' files (the cdk8s app): at most notes about skipped objects. */
+function expectOnlySkipNotes(stderr: string) {
+  for (const line of stderr.split('\n').filter(Boolean)) expect(line).toMatch(/^examples\/.+: skipped: /);
+}
+
+/** No user error may ever show a stack trace. */
+function expectNoStack(stderr: string) {
+  expect(stderr).not.toMatch(/\n\s+at /);
+  expect(stderr).not.toMatch(/Error:/);
+}
+
+describe('msvc render', () => {
+  it('renders examples/ to the same bytes every time', async () => {
+    const [first, second] = await Promise.all([
+      msvc(['render', '-f', 'examples/']),
+      msvc(['render', '-f', 'examples/']),
+    ]);
+    expect(first.code).toBe(0);
+    expectOnlySkipNotes(first.stderr);
+    expect(second.stdout).toBe(first.stdout);
+    expect(first.stdout).toMatchSnapshot();
+  });
+
+  it('writes one valid YAML document per rendered object, each starting with ---', async () => {
+    const { stdout } = await msvc(['render', '-f', 'examples/gateway.yaml']);
+    const docs = parseAllDocuments(stdout);
+    expect(Array.isArray(docs) && docs.every((d) => d.errors.length === 0)).toBe(true);
+    const kinds = (docs as ReturnType<typeof parseAllDocuments> & unknown[]).map(
+      (d) => (d.toJS() as { kind: string }).kind,
+    );
+    expect(kinds).toStrictEqual([
+      'ServiceAccount',
+      'Service',
+      'Deployment',
+      'HorizontalPodAutoscaler',
+      'PodDisruptionBudget',
+    ]);
+    expect(stdout.startsWith('---\n# Source: examples/gateway.yaml:1 (MicroService gateway)\n')).toBe(true);
+  });
+
+  it('reads JSON from stdin and renders what the same YAML file renders', async () => {
+    const fromFile = await msvc(['render', '-f', 'examples/billing.yaml']);
+    const yamlText = await readFile(join(ROOT, 'examples/billing.yaml'), 'utf8');
+    const json = JSON.stringify(parseAllDocuments(yamlText).map((d) => d.toJS()));
+    const fromStdin = await msvc(['render', '-f', '-'], { stdin: json.slice(1, -1) });
+    expect(fromStdin.code).toBe(0);
+    expect(fromStdin.stdout).toBe(fromFile.stdout.replaceAll('examples/billing.yaml:1', '<stdin>:1'));
+  });
+
+  it('renders every document of a multi-document file and unpacks a List', async () => {
+    const file = await write('multi.yaml', `${valid('a')}---\n${valid('b')}`);
+    const { code, stdout } = await msvc(['render', '-f', file]);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`# Source: ${file}:2 (MicroService b)`);
+    const item = parse(valid('c')) as unknown;
+    const fromList = await msvc(['render', '-f', '-'], {
+      stdin: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [item] }),
+    });
+    expect(fromList.code).toBe(0);
+    expect(fromList.stdout).toContain('# Source: <stdin>:1 items[0] (MicroService c)');
+  });
+
+  it('prints nothing on stdout when any document is invalid', async () => {
+    const file = await write('one-bad.yaml', `${valid('good')}---\n${valid('bad', '  replicas: -1\n')}`);
+    const { code, stdout, stderr } = await msvc(['render', '-f', file]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`${file}:2: spec.replicas: Too small: expected number to be >=0 (line 20)\n`);
+  });
+
+  it('rejects other kinds in a named file but skips them in a directory (with a note for Kubernetes objects)', async () => {
+    const configMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: settings }\n';
+    const file = await write('tree/app.yaml', `${valid('app')}---\n${configMap}`);
+    await write('tree/package.json', '{ "name": "not-a-manifest" }');
+    await write('tree/dist/app.k8s.yaml', valid('app')); // build output: a duplicate if it were read
+    const named = await msvc(['render', '-f', file]);
+    expect(named.code).toBe(1);
+    expect(named.stderr).toContain(`${file}:2: kind ConfigMap is not a MicroService (msvc.dev/v1alpha1)`);
+    const walked = await msvc(['render', '-f', join(dir, 'tree')]);
+    expect(walked.code).toBe(0);
+    expect(walked.stdout).toContain('kind: Deployment');
+    expect(walked.stderr).toBe(`${file}:2: skipped: kind ConfigMap is not a MicroService (msvc.dev/v1alpha1)\n`);
+  });
+
+  it('never skips a document that means to be a MicroService, even in a directory', async () => {
+    await write('typo/app.yaml', valid('app').replace('msvc.dev/v1alpha1', 'msvc.dev/v1'));
+    const { code, stderr } = await msvc(['render', '-f', join(dir, 'typo')]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('apiVersion: Invalid input: expected "msvc.dev/v1alpha1" (line 1)');
+  });
+
+  it('rejects two MicroServices with the same namespace and name', async () => {
+    const a = await write('dup-a.yaml', valid('same'));
+    const b = await write('dup-b.yaml', valid('same'));
+    const { code, stderr } = await msvc(['render', '-f', a, '-f', b]);
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `${b}:1: metadata.name: MicroService same is also defined at ${a}:1; names must be unique per namespace (line 4)\n`,
+    );
+  });
+
+  it('sets the managed-by label from --managed-by', async () => {
+    const { stdout } = await msvc(['render', '-f', 'examples/catalog.yaml', '--managed-by', 'argocd']);
+    expect(stdout).toContain('app.kubernetes.io/managed-by: argocd');
+    expect(stdout).not.toContain('msvc-operator');
+  });
+});
+
+describe('msvc validate', () => {
+  it('prints one OK line per MicroService in examples/', async () => {
+    const { code, stdout, stderr } = await msvc(['validate', '-f', 'examples/']);
+    expect(code).toBe(0);
+    expectOnlySkipNotes(stderr);
+    expect(stdout.trim().split('\n')).toStrictEqual(
+      ['billing', 'catalog', 'gateway', 'order', 'recommendations', 'search', 'user'].map(
+        (name) => `examples/${name}.yaml:1: OK (MicroService ${name})`,
+      ),
+    );
+  });
+
+  it('reports every problem as file:document: field.path: message (line) and exits 1', async () => {
+    const file = await write(
+      'bad.yaml',
+      `${valid('fine')}---
+apiVersion: msvc.dev/v1alpha1
+kind: MicroService
+metadata:
+  name: Bad_Name
+spec:
+  ports:
+    - name: http
+      port: 70000
+  runtime:
+    go: { version: 1.20 }
+  bogus: true
+`,
+    );
+    const { code, stdout, stderr } = await msvc(['validate', '-f', file]);
+    expect(code).toBe(1);
+    expect(stdout).toBe(`${file}:1: OK (MicroService fine)\n`);
+    expect(stderr.split('\n').filter(Boolean)).toStrictEqual([
+      `${file}:2: metadata.name: must be a DNS-1035 label (lower-case letters, digits and '-', starting with a letter, at most 63 characters): it names the Service and every other child (line 14)`,
+      `${file}:2: spec.image: required (string) (line 15)`,
+      `${file}:2: spec.ports[0].port: Too big: expected number to be <=65535 (line 18)`,
+      `${file}:2: spec.runtime.go.version: expected a string, got a number: quote it in YAML (e.g. "1.20", which unquoted is the number 1.2) (line 20)`,
+      `${file}:2: spec: Unrecognized key: "bogus" (line 21)`,
+    ]);
+    expectNoStack(stderr);
+  });
+
+  it('reports cross-field rules at the field they concern', async () => {
+    const file = await write('rule.yaml', valid('r', '  autoscaling: { minReplicas: 5, maxReplicas: 2 }\n'));
+    const { code, stderr } = await msvc(['validate', '-f', file]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      new RegExp(`^${file}:1: spec\\.autoscaling\\.maxReplicas: 2 is below minReplicas \\(5\\).+ \\(line 10\\)\\n$`),
+    );
+  });
+
+  it('reports YAML syntax errors with line and column', async () => {
+    const file = await write('syntax.yaml', `${valid('ok')}---\nspec:\n  ports: [1, 2\n  image: x\n`);
+    const { code, stderr } = await msvc(['validate', '-f', file]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(new RegExp(`^${file}:2: YAML syntax error at line 13, column \\d+: `));
+    expectNoStack(stderr);
+  });
+
+  it('reports a missing file, an empty input and a missing -f as user errors', async () => {
+    const missing = await msvc(['validate', '-f', 'no/such/file.yaml']);
+    expect([missing.code, missing.stderr]).toStrictEqual([1, 'no/such/file.yaml: no such file or directory\n']);
+    const empty = await msvc(['validate', '-f', '-'], { stdin: '# nothing here\n---\n' });
+    expect([empty.code, empty.stderr]).toStrictEqual([1, '<stdin>: no MicroService (msvc.dev/v1alpha1) found\n']);
+    const noFlag = await msvc(['validate']);
+    expect(noFlag.code).toBe(1);
+    expect(noFlag.stderr).toContain("required option '-f, --filename <path>' not specified");
+    for (const r of [missing, empty, noFlag]) expectNoStack(r.stderr);
+  });
+});
+
+describe('msvc explain', () => {
+  it('shows each computed value with its reason', async () => {
+    const { code, stdout } = await msvc(['explain', '-f', 'examples/billing.yaml']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('MicroService billing (examples/billing.yaml:1)');
+    expect(stdout).toMatch(/env GOMAXPROCS +2\n +Go 1\.22 sizes GOMAXPROCS from the node's CPUs.*= 2\n/);
+    expect(stdout).toMatch(/env GOMEMLIMIT +483183820\n/);
+    expect(stdout).toMatch(/terminationGracePeriodSeconds +30\n/);
+  });
+
+  it('lists the env vars copied from spec.env and the mesh keys', async () => {
+    const { stdout } = await msvc(['explain', '-f', 'examples/user.yaml']);
+    expect(stdout).toMatch(/env CACHE_SIZE +10000\n +set in spec\.env/);
+    expect(stdout).toMatch(/pod annotation linkerd\.io\/inject +enabled\n/);
+    expect(stdout).toMatch(/env GOMAXPROCS +\(unset\)\n +Go 1\.26/);
+  });
+
+  it('prints JSON with -o json', async () => {
+    const { code, stdout } = await msvc(['explain', '-f', 'examples/order.yaml', '-o', 'json']);
+    expect(code).toBe(0);
+    const [entry] = JSON.parse(stdout) as { source: string; explanations: { field: string; value: string }[] }[];
+    expect(entry?.source).toBe('examples/order.yaml:1');
+    expect(entry?.explanations).toContainEqual(
+      expect.objectContaining({ field: 'env DATABASE_URL', value: '(from secretKeyRef order-db/url)' }),
+    );
+  });
+});
+
+describe('msvc crd and reference', () => {
+  it('prints the CRD as YAML', async () => {
+    const { code, stdout } = await msvc(['crd']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^# Generated by `msvc crd`/);
+    expect(stdout).toContain('name: microservices.msvc.dev\n');
+  });
+
+  it('prints the API reference with every rule summary', async () => {
+    const { code, stdout } = await msvc(['reference']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('| `spec.image` | string, **required** |');
+    expect(stdout).toContain('| `spec.probes.{liveness,readiness,startup}.httpGet.path` |');
+    expect(stdout).toContain('- spec.disruption: at most one of maxUnavailable and minAvailable.');
+  });
+});
+
+describe('bin/msvc.js', () => {
+  // The machine's own `node` may be older than the one package.json pins; the shim must say what to do.
+  const oldNode = ['/usr/bin/node', '/usr/local/bin/node'].find((path) => {
+    try {
+      const version = execFileSync(path, ['--version'], { encoding: 'utf8' }).trim().slice(1);
+      const [major = 0, minor = 0] = version.split('.').map(Number);
+      return major < 22 || (major === 22 && minor < 18);
+    } catch {
+      return false;
+    }
+  });
+
+  it.skipIf(oldNode === undefined)('tells users of an old Node to run npx msvc', async () => {
+    const { code, stdout, stderr } = await runWith(oldNode as string, ['--help']);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^msvc: Node \d+\.\d+\.\d+ is too old \(needs 22\.18 or later.*\nRun it as `npx msvc …`/);
+  });
+
+  it('prints help and the version', async () => {
+    const help = await msvc(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['render', 'validate', 'explain', 'crd', 'reference']) expect(help.stdout).toContain(command);
+    const version = await msvc(['--version']);
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+});

@@ -1,0 +1,295 @@
+// Reads what `-f` points at (files, directories, `-` for stdin) into YAML/JSON documents that
+// remember where they came from, then sorts them into MicroServices and user errors. Every error
+// this file produces is a user error, formatted `file:document: field.path: message`: no stack traces.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Document, isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import { API_GROUP, API_VERSION, type MicroService, parseMicroService } from '../api/index.ts';
+
+/** What the user named on the command line for stdin, and how messages print it. */
+export const STDIN = '-';
+const STDIN_LABEL = '<stdin>';
+
+const EXTENSIONS = ['.yaml', '.yml', '.json'];
+const SKIPPED_DIRECTORIES = new Set(['node_modules', 'dist']);
+
+/** A problem the user can fix; printed as one line, exit code 1. */
+export interface UserError {
+  /** `examples/order.yaml:2`, or just the file when no document applies. */
+  readonly where: string;
+  /** `spec.ports[0].port`, when the problem has a field. */
+  readonly path?: string;
+  readonly message: string;
+  /** 1-based line in the file the problem points at, when known. */
+  readonly line?: number;
+}
+
+export function formatUserError(e: UserError): string {
+  const path = e.path ? `${e.path}: ` : '';
+  const line = e.line !== undefined ? ` (line ${e.line})` : '';
+  return `${e.where}: ${path}${e.message}${line}`;
+}
+
+/** A text to parse: one file, or stdin. */
+export interface Source {
+  /** As printed in messages: the path as found, or `<stdin>`. */
+  readonly name: string;
+  readonly text: string;
+  /** Found by walking a directory (not named on the command line): foreign documents are skipped. */
+  readonly fromDirectory: boolean;
+}
+
+/** A MicroService that passed validation, with where it came from. */
+export interface LocatedMicroService {
+  /** `examples/order.yaml:1` (document index, 1-based; `…:1 items[0]` inside a List). */
+  readonly where: string;
+  readonly value: MicroService;
+}
+
+export interface LoadResult {
+  readonly services: LocatedMicroService[];
+  readonly errors: UserError[];
+  /** Documents left out because they are not MicroServices (found in directories only). */
+  readonly skipped: { where: string; reason: string }[];
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const out: string[] = [];
+  for (const entry of entries) {
+    // Hidden folders (.git), dependencies and build output (cdk8s synth writes dist/) are not the
+    // user's sources; a folder named on the command line is always read, whatever its name.
+    if (entry.isDirectory() && (entry.name.startsWith('.') || SKIPPED_DIRECTORIES.has(entry.name))) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await walk(path)));
+    else if (entry.isFile() && EXTENSIONS.some((ext) => entry.name.endsWith(ext))) out.push(path);
+  }
+  return out;
+}
+
+async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Reads every `-f` argument in order; directories are walked in sorted order. */
+export async function readSources(
+  filenames: readonly string[],
+  stdin: NodeJS.ReadableStream = process.stdin,
+): Promise<{ sources: Source[]; errors: UserError[] }> {
+  const sources: Source[] = [];
+  const errors: UserError[] = [];
+  let stdinRead = false;
+  for (const name of filenames) {
+    if (name === STDIN) {
+      if (stdinRead) {
+        errors.push({ where: STDIN_LABEL, message: "'-f -' given twice: stdin can be read only once" });
+        continue;
+      }
+      stdinRead = true;
+      sources.push({ name: STDIN_LABEL, text: await readStdin(stdin), fromDirectory: false });
+      continue;
+    }
+    try {
+      if ((await stat(name)).isDirectory()) {
+        const files = await walk(name);
+        if (files.length === 0) {
+          errors.push({ where: name, message: 'directory holds no .yaml, .yml or .json files' });
+        }
+        for (const file of files) sources.push({ name: file, text: await readFile(file, 'utf8'), fromDirectory: true });
+      } else {
+        sources.push({ name, text: await readFile(name, 'utf8'), fromDirectory: false });
+      }
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const message =
+        code === 'ENOENT'
+          ? 'no such file or directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (error as Error).message;
+      errors.push({ where: name, message });
+    }
+  }
+  return { sources, errors };
+}
+
+/** `spec.ports[1].name` → ['spec', 'ports', 1, 'name'] (the inverse of api's formatPath). */
+export function parsePath(path: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const match of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    if (match[2] !== undefined) out.push(Number(match[2]));
+    else if (match[1] !== undefined) out.push(match[1]);
+  }
+  return out;
+}
+
+/**
+ * The 1-based line a field path points at: the line of its key (not of its value, which for a block
+ * map is the next line); for a field that is missing, the line of the deepest parent that exists.
+ */
+function lineOf(doc: Document, lines: LineCounter, path: readonly (string | number)[]): number | undefined {
+  let node: unknown = doc.contents;
+  let offset = (node as { range?: [number, number, number] } | null)?.range?.[0];
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && p.key.value === segment);
+      if (!pair) break;
+      offset = (pair.key as { range?: [number, number, number] }).range?.[0] ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment] as { range?: [number, number, number] } | undefined;
+      if (!item) break;
+      offset = item.range?.[0] ?? offset;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  return offset === undefined ? undefined : lines.linePos(offset).line;
+}
+
+const API = `${API_GROUP}/${API_VERSION}`;
+
+/** zod's wording for a missing field, and a YAML trap worth naming (1.20 is the number 1.2). */
+function friendlier(message: string): string {
+  const missing = /^Invalid input: expected (\w+), received undefined$/.exec(message);
+  if (missing) return `required (${missing[1]})`;
+  if (message === 'Invalid input: expected string, received number') {
+    return 'expected a string, got a number: quote it in YAML (e.g. "1.20", which unquoted is the number 1.2)';
+  }
+  return message;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Does a document mean to be a MicroService? Then any problem with it is an error, never a skip. */
+function claimsMicroService(value: Record<string, unknown>): boolean {
+  const group = typeof value['apiVersion'] === 'string' ? value['apiVersion'].split('/')[0] : undefined;
+  return group === API_GROUP || (typeof value['kind'] === 'string' && value['kind'].toLowerCase() === 'microservice');
+}
+
+/** `kind: List` (what `kubectl get -o yaml` prints) and `MicroServiceList` carry their objects in items. */
+function isList(value: Record<string, unknown>): boolean {
+  return typeof value['kind'] === 'string' && /List$/.test(value['kind']) && Array.isArray(value['items']);
+}
+
+/**
+ * Parses every source into documents and validates each MicroService with the api/ schema.
+ * Documents that are not MicroServices are errors when they come from a file named on the command
+ * line or stdin. Found by walking a directory, they are skipped, so `-f k8s/` works on a folder that
+ * also holds ConfigMaps or a package.json: other Kubernetes kinds are reported in `skipped`, files
+ * that are not Kubernetes objects at all are passed over silently. Empty documents (a
+ * stray `---`, comments only) are ignored. Two MicroServices with the same namespace and name are an
+ * error: their rendered objects would overwrite each other.
+ */
+export function loadMicroServices(sources: readonly Source[]): LoadResult {
+  const services: LocatedMicroService[] = [];
+  const errors: UserError[] = [];
+  const skipped: { where: string; reason: string }[] = [];
+  const seen = new Map<string, string>();
+
+  for (const source of sources) {
+    const lines = new LineCounter();
+    const docs = parseAllDocuments(source.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    // A stream the parser could not split into documents at all comes back as an empty array with no errors.
+    const list = Array.isArray(docs) ? docs : [docs];
+    list.forEach((doc, i) => {
+      const where = `${source.name}:${i + 1}`;
+      if (doc.errors.length > 0) {
+        for (const e of doc.errors) {
+          const pos = lines.linePos(e.pos[0]);
+          const message = e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
+          errors.push({
+            where,
+            message: `YAML syntax error at line ${pos.line}, column ${pos.col}: ${message}`,
+          });
+        }
+        return;
+      }
+      const value: unknown = doc.toJS({ maxAliasCount: 100 });
+      if (value === null || value === undefined) return;
+
+      const check = (object: unknown, prefix: (string | number)[], label: string) => {
+        if (!isObject(object) || !claimsMicroService(object)) {
+          const kind = isObject(object) && typeof object['kind'] === 'string' ? object['kind'] : undefined;
+          const reason = kind
+            ? `kind ${kind} is not a MicroService (${API})`
+            : `not a MicroService (${API}): no apiVersion and kind`;
+          if (!source.fromDirectory) {
+            errors.push({ where: label, message: `${reason}; remove it or render only MicroServices` });
+          } else if (kind !== undefined) {
+            // Another Kubernetes object: worth a note. Anything else (package.json, cdk8s.yaml) is
+            // not a manifest at all and is passed over silently.
+            skipped.push({ where: label, reason });
+          }
+          return;
+        }
+        const result = parseMicroService(object);
+        if (!result.ok) {
+          for (const issue of result.issues) {
+            const path = issue.path === '(root)' ? [] : parsePath(issue.path);
+            // zod reports an unknown key at its parent; point at the key itself.
+            const unknown = /^Unrecognized keys?: "([^"]+)"/.exec(issue.message)?.[1];
+            if (unknown !== undefined) path.push(unknown);
+            const line = lineOf(doc, lines, [...prefix, ...path]);
+            errors.push({
+              where: label,
+              path: issue.path,
+              message: friendlier(issue.message),
+              ...(line !== undefined ? { line } : {}),
+            });
+          }
+          return;
+        }
+        const ms = result.value;
+        const key = `${ms.metadata.namespace ?? ''}/${ms.metadata.name}`;
+        const first = seen.get(key);
+        if (first !== undefined) {
+          const line = lineOf(doc, lines, [...prefix, 'metadata', 'name']);
+          errors.push({
+            where: label,
+            path: 'metadata.name',
+            message: `MicroService ${displayName(ms)} is also defined at ${first}; names must be unique per namespace`,
+            ...(line !== undefined ? { line } : {}),
+          });
+          return;
+        }
+        seen.set(key, label);
+        services.push({ where: label, value: ms });
+      };
+
+      if (isObject(value) && isList(value)) {
+        (value['items'] as unknown[]).forEach((item, j) => {
+          check(item, ['items', j], `${where} items[${j}]`);
+        });
+      } else {
+        check(value, [], where);
+      }
+    });
+  }
+  return { services, errors, skipped };
+}
+
+/** `shop/order`, or `order` without a namespace. */
+export function displayName(ms: MicroService): string {
+  return ms.metadata.namespace ? `${ms.metadata.namespace}/${ms.metadata.name}` : ms.metadata.name;
+}
+
+/** readSources + loadMicroServices; "nothing found" is an error, since rendering nothing is never what was meant. */
+export async function load(filenames: readonly string[], stdin?: NodeJS.ReadableStream): Promise<LoadResult> {
+  const read = await readSources(filenames, stdin);
+  const loaded = loadMicroServices(read.sources);
+  const errors = [...read.errors, ...loaded.errors];
+  if (errors.length === 0 && loaded.services.length === 0) {
+    errors.push({
+      where: filenames.map((f) => (f === STDIN ? STDIN_LABEL : f)).join(', '),
+      message: `no MicroService (${API}) found`,
+    });
+  }
+  return { services: loaded.services, errors, skipped: loaded.skipped };
+}

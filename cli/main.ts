@@ -1,0 +1,98 @@
+// The `msvc` command: commander wiring only. Each command lives in cli/commands/ and returns an
+// exit code; user errors are printed there as `file:document: field.path: message`. Run it as
+// `npx msvc …` (bin/msvc.js) or `node cli/main.ts …` on Node 24.
+import { Command, Option } from 'commander';
+import pkg from '../package.json' with { type: 'json' };
+import { runCrd } from './commands/crd.ts';
+import { runExplain } from './commands/explain.ts';
+import { runReference } from './commands/reference.ts';
+import { runRender } from './commands/render.ts';
+import { runValidate } from './commands/validate.ts';
+import type { Io } from './io.ts';
+
+const io: Io = {
+  stdin: process.stdin,
+  out: (text) => {
+    process.stdout.write(text);
+  },
+  err: (text) => {
+    process.stderr.write(text);
+  },
+};
+
+// `msvc render | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
+/** -f is repeatable, like kubectl's. */
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+const FILENAME_HELP =
+  'a file, a directory (walked for *.yaml, *.yml, *.json, sorted) or - for stdin; repeatable. Multi-document YAML and JSON are read; kind: List is unpacked';
+
+function filenameOption(): Option {
+  return new Option('-f, --filename <path>', FILENAME_HELP).argParser(collect).makeOptionMandatory();
+}
+
+// Set, not process.exit(): exiting would cut off output still queued for a pipe.
+const finish = (code: number) => {
+  process.exitCode = code;
+};
+
+const program = new Command('msvc')
+  .description(
+    'Render, validate and explain MicroService resources (msvc.dev/v1alpha1) with the same renderer the operator uses.',
+  )
+  .version(pkg.version)
+  .showHelpAfterError('(run msvc --help for usage)')
+  .configureHelp({ sortSubcommands: false });
+
+program
+  .command('render')
+  .summary('print the Kubernetes objects rendered from MicroServices (YAML stream)')
+  .description(
+    'Print every Kubernetes object rendered from the MicroServices as one YAML stream (for kubectl apply -f -). ' +
+      'Documents of other kinds are errors in files you name, and skipped with a note on stderr in directories.',
+  )
+  .addOption(filenameOption())
+  .option('--managed-by <value>', 'value of the app.kubernetes.io/managed-by label (default: msvc-operator)')
+  .action(async (opts: { filename: string[]; managedBy?: string }) => finish(await runRender(opts, io)));
+
+program
+  .command('validate')
+  .summary('check MicroServices; exit 1 on any error')
+  .description(
+    'Check MicroServices against the schema and the cross-field rules the API server enforces; exit 1 on any error.',
+  )
+  .addOption(filenameOption())
+  .action(async (opts: { filename: string[] }) => finish(await runValidate(opts, io)));
+
+program
+  .command('explain')
+  .summary('show each computed value and the rule behind it')
+  .description(
+    'Show every computed env var, label, annotation and setting of each MicroService, with the rule behind it.',
+  )
+  .addOption(filenameOption())
+  .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
+  .action(async (opts: { filename: string[]; output: 'text' | 'json' }) => finish(await runExplain(opts, io)));
+
+program
+  .command('crd')
+  .summary('print the CustomResourceDefinition')
+  .description('Print the MicroService CustomResourceDefinition (generated from the schema).')
+  .action(() => finish(runCrd(io)));
+
+program
+  .command('reference')
+  .summary('print the Markdown API reference')
+  .description('Print the Markdown API reference generated from the schema.')
+  .option(
+    '--update <file>',
+    'rewrite the section between the api-reference markers of this file instead (e.g. README.md)',
+  )
+  .action(async (opts: { update?: string }) => finish(await runReference(opts, io)));
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,29 @@
+// One YAML writer for everything the CLI prints, so output is byte-identical across runs and
+// machines: keys in the order the renderer built them, no line folding (long annotations stay on
+// one line and diff cleanly), no anchors or aliases even when two fields share an object.
+import { stringify } from 'yaml';
+
+const OPTIONS = {
+  lineWidth: 0,
+  minContentWidth: 0,
+  aliasDuplicateObjects: false,
+  indent: 2,
+} as const;
+
+/** One object as a YAML document body (ends with a newline, no `---`). */
+export function toYaml(value: unknown): string {
+  return stringify(value, OPTIONS);
+}
+
+export interface StreamDocument {
+  /** A `# …` line written after the `---` (e.g. where the object came from). */
+  readonly comment?: string;
+  readonly value: unknown;
+}
+
+/** A multi-document stream: each document starts with `---` (what kubectl and helm template print). */
+export function toYamlStream(documents: readonly StreamDocument[]): string {
+  return documents
+    .map((d) => `---\n${d.comment ? `# ${d.comment.replace(/\n/g, ' ')}\n` : ''}${toYaml(d.value)}`)
+    .join('');
+}
