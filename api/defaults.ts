@@ -1,6 +1,7 @@
 // Every default of the MicroService API, in one place. The renderer, the cdk8s construct's
 // `@default` docs, the CLI's `explain` and the rules in rules.ts all read these values, so a
 // default changes here or nowhere. `resolveSpec` applies them; nothing else fills in fields.
+import { compareQuantities } from './quantity.ts';
 import type { MicroServiceSpec } from './schema.ts';
 
 export const DEFAULTS = {
@@ -67,13 +68,24 @@ export function resolveProxyResources(spec: MicroServiceSpec): Resources | undef
   const base = mesh.provider === 'istio' ? DEFAULTS.mesh.istioProxyResources : DEFAULTS.mesh.linkerdProxyResources;
   if (!given) return copyResources(base);
   if (mesh.provider === 'istio') {
-    return {
-      requests: { ...base.requests, ...given.requests },
-      limits: { ...base.limits, ...given.limits },
-    };
+    // A filled-in default must not cross a given value: a request above its limit is rejected when
+    // the pod is created, so a missing request is capped at the given limit and a missing limit is
+    // raised to the given request.
+    const requests: ResourceValues = {};
+    const limits: ResourceValues = {};
+    for (const r of ['cpu', 'memory'] as const) {
+      const request = given.requests?.[r];
+      const limit = given.limits?.[r];
+      requests[r] = request ?? (limit !== undefined ? min(base.requests[r], limit) : base.requests[r]);
+      limits[r] = limit ?? (request !== undefined ? max(base.limits[r], request) : base.limits[r]);
+    }
+    return { requests, limits };
   }
   return copyResources(given);
 }
+
+const min = (a: string | number, b: string | number) => (compareQuantities(a, b) <= 0 ? a : b);
+const max = (a: string | number, b: string | number) => (compareQuantities(a, b) >= 0 ? a : b);
 
 export type MeshProvider = 'istio' | 'linkerd' | 'none';
 export type MeshMode = 'sidecar' | 'native-sidecar' | 'ambient';

@@ -80,6 +80,34 @@ describe('Istio pod-template keys', () => {
       ),
     },
     {
+      name: 'limits below Istio default requests: the filled-in requests are capped at the limits',
+      input: microService(
+        withMesh({ provider: 'istio', proxy: { resources: { limits: { cpu: '50m', memory: '64Mi' } } } }),
+      ),
+      want: istioSidecar(
+        withMeshAnnotations({
+          'sidecar.istio.io/proxyCPU': '50m',
+          'sidecar.istio.io/proxyMemory': '64Mi',
+          'sidecar.istio.io/proxyCPULimit': '50m',
+          'sidecar.istio.io/proxyMemoryLimit': '64Mi',
+        }),
+      ),
+    },
+    {
+      name: 'requests above Istio default limits: the filled-in limits are raised to the requests',
+      input: microService(
+        withMesh({ provider: 'istio', proxy: { resources: { requests: { cpu: '4', memory: '2Gi' } } } }),
+      ),
+      want: istioSidecar(
+        withMeshAnnotations({
+          'sidecar.istio.io/proxyCPU': '4',
+          'sidecar.istio.io/proxyMemory': '2Gi',
+          'sidecar.istio.io/proxyCPULimit': '4',
+          'sidecar.istio.io/proxyMemoryLimit': '2Gi',
+        }),
+      ),
+    },
+    {
       name: 'exclude ports sorted and comma-joined',
       input: microService(
         withMesh({ provider: 'istio', excludeOutboundPorts: [6379, 5432, 443], excludeInboundPorts: [9102, 9090] }),
