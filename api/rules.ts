@@ -115,7 +115,7 @@ const meshModeOf = (spec: MicroServiceSpec) => spec.mesh?.mode ?? DEFAULTS.mesh.
  */
 export const RESERVED_POD_KEY_PREFIXES = [
   'app.kubernetes.io/',
-  'msvc.dev/',
+  'msvc.dev/pod-template-hash',
   'sidecar.istio.io/',
   'proxy.istio.io/',
   'traffic.sidecar.istio.io/',
@@ -145,7 +145,7 @@ export const SPEC_RULES: readonly SpecRule[] = [
       ),
     cel: (['podLabels', 'podAnnotations'] as const).map((map) => ({
       rule: celReserved(map),
-      message: `spec.${map}: a key is reserved for the operator (app.kubernetes.io/, msvc.dev/ and mesh keys; use spec.mesh): remove it`,
+      message: `spec.${map}: a key is reserved for the operator (app.kubernetes.io/, msvc.dev/pod-template-hash and mesh keys; use spec.mesh): remove it`,
       fieldPath: `.${map}`,
     })),
     invalidExamples: [
