@@ -186,4 +186,18 @@ export interface MicroServiceProps {
    * @default - a ClusterIP Service when `ports` is not empty
    */
   readonly service?: MicroServiceSpec['service'];
+  /**
+   * Extra labels on the pods (e.g. team or cost-center). Keys the operator sets
+   * (`app.kubernetes.io/*`, mesh keys) are reserved. Never part of the selector.
+   *
+   * @default - none
+   */
+  readonly podLabels?: MicroServiceSpec['podLabels'];
+  /**
+   * Extra annotations on the pods (e.g. `prometheus.io/scrape`). Mesh keys are reserved: set
+   * them through `mesh`.
+   *
+   * @default - none
+   */
+  readonly podAnnotations?: MicroServiceSpec['podAnnotations'];
 }
