@@ -30,6 +30,8 @@ function typeOf(node: Schema, required: boolean): string {
     const min = node['minimum'];
     const max = node['maximum'];
     type = min !== undefined && max !== undefined ? `integer ${min}–${max}` : String(node['type']);
+  } else if (node['type'] === 'object' && typeof node['additionalProperties'] === 'object') {
+    type = `map[string]${typeOf(node['additionalProperties'] as Schema, false)}`;
   } else {
     type = String(node['type'] ?? 'any');
   }
