@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# tools/cluster.sh — a real local control plane (etcd, kube-apiserver, kube-controller-manager,
+# kube-scheduler, kwok) run by kwokctl with the binaries tools/build.sh builds. Loopback only.
+#
+#   tools/cluster.sh up [NAME]          create (or reuse) cluster NAME, add kwok nodes, write its
+#                                       kubeconfig, wait for /readyz, Ready nodes and the default
+#                                       ServiceAccount; prints the kubeconfig path as its last line
+#   tools/cluster.sh down [NAME]        delete the cluster; no process or port is left behind
+#   tools/cluster.sh kubeconfig [NAME]  print the kubeconfig path (rewrites the file if the cluster runs)
+#   tools/cluster.sh restart-apiserver [NAME]  kill kube-apiserver and let kwokctl start it again
+#   tools/cluster.sh status [NAME]      kwokctl's components of the cluster
+#   tools/cluster.sh kwokctl ARGS...    run the built kwokctl with this script's environment
+#
+# NAME defaults to $MSVC_CLUSTER or msvc-dev. The kubeconfig goes to <repo>/.kube/NAME.kubeconfig.
+# Env:
+#   MSVC_NODES=3                 number of kwok nodes
+#   MSVC_AUDIT_POLICY=FILE       turn on the API server's audit log with this policy
+#                                (e.g. tools/audit-policy.yaml); the log is <workdir>/logs/audit.log
+#   MSVC_FRESH=1                 on `up`, delete an existing cluster of that name first
+#   MSVC_CACHE_DIR               cache root (default ${XDG_CACHE_HOME:-~/.cache}/msvc); kwokctl's
+#                                work dirs live in $MSVC_CACHE_DIR/kwok/clusters/NAME (KWOK_WORKDIR)
+# Failure stages: pods annotated msvc.dev/simulate=ImagePullBackOff|CrashLoopBackOff|OOMKilled
+# (see tools/kwok/stages/).
+set -euo pipefail
+
+TOOLS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_DIR="$(dirname "$TOOLS_DIR")"
+CACHE_DIR="${MSVC_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/msvc}"
+export KWOK_WORKDIR="$CACHE_DIR/kwok"
+NODES="${MSVC_NODES:-3}"
+WAIT_SECONDS="${MSVC_WAIT_SECONDS:-180}"
+
+cmd="${1:-}"
+[[ $# -gt 0 ]] && shift
+NAME="${MSVC_CLUSTER:-msvc-dev}"
+if [[ "$cmd" != kwokctl && $# -gt 0 ]]; then NAME="$1"; shift; fi
+[[ "$NAME" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || { echo "cluster.sh: bad cluster name '$NAME'" >&2; exit 2; }
+CLUSTER_DIR="$KWOK_WORKDIR/clusters/$NAME"
+KUBECONFIG_PATH="$REPO_DIR/.kube/$NAME.kubeconfig"
+
+log() { echo "cluster.sh[$NAME]: $*" >&2; }
+
+# Alive and not a zombie (killed components are reaped by whoever adopted them, maybe late).
+alive() {
+  local state
+  state="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1
+  [[ -n "$state" && "$state" != Z ]]
+}
+
+ensure_bin() {
+  if ! BIN="$("$TOOLS_DIR/build.sh" --bin-dir 2>/dev/null)"; then
+    "$TOOLS_DIR/build.sh" >&2
+    BIN="$("$TOOLS_DIR/build.sh" --bin-dir)"
+  fi
+  KWOKCTL="$BIN/kwokctl"
+  KUBECTL="$BIN/kubectl"
+}
+
+kwokctl() { "$KWOKCTL" "$@"; }
+
+k() { "$KUBECTL" --kubeconfig "$KUBECONFIG_PATH" "$@"; }
+
+# PIDs of this cluster's components that are alive (from kwokctl's pid files).
+live_pids() {
+  local f pid
+  [[ -d "$CLUSTER_DIR/pids" ]] || return 0
+  for f in "$CLUSTER_DIR"/pids/*.pid; do
+    [[ -f "$f" ]] || continue
+    pid="$(cat "$f")"
+    [[ "$pid" =~ ^[0-9]+$ ]] && alive "$pid" && echo "$pid"
+  done
+  return 0
+}
+
+dump_logs() {
+  local f
+  log "start-up failed; component logs (last 40 lines each) from $CLUSTER_DIR/logs:"
+  for f in "$CLUSTER_DIR"/logs/*.log; do
+    [[ -f "$f" ]] || continue
+    echo "----- $(basename "$f") -----" >&2
+    tail -n 40 "$f" >&2
+  done
+}
+
+write_config() { # the KwokctlConfiguration plus our Stages, passed to `kwokctl create cluster -c`
+  local cfg="$1" kv ev
+  kv="$("$BIN/kube-apiserver" --version | awk '{print $2}')"
+  ev="$("$BIN/etcd" --version | awk '/etcd Version/ {print $3}')"
+  {
+    cat <<EOF
+apiVersion: config.kwok.x-k8s.io/v1alpha1
+kind: KwokctlConfiguration
+options:
+  runtime: binary
+  bindAddress: 127.0.0.1
+  kubeVersion: $kv
+  etcdVersion: $ev
+  kubeAuthorization: true
+  kubeAdmission: true
+  kubeApiserverBinary: $BIN/kube-apiserver
+  kubeControllerManagerBinary: $BIN/kube-controller-manager
+  kubeSchedulerBinary: $BIN/kube-scheduler
+  kubectlBinary: $BIN/kubectl
+  kwokControllerBinary: $BIN/kwok
+  etcdBinary: $BIN/etcd
+  etcdctlBinary: $BIN/etcdctl
+EOF
+    if [[ -n "${MSVC_AUDIT_POLICY:-}" ]]; then
+      echo "  kubeAuditPolicy: $(realpath "$MSVC_AUDIT_POLICY")"
+    fi
+    local s
+    for s in "$TOOLS_DIR"/kwok/stages/*.yaml; do
+      echo "---"
+      cat "$s"
+    done
+  } >"$cfg"
+}
+
+wait_for() { # $1 description, rest: command; retries until it succeeds or WAIT_SECONDS pass
+  local what="$1" deadline=$((SECONDS + WAIT_SECONDS))
+  shift
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS > deadline)); then
+      log "timed out after ${WAIT_SECONDS}s waiting for $what"
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
+write_kubeconfig() {
+  mkdir -p "$(dirname "$KUBECONFIG_PATH")"
+  kwokctl --name "$NAME" get kubeconfig >"$KUBECONFIG_PATH.tmp"
+  chmod 600 "$KUBECONFIG_PATH.tmp"
+  mv "$KUBECONFIG_PATH.tmp" "$KUBECONFIG_PATH"
+}
+
+# Stop one of our component processes: SIGTERM, then SIGKILL after $2 seconds; wait until it is gone.
+stop_pid() {
+  local pid="$1" grace="$2" deadline
+  alive "$pid" || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  deadline=$((SECONDS + grace))
+  while alive "$pid" && ((SECONDS < deadline)); do sleep 0.1; done
+  if alive "$pid"; then
+    kill -KILL "$pid" 2>/dev/null || true
+    deadline=$((SECONDS + 10))
+    while alive "$pid" && ((SECONDS < deadline)); do sleep 0.1; done
+  fi
+  ! alive "$pid"
+}
+
+do_down() {
+  local pids pid left=""
+  pids="$(live_pids | tr '\n' ' ')"
+  if [[ -d "$CLUSTER_DIR" ]]; then
+    log "deleting cluster"
+    # kwokctl delete insists on a kubeconfig to remove its context from: give it a scratch one,
+    # never the user's ~/.kube/config.
+    kwokctl --name "$NAME" delete cluster --kubeconfig "$KWOK_WORKDIR/scratch.kubeconfig" >&2 ||
+      log "kwokctl delete cluster failed; stopping the components directly"
+  fi
+  # kwokctl SIGKILLs what its pid files name; make sure every one of those processes is gone.
+  for pid in $pids; do stop_pid "$pid" 0 || left+=" $pid"; done
+  rm -rf "$CLUSTER_DIR" "$KWOK_WORKDIR/scratch.kubeconfig"
+  rm -f "$KUBECONFIG_PATH"
+  if [[ -n "$left" ]]; then
+    log "processes still running:$left"
+    return 1
+  fi
+}
+
+do_up() {
+  ensure_bin
+  mkdir -p "$KWOK_WORKDIR"
+  if [[ "${MSVC_FRESH:-}" == 1 ]]; then do_down; fi
+  local cfg="$KWOK_WORKDIR/$NAME.config.yaml" start=$SECONDS
+  write_config "$cfg"
+  log "starting (binaries: $BIN)"
+  # --kubeconfig "": never touch the user's ~/.kube/config; we write our own file below.
+  if ! kwokctl --name "$NAME" -c "$cfg" create cluster --runtime binary --kubeconfig "" \
+    --timeout "${WAIT_SECONDS}s" >&2; then
+    dump_logs
+    return 1
+  fi
+  write_kubeconfig
+  if ! wait_for "the API server's /readyz" k get --raw /readyz; then dump_logs; return 1; fi
+  kwokctl --name "$NAME" scale node --replicas "$NODES" >&2
+  if ! wait_for "$NODES Ready nodes" k wait --for=condition=Ready node --all --timeout=5s; then
+    dump_logs
+    return 1
+  fi
+  if ! wait_for "the default ServiceAccount" k get serviceaccount default -n default; then
+    dump_logs
+    return 1
+  fi
+  log "ready in $((SECONDS - start))s; kubectl --kubeconfig $KUBECONFIG_PATH get nodes"
+  echo "$KUBECONFIG_PATH"
+}
+
+case "$cmd" in
+up) do_up ;;
+down)
+  ensure_bin
+  do_down
+  log "down"
+  ;;
+kubeconfig)
+  ensure_bin
+  if [[ -d "$CLUSTER_DIR" ]]; then write_kubeconfig; fi
+  [[ -f "$KUBECONFIG_PATH" ]] || { log "no cluster (run: tools/cluster.sh up $NAME)"; exit 1; }
+  echo "$KUBECONFIG_PATH"
+  ;;
+restart-apiserver)
+  ensure_bin
+  pidfile="$CLUSTER_DIR/pids/kube-apiserver.pid"
+  [[ -f "$pidfile" ]] || { log "kube-apiserver is not running"; exit 1; }
+  pid="$(cat "$pidfile")"
+  # Graceful first (watches end cleanly), killed after 5s. Then drop the pid file: kwokctl checks
+  # liveness with kill -0, which a not-yet-reaped zombie passes.
+  stop_pid "$pid" "${MSVC_APISERVER_STOP_GRACE:-5}" || { log "kube-apiserver ($pid) does not stop"; exit 1; }
+  rm -f "$pidfile"
+  # `start cluster` starts only the components that are not running.
+  kwokctl --name "$NAME" start cluster >&2
+  wait_for "the API server's /readyz" k get --raw /readyz
+  log "kube-apiserver restarted"
+  ;;
+status)
+  ensure_bin
+  kwokctl --name "$NAME" get components
+  ;;
+kwokctl)
+  ensure_bin
+  kwokctl "$@"
+  ;;
+*)
+  sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  exit 2
+  ;;
+esac
