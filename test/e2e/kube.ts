@@ -1,0 +1,94 @@
+/**
+ * Small helpers the e2e suites share: install the CRD generated from the schema, apply YAML,
+ * read objects as JSON, poll until a condition holds, and read the API server's own request
+ * counters (apiserver_request_total), which is how suites count writes without trusting our code.
+ */
+import { stringify } from 'yaml';
+import { buildCrd } from '../../api/index.ts';
+import { kubectl } from './cluster.ts';
+
+export async function installCrd(kubeconfig: string): Promise<void> {
+  await kubectl(kubeconfig, ['apply', '--server-side', '--force-conflicts', '-f', '-'], {
+    input: stringify(buildCrd()),
+  });
+  await kubectl(kubeconfig, ['wait', '--for=condition=Established', 'crd/microservices.msvc.dev', '--timeout=60s']);
+}
+
+export async function apply(kubeconfig: string, objects: unknown[], fieldManager = 'e2e-test'): Promise<void> {
+  const input = objects.map((o) => stringify(o)).join('---\n');
+  await kubectl(kubeconfig, ['apply', '--server-side', `--field-manager=${fieldManager}`, '-f', '-'], { input });
+}
+
+export async function getJson<T = Record<string, unknown>>(kubeconfig: string, args: string[]): Promise<T | undefined> {
+  const result = await kubectl(kubeconfig, ['get', ...args, '-o', 'json'], { check: false });
+  if (result.code !== 0) {
+    if (/NotFound|not found/.test(result.stderr)) return undefined;
+    throw new Error(`kubectl get ${args.join(' ')}: ${result.stderr}`);
+  }
+  return JSON.parse(result.stdout) as T;
+}
+
+/** Polls `probe` until it returns a value other than undefined/false, or throws with the last value. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined | false>,
+  { timeoutMs = 60_000, intervalMs = 250, what = 'condition' } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+      last = value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`,
+      );
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Sum of apiserver_request_total per verb, optionally only for some resources. */
+export async function requestCounts(
+  kubeconfig: string,
+  resources?: readonly string[],
+): Promise<Record<string, number>> {
+  const { stdout } = await kubectl(kubeconfig, ['get', '--raw', '/metrics']);
+  const counts: Record<string, number> = {};
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (resources && !resources.includes(labels['resource'] ?? '')) continue;
+    const verb = labels['verb'] ?? '?';
+    counts[verb] = (counts[verb] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return counts;
+}
+
+export const MUTATING_VERBS = ['APPLY', 'POST', 'PUT', 'PATCH', 'DELETE', 'DELETECOLLECTION'] as const;
+
+export function writesBetween(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const verb of MUTATING_VERBS) {
+    const delta = (after[verb] ?? 0) - (before[verb] ?? 0);
+    if (delta !== 0) out[verb] = delta;
+  }
+  return out;
+}
+
+export interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+
+export function conditionOf(
+  obj: { status?: { conditions?: Condition[] } } | undefined,
+  type: string,
+): Condition | undefined {
+  return obj?.status?.conditions?.find((c) => c.type === type);
+}
