@@ -464,6 +464,35 @@ export const SPEC_RULES: readonly SpecRule[] = [
     invalidExamples: [{ disruption: { maxUnavailable: 1, minAvailable: 1 } }],
   },
   {
+    id: 'service-headless-cluster-ip',
+    summary:
+      'spec.service.headless needs type ClusterIP (the API server rejects clusterIP None for NodePort and LoadBalancer).',
+    check: (spec) => {
+      const s = spec.service;
+      const type = s?.type ?? DEFAULTS.service.type;
+      return s?.headless === true && type !== 'ClusterIP'
+        ? [
+            {
+              path: ['service', 'headless'],
+              message: `a ${type} Service cannot be headless (clusterIP: None): remove headless or use type ClusterIP`,
+            },
+          ]
+        : [];
+    },
+    cel: [
+      {
+        rule: "!has(self.service) || !has(self.service.headless) || !self.service.headless || !has(self.service.type) || self.service.type == 'ClusterIP'",
+        message:
+          'spec.service: a NodePort or LoadBalancer Service cannot be headless: remove headless or use type ClusterIP',
+        fieldPath: '.service.headless',
+      },
+    ],
+    invalidExamples: [
+      { service: { type: 'LoadBalancer', headless: true } },
+      { service: { type: 'NodePort', headless: true } },
+    ],
+  },
+  {
     id: 'service-account-create-or-name',
     summary: 'spec.serviceAccount: name is for an existing account (create: false); create: false needs a name.',
     check: (spec) => {
