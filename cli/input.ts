@@ -22,6 +22,8 @@ export interface UserError {
   readonly message: string;
   /** 1-based line in the file the problem points at, when known. */
   readonly line?: number;
+  /** Position of the document among all documents read, to print results in input order. */
+  readonly order?: number;
 }
 
 export function formatUserError(e: UserError): string {
@@ -44,6 +46,8 @@ export interface LocatedMicroService {
   /** `examples/order.yaml:1` (document index, 1-based; `…:1 items[0]` inside a List). */
   readonly where: string;
   readonly value: MicroService;
+  /** Position of the document among all documents read (see UserError.order). */
+  readonly order: number;
 }
 
 export interface LoadResult {
@@ -192,6 +196,8 @@ export function loadMicroServices(sources: readonly Source[]): LoadResult {
   const errors: UserError[] = [];
   const skipped: { where: string; reason: string }[] = [];
   const seen = new Map<string, string>();
+  let order = 0;
+  const fail = (e: UserError) => errors.push({ ...e, order });
 
   for (const source of sources) {
     const lines = new LineCounter();
@@ -200,11 +206,12 @@ export function loadMicroServices(sources: readonly Source[]): LoadResult {
     const list = Array.isArray(docs) ? docs : [docs];
     list.forEach((doc, i) => {
       const where = `${source.name}:${i + 1}`;
+      order++;
       if (doc.errors.length > 0) {
         for (const e of doc.errors) {
           const pos = lines.linePos(e.pos[0]);
           const message = e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
-          errors.push({
+          fail({
             where,
             message: `YAML syntax error at line ${pos.line}, column ${pos.col}: ${message}`,
           });
@@ -215,13 +222,14 @@ export function loadMicroServices(sources: readonly Source[]): LoadResult {
       if (value === null || value === undefined) return;
 
       const check = (object: unknown, prefix: (string | number)[], label: string) => {
+        order++;
         if (!isObject(object) || !claimsMicroService(object)) {
           const kind = isObject(object) && typeof object['kind'] === 'string' ? object['kind'] : undefined;
           const reason = kind
             ? `kind ${kind} is not a MicroService (${API})`
             : `not a MicroService (${API}): no apiVersion and kind`;
           if (!source.fromDirectory) {
-            errors.push({ where: label, message: `${reason}; remove it or render only MicroServices` });
+            fail({ where: label, message: `${reason}; remove it or render only MicroServices` });
           } else if (kind !== undefined) {
             // Another Kubernetes object: worth a note. Anything else (package.json, cdk8s.yaml) is
             // not a manifest at all and is passed over silently.
@@ -237,7 +245,7 @@ export function loadMicroServices(sources: readonly Source[]): LoadResult {
             const unknown = /^Unrecognized keys?: "([^"]+)"/.exec(issue.message)?.[1];
             if (unknown !== undefined) path.push(unknown);
             const line = lineOf(doc, lines, [...prefix, ...path]);
-            errors.push({
+            fail({
               where: label,
               path: issue.path,
               message: friendlier(issue.message),
@@ -251,7 +259,7 @@ export function loadMicroServices(sources: readonly Source[]): LoadResult {
         const first = seen.get(key);
         if (first !== undefined) {
           const line = lineOf(doc, lines, [...prefix, 'metadata', 'name']);
-          errors.push({
+          fail({
             where: label,
             path: 'metadata.name',
             message: `MicroService ${displayName(ms)} is also defined at ${first}; names must be unique per namespace`,
@@ -260,7 +268,7 @@ export function loadMicroServices(sources: readonly Source[]): LoadResult {
           return;
         }
         seen.set(key, label);
-        services.push({ where: label, value: ms });
+        services.push({ where: label, value: ms, order });
       };
 
       if (isObject(value) && isList(value)) {

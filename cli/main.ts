@@ -1,8 +1,8 @@
 // The `msvc` command: commander wiring only. Each command lives in cli/commands/ and returns an
 // exit code; user errors are printed there as `file:document: field.path: message`. Run it as
 // `npx msvc …` (bin/msvc.js) or `node cli/main.ts …` on Node 24.
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import pkg from '../package.json' with { type: 'json' };
 import { runCrd } from './commands/crd.ts';
 import { runExplain } from './commands/explain.ts';
 import { runReference } from './commands/reference.ts';
@@ -26,6 +26,19 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+/** The package version; package.json is one level up from cli/ and two from dist/cli/. */
+function packageVersion(): string {
+  for (const up of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'microservice-operator' && pkg.version) return pkg.version;
+    } catch {
+      // not this level
+    }
+  }
+  return 'unknown';
+}
+
 /** -f is repeatable, like kubectl's. */
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -45,7 +58,7 @@ const program = new Command('msvc')
   .description(
     'Render, validate and explain MicroService resources (msvc.dev/v1alpha1) with the same renderer the operator uses.',
   )
-  .version(pkg.version)
+  .version(packageVersion())
   .showHelpAfterError('(run msvc --help for usage)')
   .configureHelp({ sortSubcommands: false });
 

@@ -1,7 +1,8 @@
 // `msvc explain`: for each MicroService, every computed value the renderer set (env tuning, mesh
 // labels and annotations, shutdown budget, probes, replicas, the pod budget) and the rule behind it.
 // The reasons come from render/explain.ts, the same code path that renders the objects; this file
-// only adds the env vars copied from spec.env and lays the list out for people.
+// only adds what is copied from the spec as given (env, pod labels and annotations) and lays the
+// list out for people.
 import { type Explanation, names, render } from '../../render/index.ts';
 import { displayName, type LocatedMicroService, load } from '../input.ts';
 import { EXIT_OK, type Io, reportErrors, reportSkipped } from '../io.ts';
@@ -18,7 +19,7 @@ function describeSource(valueFrom: Record<string, unknown>): string {
   return `(from ${kind} ${target})`;
 }
 
-/** Explanations for one MicroService: the user's own env first (container order), then the renderer's. */
+/** Explanations for one MicroService: what the user gave (env in container order, pod metadata), then the renderer's. */
 export function explanationsOf({ value }: LocatedMicroService): Explanation[] {
   const deployment = `Deployment/${names.deployment(value.metadata.name)}`;
   const given: Explanation[] = (value.spec.env ?? []).map((e) => ({
@@ -27,6 +28,19 @@ export function explanationsOf({ value }: LocatedMicroService): Explanation[] {
     value: e.value ?? (e.valueFrom ? describeSource(e.valueFrom) : ''),
     reason: 'set in spec.env (copied as given; runtime tuning never overrides it)',
   }));
+  for (const [field, map] of [
+    ['label', value.spec.podLabels],
+    ['annotation', value.spec.podAnnotations],
+  ] as const) {
+    for (const [key, v] of Object.entries(map ?? {})) {
+      given.push({
+        object: deployment,
+        field: `pod ${field} ${key}`,
+        value: v,
+        reason: `set in spec.pod${field === 'label' ? 'Labels' : 'Annotations'} (copied as given)`,
+      });
+    }
+  }
   return [...given, ...render(value).explanations];
 }
 

@@ -1,7 +1,7 @@
 // `msvc validate`: the same checks the API server runs (schema and cross-field rules), before
 // anything reaches a cluster. One line per document; exit 1 if any document has a problem.
-import { displayName, load } from '../input.ts';
-import { EXIT_OK, type Io, reportErrors, reportSkipped } from '../io.ts';
+import { displayName, formatUserError, load } from '../input.ts';
+import { EXIT_OK, EXIT_USER_ERROR, type Io, reportSkipped } from '../io.ts';
 
 export interface ValidateOptions {
   readonly filename: readonly string[];
@@ -9,8 +9,15 @@ export interface ValidateOptions {
 
 export async function runValidate(options: ValidateOptions, io: Io): Promise<number> {
   const loaded = await load(options.filename, io.stdin);
-  for (const { where, value } of loaded.services) io.out(`${where}: OK (MicroService ${displayName(value)})\n`);
+  // Results in input order: OK lines on stdout, problems on stderr, interleaved as the documents come.
+  const lines = [
+    ...loaded.services.map((s) => ({
+      order: s.order,
+      print: () => io.out(`${s.where}: OK (MicroService ${displayName(s.value)})\n`),
+    })),
+    ...loaded.errors.map((e) => ({ order: e.order ?? 0, print: () => io.err(`${formatUserError(e)}\n`) })),
+  ];
+  for (const line of lines.sort((a, b) => a.order - b.order)) line.print();
   reportSkipped(io, loaded.skipped);
-  if (loaded.errors.length > 0) return reportErrors(io, loaded.errors);
-  return EXIT_OK;
+  return loaded.errors.length > 0 ? EXIT_USER_ERROR : EXIT_OK;
 }
