@@ -7,7 +7,7 @@ import { Informer, type ObjectEvent } from './informer.ts';
 import type { KubeObject } from './key.ts';
 import { OperatorMetrics } from './metrics.ts';
 import type { KubeRest } from './rest.ts';
-import type { WatcherState } from './source.ts';
+import { stripManagedFields, type WatcherState } from './source.ts';
 import { e2eClusterName, e2eRest, eventually, testNamespace } from './testing.ts';
 
 const MANAGED = { 'app.kubernetes.io/managed-by': 'msvc-operator' };
@@ -40,18 +40,23 @@ const ref = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace:
 function cuttableRest(inner: KubeRest) {
   let blocked = false;
   const cuts = new Set<AbortController>();
-  const proxy = Object.create(inner) as KubeRest;
-  proxy.lines = async function* (options) {
-    if (blocked) throw Object.assign(new Error('connection refused (test)'), { status: 0 });
-    const cut = new AbortController();
-    cuts.add(cut);
-    try {
-      const signal = options.signal ? AbortSignal.any([options.signal, cut.signal]) : cut.signal;
-      yield* inner.lines({ ...options, signal });
-    } finally {
-      cuts.delete(cut);
-    }
-  };
+  const proxy = {
+    kubeConfig: inner.kubeConfig,
+    resource: (apiVersion: string, kind: string) => inner.resource(apiVersion, kind),
+    path: (...args: Parameters<KubeRest['path']>) => inner.path(...args),
+    request: <T>(options: Parameters<KubeRest['request']>[0]) => inner.request<T>(options),
+    async *lines(options: Parameters<KubeRest['lines']>[0]) {
+      if (blocked) throw Object.assign(new Error('connection refused (test)'), { status: 0 });
+      const cut = new AbortController();
+      cuts.add(cut);
+      try {
+        const signal = options.signal ? AbortSignal.any([options.signal, cut.signal]) : cut.signal;
+        yield* inner.lines({ ...options, signal });
+      } finally {
+        cuts.delete(cut);
+      }
+    },
+  } as unknown as KubeRest;
   return {
     rest: proxy,
     cut() {
@@ -74,7 +79,10 @@ function startInformer(transport: KubeRest, metrics = new OperatorMetrics()) {
     namespaces: [namespace.name],
     labelSelector: 'app.kubernetes.io/managed-by=msvc-operator',
     // The transform hook: keep only what "reconcile" reads.
-    transform: (obj) => ({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata, data: obj['data'] }),
+    transform: (obj) => {
+      const { apiVersion, kind, metadata } = stripManagedFields(obj);
+      return { apiVersion, kind, metadata, data: obj['data'] };
+    },
     backoff: { initialMs: 200, maxMs: 1_000 },
     onState: (state) => states.push(state),
     metrics: metrics.forWatch('configmaps'),
@@ -103,7 +111,7 @@ describe('watcher + cache against a real API server', () => {
     await client.apply(configMap('w-unmanaged', '1', {}));
     const { informer, events, stop } = startInformer(rest);
     try {
-      await informer.store.waitUntilReady();
+      await informer.store.waitUntilReady(AbortSignal.timeout(30_000));
       expect(values(informer)).toEqual({ 'w-a': '1' });
       expect(informer.store.get(`${namespace.name}/w-a`)?.metadata?.managedFields).toBeUndefined();
       await client.apply(configMap('w-a', '2'));
@@ -128,7 +136,7 @@ describe('watcher + cache against a real API server', () => {
     const transport = cuttableRest(rest);
     const { informer, states, events, metrics, stop } = startInformer(transport.rest);
     try {
-      await informer.store.waitUntilReady();
+      await informer.store.waitUntilReady(AbortSignal.timeout(30_000));
       await eventually(() => states.at(-1)?.phase === 'Watching', 'the watch to start');
       const watchedFrom = (states.at(-1) as { resourceVersion: string }).resourceVersion;
       transport.cut();
@@ -168,7 +176,7 @@ describe('watcher + cache against a real API server', () => {
   it('survives an API server restart mid-run without losing an event', async () => {
     const { informer, events, stop } = startInformer(rest);
     try {
-      await informer.store.waitUntilReady();
+      await informer.store.waitUntilReady(AbortSignal.timeout(30_000));
       const restarting = restartApiServer(e2eClusterName());
       await restarting;
       await client.apply(configMap('r-after', '1'));
