@@ -29,8 +29,23 @@ crds: setup ## regenerate crds/ from the zod schema
 test-unit: setup
 	vitest run --project unit
 
-test: setup lint go-test
+test: setup lint go-test tools
 	vitest run
+
+# The local control plane (tools/): binaries built from the Go modules pinned in tools/*/go.mod into
+# ${XDG_CACHE_HOME:-~/.cache}/msvc (never the repo); rebuilt only when a pin changes.
+CLUSTER ?= msvc-dev
+tools: ## build or reuse etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok, helm
+	GO=$(GO) tools/build.sh
+
+cluster-up: tools ## start the local cluster; kubeconfig in .kube/$(CLUSTER).kubeconfig
+	tools/cluster.sh up $(CLUSTER)
+
+cluster-down: ## stop and delete it (no process or port left)
+	tools/cluster.sh down $(CLUSTER)
+
+test-e2e: setup tools ## only the e2e project (starts its own cluster, msvc-e2e)
+	vitest run --project e2e
 
 # The example Go services (examples/services): vet, unit tests and the graceful-shutdown e2e test.
 # Caches stay in the default GOCACHE/GOMODCACHE, outside the repo; no module is downloaded (stdlib only).

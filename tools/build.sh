@@ -72,7 +72,7 @@ fi
 # --- Go: present and recent enough ---------------------------------------------------------------
 GO="${GO:-$(command -v go || true)}"
 [[ -z "$GO" && -x /usr/local/go/bin/go ]] && GO=/usr/local/go/bin/go
-if [[ -z "$GO" ]]; then
+if [[ -z "$GO" ]] || ! command -v "$GO" >/dev/null 2>&1; then
   echo "tools/build.sh: Go is not installed (or not on PATH). The local control plane is built from" >&2
   echo "  Go modules and needs Go >= 1.$GO_MIN_MINOR: install it from https://go.dev/dl/ (e.g. into" >&2
   echo "  /usr/local/go) and put its bin directory on PATH, or set GO=/path/to/go." >&2
