@@ -48,6 +48,26 @@ function startOperator(identity: string, port: number) {
   return { child, lines, exited, stderr: () => stderr };
 }
 
+/** Writes as a user would (another field manager), so the operator's own applies never drop our fields. */
+async function userApply(name: string, annotations: Record<string, string> = {}) {
+  await client.rest.request({
+    method: 'PATCH',
+    path: `/api/v1/namespaces/${namespace.name}/configmaps/${name}`,
+    query: { fieldManager: 'e2e-user', force: true },
+    contentType: 'application/apply-patch+yaml',
+    body: {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name,
+        namespace: namespace.name,
+        labels: { 'app.kubernetes.io/managed-by': 'msvc-operator' },
+        annotations,
+      },
+    },
+  });
+}
+
 const leaseHolder = async () =>
   (
     await client.get<{ spec?: { holderIdentity?: string } } & KubeObject>({
@@ -68,15 +88,7 @@ describe('Manager process', () => {
     expect(metrics).toContain('controller_runtime_reconcile_total{controller="slow",result="success"} 0');
     expect(metrics).toContain('leader_election_master_status{name="manager-e2e"} 1');
 
-    await client.apply({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: {
-        name: 'work',
-        namespace: namespace.name,
-        labels: { 'app.kubernetes.io/managed-by': 'msvc-operator' },
-      },
-    });
+    await userApply('work');
     await eventually(() => operator.lines.some((l) => l['msg'] === 'reconcile started'), 'the reconcile to start');
     operator.child.kill('SIGTERM');
     expect(await operator.exited, operator.stderr()).toBe(0);
@@ -93,5 +105,39 @@ describe('Manager process', () => {
     for (const line of operator.lines.filter((l) => String(l['msg']).startsWith('reconcile '))) {
       expect(line).toMatchObject({ key: `${namespace.name}/work`, controller: 'slow' });
     }
+  });
+
+  it('runs a warm standby that is ready without leading and takes over when the leader stops', async () => {
+    const [portA, portB] = [await freePort(), await freePort()];
+    const leader = startOperator('leader', portA);
+    await eventually(async () => (await leaseHolder()) === 'leader', 'the first replica to lead', 60_000);
+    const standby = startOperator('standby', portB);
+    // The standby's cache warms and it reports ready, but it does not reconcile.
+    await eventually(
+      async () => (await fetch(`http://127.0.0.1:${portB}/readyz`)).status === 200,
+      'standby readyz',
+      60_000,
+    );
+    const standbyMetrics = await (await fetch(`http://127.0.0.1:${portB}/metrics`)).text();
+    expect(standbyMetrics).toContain('leader_election_master_status{name="manager-e2e"} 0');
+    await userApply('handover');
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: namespace.name, name: 'handover' };
+    await eventually(
+      async () => (await client.get(ref))?.metadata?.annotations?.['e2e/done'] === 'leader',
+      'the leader',
+    );
+    expect(standby.lines.some((l) => l['msg'] === 'reconcile started')).toBe(false);
+
+    leader.child.kill('SIGTERM');
+    expect(await leader.exited, leader.stderr()).toBe(0);
+    // Released, so the standby takes over well before the 4s lease would have expired.
+    await eventually(async () => (await leaseHolder()) === 'standby', 'the standby to lead', 4_000);
+    await userApply('handover', { 'e2e/done': 'nobody' });
+    await eventually(
+      async () => (await client.get(ref))?.metadata?.annotations?.['e2e/done'] === 'standby',
+      'the new leader',
+    );
+    standby.child.kill('SIGTERM');
+    expect(await standby.exited, standby.stderr()).toBe(0);
   });
 });
