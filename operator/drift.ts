@@ -72,3 +72,30 @@ export function needsApply(desired: KubeObject, live: KubeObject | undefined): b
   if (want === undefined || live.metadata?.annotations?.[APPLIED_HASH_ANNOTATION] !== want) return true;
   return !containsFields(desired, live);
 }
+
+function newerThan(a: string | undefined, b: string | undefined): boolean | undefined {
+  if (a === undefined || b === undefined || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return undefined;
+  return BigInt(a) > BigInt(b);
+}
+
+/**
+ * What this process applied last, per child. The cache learns of our own write only when its
+ * watch event arrives; a reconcile in between (a resync, another child's event) would see the old
+ * object and apply the same content again. `pending` says "already applied, the cache is just
+ * behind": same hash and a cached resourceVersion older than the one our apply returned.
+ * resourceVersions are opaque by contract; if one is not a plain number this never skips.
+ */
+export class AppliedMemo {
+  readonly #entries = new Map<string, { hash: string; resourceVersion: string | undefined }>();
+
+  remember(key: string, desired: KubeObject, applied: KubeObject): void {
+    const hash = desired.metadata?.annotations?.[APPLIED_HASH_ANNOTATION];
+    if (hash !== undefined) this.#entries.set(key, { hash, resourceVersion: applied.metadata?.resourceVersion });
+  }
+
+  pending(key: string, desired: KubeObject, live: KubeObject | undefined): boolean {
+    const entry = this.#entries.get(key);
+    if (!entry || !live || entry.hash !== desired.metadata?.annotations?.[APPLIED_HASH_ANNOTATION]) return false;
+    return newerThan(entry.resourceVersion, live.metadata?.resourceVersion) === true;
+  }
+}

@@ -2,7 +2,7 @@
 // differs with server-side apply, prune children it no longer renders, and write status when it
 // changed. It never sees the event that queued it; a deleted MicroService is noticed as missing
 // and its children go by garbage collection (owner references).
-import { type MicroService, type MicroServiceStatus, parseMicroService } from '../api/index.ts';
+import { type MicroService, type MicroServiceStatus, minimumReplicas, parseMicroService } from '../api/index.ts';
 import {
   DEFAULT_RENDER_CONFIG,
   POD_TEMPLATE_HASH_ANNOTATION,
@@ -14,7 +14,7 @@ import {
 import type { Store } from './cache.ts';
 import { type Client, ObjectError } from './client.ts';
 import { type ReconcileContext, type ReconcileResult, TerminalError } from './controller.ts';
-import { needsApply, withAppliedHash } from './drift.ts';
+import { AppliedMemo, needsApply, withAppliedHash } from './drift.ts';
 import type { EventRecorder } from './events.ts';
 import { handOffReplicas, OWNS_REPLICAS } from './handoff.ts';
 import { formatKey, type KubeObject, type ObjectKey } from './key.ts';
@@ -81,8 +81,14 @@ function desiredChild(obj: RenderedObject, ms: MicroServiceObject, namespace: st
   });
 }
 
+function withReplicas(deployment: KubeObject, replicas: number): KubeObject {
+  return { ...deployment, spec: { replicas, ...(deployment['spec'] as Record<string, unknown>) } };
+}
+
 export class Reconciler {
   readonly #deps: ReconcilerDeps;
+  readonly #applied = new AppliedMemo();
+  readonly #appliedStatus = new AppliedMemo();
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
@@ -112,13 +118,20 @@ export class Reconciler {
         const desired = desiredChild(obj, raw, key.namespace);
         const live = this.#deps.children[obj.kind as ChildKind].get(key);
         let current = live;
-        if (needsApply(desired, live)) {
-          if (obj.kind === 'Deployment' && ms.spec.autoscaling && live?.[OWNS_REPLICAS]) {
+        const childKey = `${obj.kind}/${formatKey(key)}`;
+        if (needsApply(desired, live) && !this.#applied.pending(childKey, desired, live)) {
+          const autoscaled = obj.kind === 'Deployment' && ms.spec.autoscaling !== undefined;
+          if (autoscaled && live?.[OWNS_REPLICAS]) {
             ctx.log.info({ kind: obj.kind }, 'handing replicas over to the HorizontalPodAutoscaler');
             await handOffReplicas(this.#deps.client.rest, live);
           }
           ctx.log.info({ kind: obj.kind, action: live ? 'update' : 'create' }, 'applying child');
-          current = await this.#deps.client.apply(desired, { force: true });
+          // A new autoscaled Deployment starts at minReplicas, not the API default of 1, and the
+          // count is handed to the HPA at once (same hash: the annotation excludes this field).
+          const body = autoscaled && !live ? withReplicas(desired, minimumReplicas(ms.spec)) : desired;
+          current = await this.#deps.client.apply(body, { force: true });
+          if (autoscaled && !live) await handOffReplicas(this.#deps.client.rest, current);
+          this.#applied.remember(childKey, desired, current);
         }
         if (obj.kind === 'Deployment') {
           deployment = current as DeploymentLike;
@@ -174,12 +187,18 @@ export class Reconciler {
 
   async #writeStatus(raw: MicroServiceObject, status: MicroServiceStatus): Promise<void> {
     if (!statusChanged(raw.status, status)) return;
-    await this.#deps.client.applyStatus({
+    // The same status we wrote a moment ago, read from a cache that has not seen our write yet.
+    const key = formatKey({ namespace: raw.metadata?.namespace ?? '', name: raw.metadata?.name ?? '' });
+    const comparable = { ...status, conditions: status.conditions?.map(({ lastTransitionTime: _, ...c }) => c) };
+    const probe = withAppliedHash({ metadata: { name: raw.metadata?.name }, status: comparable });
+    if (this.#appliedStatus.pending(key, probe, raw)) return;
+    const written = await this.#deps.client.applyStatus({
       apiVersion: raw.apiVersion,
       kind: raw.kind,
       metadata: { name: raw.metadata?.name, namespace: raw.metadata?.namespace },
       status,
     });
+    this.#appliedStatus.remember(key, probe, written);
     const before = readyCondition(raw.status);
     const after = readyCondition(status);
     if (after && (before?.status !== after.status || before?.reason !== after.reason)) {
