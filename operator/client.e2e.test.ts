@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestNamespace, type TestNamespace } from '../test/e2e/namespace.ts';
 import { Client, FIELD_MANAGER, ObjectError } from './client.ts';
 import type { KubeObject } from './key.ts';
-import { e2eRest, eventually, testNamespace } from './testing.ts';
+import { e2eKubeconfigPath, e2eRest, eventually } from './testing.ts';
 
 const client = new Client(e2eRest());
-let namespace: Awaited<ReturnType<typeof testNamespace>>;
+let namespace: TestNamespace;
 
 // A throwaway CRD with a status subresource, so status apply is tested without depending on api/.
 const crd = {
@@ -40,7 +41,7 @@ function configMap(name: string, data: Record<string, string>, labels: Record<st
 }
 
 beforeAll(async () => {
-  namespace = await testNamespace(client, 'op-client');
+  namespace = await createTestNamespace(e2eKubeconfigPath(), 'op-client');
   await client.apply(crd, { force: true });
   await eventually(async () => {
     const got = await client.get<KubeObject & { status?: { conditions?: Array<{ type: string; status: string }> } }>({
@@ -53,7 +54,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await namespace?.remove();
+  await namespace?.cleanup();
 });
 
 describe('Client (server-side apply against a real API server)', () => {

@@ -2,20 +2,21 @@
 // over at once; when it dies without releasing (partitioned), the other takes over after the
 // lease duration and the partitioned one notices it lost leadership.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestNamespace, type TestNamespace } from '../test/e2e/namespace.ts';
 import { Client } from './client.ts';
 import { LeaderElector } from './leader-election.ts';
 import { ApiError, type KubeRest } from './rest.ts';
-import { e2eRest, eventually, testNamespace } from './testing.ts';
+import { e2eKubeconfigPath, e2eRest, eventually } from './testing.ts';
 
 const rest = e2eRest();
 const client = new Client(rest);
-let namespace: Awaited<ReturnType<typeof testNamespace>>;
+let namespace: TestNamespace;
 
 beforeAll(async () => {
-  namespace = await testNamespace(client, 'op-lease');
+  namespace = await createTestNamespace(e2eKubeconfigPath(), 'op-lease');
 });
 afterAll(async () => {
-  await namespace?.remove();
+  await namespace?.cleanup();
 });
 
 const timing = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 300 };

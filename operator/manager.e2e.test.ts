@@ -5,20 +5,21 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestNamespace, type TestNamespace } from '../test/e2e/namespace.ts';
 import { Client } from './client.ts';
 import type { KubeObject } from './key.ts';
-import { e2eKubeconfigPath, e2eRest, eventually, testNamespace } from './testing.ts';
+import { e2eKubeconfigPath, e2eRest, eventually } from './testing.ts';
 
 const client = new Client(e2eRest());
-let namespace: Awaited<ReturnType<typeof testNamespace>>;
+let namespace: TestNamespace;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  namespace = await testNamespace(client, 'op-manager');
+  namespace = await createTestNamespace(e2eKubeconfigPath(), 'op-manager');
 });
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  await namespace?.remove();
+  await namespace?.cleanup();
 });
 
 function freePort(): Promise<number> {

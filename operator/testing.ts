@@ -1,8 +1,6 @@
 // Helpers shared by the operator's e2e tests (never imported by production code): a KubeRest for
-// the e2e cluster that global-setup started, a throwaway namespace, and polling.
-import { randomBytes } from 'node:crypto';
+// the e2e cluster that test/e2e/global-setup.ts started, and polling.
 import { KubeConfig } from '@kubernetes/client-node';
-import type { Client } from './client.ts';
 import { KubeRest } from './rest.ts';
 
 /** Path of the e2e cluster's kubeconfig (set by test/e2e/global-setup.ts). */
@@ -12,30 +10,18 @@ export function e2eKubeconfigPath(): string {
   return path;
 }
 
-/** Name of the e2e cluster, for the test/e2e/cluster.ts helpers. */
+/**
+ * Name of the e2e cluster for the test/e2e/cluster.ts helpers (etcdctl, restartApiServer); ''
+ * when global-setup reuses a cluster it did not start, and tests that need it are skipped.
+ */
 export function e2eClusterName(): string {
-  return process.env['MSVC_E2E_CLUSTER'] ?? 'msvc-dev';
+  return process.env['MSVC_E2E_CLUSTER'] ?? '';
 }
 
 export function e2eRest(): KubeRest {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(e2eKubeconfigPath());
   return new KubeRest(kubeConfig);
-}
-
-/** Creates `prefix-<random>`; the returned function deletes it. */
-export async function testNamespace(
-  client: Client,
-  prefix: string,
-): Promise<{ name: string; remove(): Promise<void> }> {
-  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
-  await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'msvc.dev/e2e': 'true' } } });
-  return {
-    name,
-    remove: async () => {
-      await client.delete({ apiVersion: 'v1', kind: 'Namespace', name });
-    },
-  };
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
