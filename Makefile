@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: setup build typecheck lint format crds test test-unit test-e2e tools cluster-up cluster-down demo bench clean go-test
+.PHONY: setup build typecheck lint format crds test test-unit test-e2e tools cluster-up cluster-down demo demo-down bench clean go-test
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -43,6 +43,12 @@ cluster-up: tools ## start the local cluster; kubeconfig in .kube/$(CLUSTER).kub
 
 cluster-down: ## stop and delete it (no process or port left)
 	tools/cluster.sh down $(CLUSTER)
+
+demo: setup tools ## local control plane + CRD + operator + examples/, then their status
+	tools/demo.sh up
+
+demo-down: ## stop the demo operator and delete its cluster
+	tools/demo.sh down
 
 test-e2e: setup tools ## only the e2e project (starts its own cluster, msvc-e2e)
 	vitest run --project e2e
