@@ -58,6 +58,19 @@ ensure_bin() {
 
 kwokctl() { "$KWOKCTL" "$@"; }
 
+# kwokctl's own (JSON) log lines go to a file, shown only when something fails.
+KWOKCTL_LOG="$KWOK_WORKDIR/logs/$NAME.kwokctl.log"
+kwokctl_logged() {
+  mkdir -p "$(dirname "$KWOKCTL_LOG")"
+  echo "+ kwokctl $*" >>"$KWOKCTL_LOG"
+  "$KWOKCTL" "$@" >>"$KWOKCTL_LOG" 2>&1 || {
+    local rc=$?
+    log "kwokctl $* failed ($rc); its log ($KWOKCTL_LOG):"
+    tail -n 30 "$KWOKCTL_LOG" >&2
+    return "$rc"
+  }
+}
+
 k() { "$KUBECTL" --kubeconfig "$KUBECONFIG_PATH" "$@"; }
 
 # PIDs of this cluster's components that are alive (from kwokctl's pid files).
@@ -157,7 +170,7 @@ do_down() {
     log "deleting cluster"
     # kwokctl delete insists on a kubeconfig to remove its context from: give it a scratch one,
     # never the user's ~/.kube/config.
-    kwokctl --name "$NAME" delete cluster --kubeconfig "$KWOK_WORKDIR/scratch.kubeconfig" >&2 ||
+    kwokctl_logged --name "$NAME" delete cluster --kubeconfig "$KWOK_WORKDIR/scratch.kubeconfig" ||
       log "kwokctl delete cluster failed; stopping the components directly"
   fi
   # kwokctl SIGKILLs what its pid files name; make sure every one of those processes is gone.
@@ -178,14 +191,15 @@ do_up() {
   write_config "$cfg"
   log "starting (binaries: $BIN)"
   # --kubeconfig "": never touch the user's ~/.kube/config; we write our own file below.
-  if ! kwokctl --name "$NAME" -c "$cfg" create cluster --runtime binary --kubeconfig "" \
-    --timeout "${WAIT_SECONDS}s" >&2; then
+  mkdir -p "$(dirname "$KWOKCTL_LOG")" && : >"$KWOKCTL_LOG"
+  if ! kwokctl_logged --name "$NAME" -c "$cfg" create cluster --runtime binary --kubeconfig "" \
+    --timeout "${WAIT_SECONDS}s"; then
     dump_logs
     return 1
   fi
   write_kubeconfig
   if ! wait_for "the API server's /readyz" k get --raw /readyz; then dump_logs; return 1; fi
-  kwokctl --name "$NAME" scale node --replicas "$NODES" >&2
+  kwokctl_logged --name "$NAME" scale node --replicas "$NODES" || { dump_logs; return 1; }
   if ! wait_for "$NODES Ready nodes" k wait --for=condition=Ready node --all --timeout=5s; then
     dump_logs
     return 1
@@ -221,7 +235,7 @@ restart-apiserver)
   stop_pid "$pid" "${MSVC_APISERVER_STOP_GRACE:-5}" || { log "kube-apiserver ($pid) does not stop"; exit 1; }
   rm -f "$pidfile"
   # `start cluster` starts only the components that are not running.
-  kwokctl --name "$NAME" start cluster >&2
+  kwokctl_logged --name "$NAME" start cluster
   wait_for "the API server's /readyz" k get --raw /readyz
   log "kube-apiserver restarted"
   ;;
