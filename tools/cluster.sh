@@ -17,6 +17,8 @@
 #   MSVC_AUDIT_POLICY=FILE       turn on the API server's audit log with this policy
 #                                (e.g. tools/audit-policy.yaml); the log is <workdir>/logs/audit.log
 #   MSVC_FRESH=1                 on `up`, delete an existing cluster of that name first
+#   MSVC_KEEP_FAILED=1           keep a cluster whose start-up failed (default: its logs are printed,
+#                                then it is deleted)
 #   MSVC_CACHE_DIR               cache root (default ${XDG_CACHE_HOME:-~/.cache}/msvc); kwokctl's
 #                                work dirs live in $MSVC_CACHE_DIR/kwok/clusters/NAME (KWOK_WORKDIR)
 # Failure stages: pods annotated msvc.dev/simulate=ImagePullBackOff|CrashLoopBackOff|OOMKilled
@@ -183,6 +185,13 @@ do_down() {
   fi
 }
 
+# Start-up failed: show why, then remove the half-started cluster (MSVC_KEEP_FAILED=1 keeps it).
+fail_up() {
+  dump_logs
+  if [[ "${MSVC_KEEP_FAILED:-}" != 1 ]]; then do_down || true; fi
+  exit 1
+}
+
 do_up() {
   ensure_bin
   mkdir -p "$KWOK_WORKDIR"
@@ -194,19 +203,16 @@ do_up() {
   mkdir -p "$(dirname "$KWOKCTL_LOG")" && : >"$KWOKCTL_LOG"
   if ! kwokctl_logged --name "$NAME" -c "$cfg" create cluster --runtime binary --kubeconfig "" \
     --timeout "${WAIT_SECONDS}s"; then
-    dump_logs
-    return 1
+    fail_up
   fi
   write_kubeconfig
-  if ! wait_for "the API server's /readyz" k get --raw /readyz; then dump_logs; return 1; fi
-  kwokctl_logged --name "$NAME" scale node --replicas "$NODES" || { dump_logs; return 1; }
+  if ! wait_for "the API server's /readyz" k get --raw /readyz; then fail_up; fi
+  kwokctl_logged --name "$NAME" scale node --replicas "$NODES" || fail_up
   if ! wait_for "$NODES Ready nodes" k wait --for=condition=Ready node --all --timeout=5s; then
-    dump_logs
-    return 1
+    fail_up
   fi
   if ! wait_for "the default ServiceAccount" k get serviceaccount default -n default; then
-    dump_logs
-    return 1
+    fail_up
   fi
   log "ready in $((SECONDS - start))s; kubectl --kubeconfig $KUBECONFIG_PATH get nodes"
   echo "$KUBECONFIG_PATH"
@@ -248,7 +254,7 @@ kwokctl)
   kwokctl "$@"
   ;;
 *)
-  sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"
   exit 2
   ;;
 esac
