@@ -2,12 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { compareQuantities, formatBytes, formatMilliCpu, isQuantity, toBytes, toMilliCpu } from './quantity.ts';
 
 describe('quantity syntax', () => {
-  it.each(['500m', '2', '0.5', '1.5Gi', '256Mi', '1e3', '1E-3', '100k', '.5', '10Ki', 3])('%s is a quantity', (q) => {
-    expect(isQuantity(q)).toBe(true);
-  });
-  it.each(['', '-1', '1.5 Gi', '1gb', '1GB', 'Mi', '1ki', '0x10', 1.5, -2, 'abc'])('%s is not a quantity', (q) => {
-    expect(isQuantity(q)).toBe(false);
-  });
+  it.each(['500m', '2', '0.5', '1.5Gi', '256Mi', '1e3', '1E-3', '100k', '.5', '10Ki', '1e999', '5e-3', 3])(
+    '%s is a quantity',
+    (q) => {
+      expect(isQuantity(q)).toBe(true);
+    },
+  );
+  it.each(['', '-1', '1.5 Gi', '1gb', '1GB', 'Mi', '1ki', '0x10', 1.5, -2, 'abc', '1e1.5', '.0E.1', '1e', '1e1000'])(
+    '%s is not a quantity',
+    (q) => {
+      expect(isQuantity(q)).toBe(false);
+    },
+  );
 });
 
 describe('quantity values', () => {

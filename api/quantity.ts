@@ -5,10 +5,12 @@
 /**
  * The quantity grammar of k8s.io/apimachinery `pkg/api/resource/quantity.go`
  * (`<signedNumber><suffix>`, suffix binary Ki…Ei, decimal n u m k M G T P E, or an exponent),
- * without the sign: resources are never negative.
+ * without the sign: resources are never negative. The grammar comment there allows a fractional
+ * exponent, but `parseQuantityString` accepts only digits after `e`/`E` (the API server rejects
+ * "1e1.5"), so the exponent here is a whole number too. It has at most three digits: no resource
+ * needs more, and exact arithmetic on "1e999999999" would never finish (validation hung on it).
  */
-export const QUANTITY_PATTERN =
-  '^(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
+export const QUANTITY_PATTERN = '^(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]{1,3}))?$';
 
 const QUANTITY_RE = new RegExp(QUANTITY_PATTERN);
 
