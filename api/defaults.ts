@@ -71,13 +71,14 @@ export function resolveProxyResources(spec: MicroServiceSpec): Resources | undef
     // A filled-in default must not cross a given value: a request above its limit is rejected when
     // the pod is created, so a missing request is capped at the given limit and a missing limit is
     // raised to the given request.
+    const istio = DEFAULTS.mesh.istioProxyResources;
     const requests: ResourceValues = {};
     const limits: ResourceValues = {};
     for (const r of ['cpu', 'memory'] as const) {
       const request = given.requests?.[r];
       const limit = given.limits?.[r];
-      requests[r] = request ?? (limit !== undefined ? min(base.requests[r], limit) : base.requests[r]);
-      limits[r] = limit ?? (request !== undefined ? max(base.limits[r], request) : base.limits[r]);
+      requests[r] = request ?? (limit !== undefined ? min(istio.requests[r], limit) : istio.requests[r]);
+      limits[r] = limit ?? (request !== undefined ? max(istio.limits[r], request) : istio.limits[r]);
     }
     return { requests, limits };
   }
