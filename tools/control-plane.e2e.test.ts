@@ -371,7 +371,7 @@ describe('local control plane', () => {
 });
 
 describe('cluster lifecycle (a second cluster)', () => {
-  const name = 'msvc-e2e-lifecycle';
+  const name = `msvc-lifecycle-${process.pid}`; // unique: runs on one machine must not collide
 
   afterAll(async () => {
     if (existsSync(kubeconfigPathFor(name))) await stopCluster(name);

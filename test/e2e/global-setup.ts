@@ -2,8 +2,9 @@
  * vitest globalSetup of the `e2e` project: one real control plane per run.
  *
  * Default: builds/reuses the binaries (tools/build.sh), starts a fresh cluster named
- * $MSVC_E2E_CLUSTER (default 'msvc-e2e') with the audit policy on (MSVC_E2E_AUDIT=0 turns it off),
- * and deletes it when the run ends (MSVC_E2E_KEEP=1 keeps it for debugging).
+ * $MSVC_E2E_CLUSTER (default 'msvc-e2e'; 'msvc-e2e-<pid>' if another live run owns 'msvc-e2e')
+ * with the audit policy on (MSVC_E2E_AUDIT=0 turns it off), and deletes it when the run ends
+ * (MSVC_E2E_KEEP=1 keeps it for debugging).
  * Opt-in reuse: if the user sets MSVC_E2E_KUBECONFIG, that existing cluster is used as it is and
  * nothing is started or stopped. A user's current kubeconfig/context is never used implicitly.
  *
@@ -12,9 +13,11 @@
  *   process.env.MSVC_E2E_CLUSTER    / inject('msvcCluster')      cluster name for restartApiServer,
  *                                                                etcdctl, clusterInfo ('' when reused)
  */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ensureTools } from '../../tools/bin.ts';
-import { startCluster, stopCluster } from './cluster.ts';
+import { clusterWorkdir, startCluster, stopCluster } from './cluster.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -34,7 +37,10 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   }
 
   ensureTools();
-  const name = process.env.MSVC_E2E_CLUSTER || 'msvc-e2e';
+  const name = process.env.MSVC_E2E_CLUSTER || defaultName();
+  const owner = ownerFile(name);
+  mkdirSync(dirname(owner), { recursive: true });
+  writeFileSync(owner, String(process.pid));
   const started = Date.now();
   const cluster = await startCluster({ name, fresh: true, auditPolicy: process.env.MSVC_E2E_AUDIT !== '0' });
   console.error(
@@ -52,5 +58,24 @@ export default async function setup(project: TestProject): Promise<(() => Promis
       return;
     }
     await stopCluster(name);
+    rmSync(owner, { force: true });
   };
+}
+
+// Two runs on one machine must not share (and delete) each other's cluster.
+function ownerFile(name: string): string {
+  return join(dirname(dirname(clusterWorkdir(name))), `${name}.owner`);
+}
+
+function defaultName(): string {
+  try {
+    const pid = Number(readFileSync(ownerFile('msvc-e2e'), 'utf8'));
+    if (pid && pid !== process.pid) {
+      process.kill(pid, 0); // throws if that run is gone
+      return `msvc-e2e-${process.pid}`;
+    }
+  } catch {
+    // no owner, or it is gone
+  }
+  return 'msvc-e2e';
 }
