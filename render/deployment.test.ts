@@ -162,12 +162,14 @@ describe('renderDeployment', () => {
   it.each(cases)('$name', ({ input, want }) => expect(renderDeployment(input, cfg)).toStrictEqual(want));
 
   it('the default pod template holds exactly the default app container', () => {
-    const d = renderDeployment(microService(), cfg) as { spec: { template: { spec: { containers: unknown[] } } } };
+    const d = renderDeployment(microService(), cfg) as unknown as {
+      spec: { template: { spec: { containers: unknown[] } } };
+    };
     expect(d.spec.template.spec.containers).toStrictEqual([appContainer()]);
   });
 
   it('restricted Pod Security: pod and container settings, read-only root with a /tmp emptyDir', () => {
-    const d = renderDeployment(microService(), cfg) as {
+    const d = renderDeployment(microService(), cfg) as unknown as {
       spec: { template: { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } } };
     };
     const pod = d.spec.template.spec;

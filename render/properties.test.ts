@@ -1,0 +1,264 @@
+// Property tests over generated specs (render/testing/arbitraries.ts): every valid spec renders,
+// deterministically and without touching its input, into objects that pass the Kubernetes OpenAPI
+// types (kubernetes-models) and the API-server rules those types cannot express; invalid specs are
+// rejected with a field path.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { type MicroServiceSpec, parseSpec, QUANTITY_PATTERN } from '../api/index.ts';
+import { canonicalJson } from './hash.ts';
+import { render } from './index.ts';
+import { microServiceArbitrary, rawSpecArbitrary, specArbitrary } from './testing/arbitraries.ts';
+import { semanticIssues, validateOpenApi } from './testing/kubernetes.ts';
+
+const RUNS = { numRuns: 150 };
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+describe('the generators', () => {
+  it('produce mostly valid specs', () => {
+    const samples = fc.sample(rawSpecArbitrary, { numRuns: 300, seed: 42 });
+    const valid = samples.filter((s) => parseSpec(s).ok).length;
+    expect(valid / samples.length).toBeGreaterThan(0.8);
+  });
+
+  it('cover meshes, autoscaling, Go tuning and probes', () => {
+    const samples = fc.sample(specArbitrary, { numRuns: 300, seed: 7 });
+    const share = (p: (s: MicroServiceSpec) => boolean) => samples.filter(p).length / samples.length;
+    expect(share((s) => s.mesh?.provider === 'istio')).toBeGreaterThan(0.1);
+    expect(share((s) => s.mesh?.provider === 'linkerd')).toBeGreaterThan(0.1);
+    expect(share((s) => s.autoscaling !== undefined)).toBeGreaterThan(0.2);
+    expect(share((s) => s.runtime?.go !== undefined)).toBeGreaterThan(0.2);
+    expect(share((s) => s.probes !== undefined)).toBeGreaterThan(0.2);
+    expect(share((s) => (s.ports ?? []).length > 1)).toBeGreaterThan(0.2);
+  });
+
+  it('the checkers catch what they claim to', () => {
+    expect(() =>
+      validateOpenApi({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'x', labels: {} }, spec: { ports: 'x' } }),
+    ).toThrow();
+    expect(
+      semanticIssues([
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'x', labels: { v: 'a b' } },
+          spec: { type: 'NodePort', clusterIP: 'None' },
+        },
+      ]),
+    ).toHaveLength(2);
+  });
+});
+
+describe('rendering any valid MicroService', () => {
+  it('does not throw, and returns objects in apply order with a Deployment', () => {
+    fc.assert(
+      fc.property(microServiceArbitrary, (ms) => {
+        const kinds = render(ms).objects.map((o) => o.kind);
+        const order = ['ServiceAccount', 'Service', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget'];
+        expect(kinds).toContain('Deployment');
+        expect([...kinds].sort((a, b) => order.indexOf(a) - order.indexOf(b))).toStrictEqual(kinds);
+      }),
+      RUNS,
+    );
+  });
+
+  it('is deterministic (canonical JSON and YAML) and does not mutate its frozen input', () => {
+    fc.assert(
+      fc.property(microServiceArbitrary, (ms) => {
+        const frozen = deepFreeze(structuredClone(ms));
+        const first = render(frozen);
+        const second = render(structuredClone(ms));
+        expect(canonicalJson(first)).toBe(canonicalJson(second));
+        expect(stringify(first.objects)).toBe(stringify(second.objects));
+        expect(frozen).toStrictEqual(ms);
+      }),
+      RUNS,
+    );
+  });
+
+  it('produces objects that validate against the Kubernetes OpenAPI types', () => {
+    fc.assert(
+      fc.property(microServiceArbitrary, (ms) => {
+        for (const o of render(ms).objects) validateOpenApi(o);
+      }),
+      RUNS,
+    );
+  });
+
+  it('produces objects the API server, the kubelet and the mesh injector accept', () => {
+    fc.assert(
+      fc.property(microServiceArbitrary, (ms) => {
+        expect(semanticIssues(render(ms).objects)).toStrictEqual([]);
+      }),
+      RUNS,
+    );
+  });
+
+  it('explains every tuning decision and the grace period', () => {
+    fc.assert(
+      fc.property(microServiceArbitrary, (ms) => {
+        const fields = render(ms).explanations.map((e) => e.field);
+        expect(fields).toContain('terminationGracePeriodSeconds');
+        if (ms.spec.runtime?.go)
+          expect(fields).toEqual(expect.arrayContaining(['env GOMAXPROCS', 'env GOMEMLIMIT', 'env GOGC']));
+      }),
+      RUNS,
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Invalid specs
+
+type Mutation = { name: string; path: RegExp; apply: (s: MicroServiceSpec) => unknown };
+const mutations: Mutation[] = [
+  { name: 'empty image', path: /^spec\.image$/, apply: (s) => ({ ...s, image: '' }) },
+  { name: 'image with a space', path: /^spec\.image$/, apply: (s) => ({ ...s, image: 'nginx 1.27' }) },
+  { name: 'negative replicas', path: /^spec\.replicas$/, apply: (s) => ({ ...s, replicas: -1 }) },
+  { name: 'fractional replicas', path: /^spec\.replicas$/, apply: (s) => ({ ...s, replicas: 1.5 }) },
+  { name: 'unknown field', path: /^spec$/, apply: (s) => ({ ...s, replica: 3 }) },
+  {
+    name: 'port out of range',
+    path: /^spec\.ports\[0\]\.port$/,
+    apply: (s) => ({ ...s, ports: [{ name: 'http', port: 0 }] }),
+  },
+  {
+    name: 'duplicate port number',
+    path: /^spec\.ports\[1\]\.port$/,
+    apply: (s) => ({
+      ...s,
+      ports: [
+        { name: 'http', port: 8080 },
+        { name: 'web', port: 8080 },
+      ],
+    }),
+  },
+  {
+    name: 'bad quantity',
+    path: /^spec\.resources\.requests\.cpu$/,
+    apply: (s) => ({ ...s, resources: { requests: { cpu: '1 core' } } }),
+  },
+  {
+    name: 'request above limit',
+    path: /^spec\.resources\.requests\.memory$/,
+    apply: (s) => ({ ...s, resources: { requests: { memory: '2Gi' }, limits: { memory: '1Gi' } } }),
+  },
+  {
+    name: 'minReplicas above maxReplicas',
+    path: /^spec\.autoscaling\.maxReplicas$/,
+    apply: (s) => ({ ...s, autoscaling: { minReplicas: 5, maxReplicas: 3 } }),
+  },
+  {
+    name: 'both disruption fields',
+    path: /^spec\.disruption$/,
+    apply: (s) => ({ ...s, disruption: { maxUnavailable: 1, minAvailable: 1 } }),
+  },
+  {
+    name: 'create: false without a name',
+    path: /^spec\.serviceAccount\.name$/,
+    apply: (s) => ({ ...s, serviceAccount: { create: false } }),
+  },
+  {
+    name: 'mesh option with provider none',
+    path: /^spec\.mesh\.mode$/,
+    apply: (s) => ({ ...s, mesh: { provider: 'none', mode: 'sidecar' } }),
+  },
+  {
+    name: 'linkerd ambient',
+    path: /^spec\.mesh\.mode$/,
+    apply: (s) => ({ ...s, mesh: { provider: 'linkerd', mode: 'ambient' } }),
+  },
+  {
+    name: 'two probe handlers',
+    path: /^spec\.probes\.liveness$/,
+    apply: (s) => ({
+      ...s,
+      probes: { liveness: { httpGet: { path: '/', port: 8080 }, tcpSocket: { port: 8080 } } },
+    }),
+  },
+  {
+    name: 'liveness successThreshold 2',
+    path: /^spec\.probes\.liveness\.successThreshold$/,
+    apply: (s) => ({ ...s, probes: { liveness: { successThreshold: 2 } } }),
+  },
+  {
+    name: 'grace period below the budget',
+    path: /^spec\.shutdown\.gracePeriodSeconds$/,
+    apply: (s) => ({ ...s, shutdown: { preStopSleepSeconds: 5, timeoutSeconds: 5, gracePeriodSeconds: 10 } }),
+  },
+  {
+    name: 'go.mod above the toolchain',
+    path: /^spec\.runtime\.go\.goModVersion$/,
+    apply: (s) => ({ ...s, runtime: { go: { version: '1.24', goModVersion: '1.25' } } }),
+  },
+  {
+    name: 'memoryLimitPercent below 10',
+    path: /^spec\.runtime\.go\.memoryLimitPercent$/,
+    apply: (s) => ({ ...s, runtime: { go: { version: '1.24', memoryLimitPercent: 5 } } }),
+  },
+  {
+    name: "gcPercent 'off' without a memory limit",
+    path: /^spec\.runtime\.go\.gcPercent$/,
+    apply: (s) => ({
+      ...s,
+      resources: { requests: { memory: '64Mi' } },
+      runtime: { go: { version: '1.24', gcPercent: 'off' } },
+    }),
+  },
+  {
+    name: 'env with value and valueFrom',
+    path: /^spec\.env\[0\]$/,
+    apply: (s) => ({ ...s, env: [{ name: 'A', value: 'x', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }] }),
+  },
+];
+
+describe('rejecting an invalid spec', () => {
+  it.each(mutations)('$name is rejected with a path', ({ path, apply }) => {
+    fc.assert(
+      fc.property(specArbitrary, (spec) => {
+        const result = parseSpec(apply(structuredClone(spec)));
+        expect(result.ok).toBe(false);
+        if (!result.ok) expect(result.issues.map((i) => i.path)).toContainEqual(expect.stringMatching(path));
+      }),
+      { numRuns: 20 },
+    );
+  });
+});
+
+describe('quantities', () => {
+  it('every quantity the schema accepts renders (as limits and requests, app and proxy)', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(new RegExp(QUANTITY_PATTERN)), fc.boolean(), (q, asLimit) => {
+        const values = { cpu: q, memory: q };
+        const spec = {
+          image: 'nginx:1.27',
+          resources: asLimit ? { limits: values } : { requests: values, limits: values },
+          runtime: { go: { version: '1.24' } },
+          mesh: { provider: 'istio', proxy: { resources: { requests: values } } },
+        };
+        let parsed: ReturnType<typeof parseSpec>;
+        try {
+          parsed = parseSpec(spec);
+        } catch (e) {
+          throw new Error(`validation threw on ${q}: ${e}`);
+        }
+        fc.pre(parsed.ok);
+        if (parsed.ok)
+          render({
+            apiVersion: 'msvc.dev/v1alpha1',
+            kind: 'MicroService',
+            metadata: { name: 'q' },
+            spec: parsed.value,
+          });
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,412 @@
+// fast-check arbitraries for MicroService specs, built from the constraints in api/schema.ts and
+// api/rules.ts so that nearly every generated spec is valid: the property tests (and anyone else's)
+// filter through parseSpec, and a generator that mostly produced rejects would test little.
+// `rawSpecArbitrary` is the unfiltered generator; `specArbitrary` and `microServiceArbitrary` keep
+// only what validation accepts.
+import fc from 'fast-check';
+import {
+  DEFAULTS,
+  MESH_RESERVED_PORTS,
+  type MicroService,
+  type MicroServiceSpec,
+  parseSpec,
+  shutdownNeedsSeconds,
+} from '../../api/index.ts';
+
+type Spec = MicroServiceSpec;
+type Resources = NonNullable<Spec['resources']>;
+
+const optional = <T>(arb: fc.Arbitrary<T>, freq = 1): fc.Arbitrary<T | undefined> =>
+  fc.option(arb, { nil: undefined, freq });
+
+/** Drops keys whose value is undefined, so specs look like parsed YAML (no `key: undefined`). */
+function compact<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names and quantities
+
+const alnum = 'abcdefghijklmnopqrstuvwxyz0123456789';
+/** A DNS-1035 label (MicroService names): a letter first, at most `max` characters. */
+export const dns1035Arbitrary = (max = 63): fc.Arbitrary<string> =>
+  fc
+    .tuple(
+      fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz'),
+      fc.string({ unit: fc.constantFrom(...`${alnum}-`), maxLength: max - 2 }),
+      fc.constantFrom(...alnum),
+    )
+    .map(([a, b, c]) => (max === 1 ? a : `${a}${b}${c}`));
+
+const dns1123Arbitrary = dns1035Arbitrary(30);
+
+/**
+ * A quantity string in one of the spellings the schema accepts, for a value in millicores (CPU) or
+ * bytes (memory): plain, milli, decimal or binary suffix, exponent, decimal fraction, or an integer.
+ */
+function cpuQuantity(milli: number): fc.Arbitrary<string | number> {
+  const forms: fc.Arbitrary<string | number>[] = [fc.constant(`${milli}m`)];
+  if (milli % 1000 === 0) forms.push(fc.constant(String(milli / 1000)), fc.constant(milli / 1000));
+  if (milli % 100 === 0) forms.push(fc.constant((milli / 1000).toString()));
+  if (milli % 1000 === 0 && milli > 0) forms.push(fc.constant(`${milli / 1000}e0`), fc.constant(`${milli}e-3`));
+  return fc.oneof(...forms);
+}
+const MI = 2 ** 20;
+function memoryQuantity(mi: number): fc.Arbitrary<string | number> {
+  const forms: fc.Arbitrary<string | number>[] = [fc.constant(`${mi}Mi`), fc.constant(String(mi * MI))];
+  if (mi % 1024 === 0) forms.push(fc.constant(`${mi / 1024}Gi`));
+  if (mi % 2 === 0) forms.push(fc.constant(`${(mi / 1024).toString()}Gi`).filter((s) => /^[0-9.]+Gi$/.test(s)));
+  forms.push(fc.constant(`${mi * 1024}Ki`), fc.constant(mi * MI));
+  return fc.oneof(...forms);
+}
+/** A request and a limit (each maybe absent) with request ≤ limit, as the rules demand. */
+function requestAndLimit(
+  max: number,
+  quantity: (n: number) => fc.Arbitrary<string | number>,
+  step: number,
+): fc.Arbitrary<{ request?: string | number; limit?: string | number }> {
+  return fc
+    .tuple(fc.integer({ min: 0, max }), fc.integer({ min: 0, max }), fc.boolean(), fc.boolean())
+    .chain(([a, b, hasRequest, hasLimit]) => {
+      const [low, high] = a <= b ? [a, b] : [b, a];
+      return fc.record({
+        request: hasRequest ? quantity(low * step) : fc.constant(undefined),
+        limit: hasLimit ? quantity(high * step) : fc.constant(undefined),
+      });
+    });
+}
+
+export const resourcesArbitrary: fc.Arbitrary<Resources> = fc
+  .tuple(requestAndLimit(64, cpuQuantity, 125), requestAndLimit(64, memoryQuantity, 32), fc.boolean(), fc.boolean())
+  .map(([cpu, memory, withRequests, withLimits]) => {
+    const requests = compact({ cpu: cpu.request, memory: memory.request });
+    const limits = compact({ cpu: cpu.limit, memory: memory.limit });
+    return compact({
+      requests: withRequests || Object.keys(requests).length > 0 ? requests : undefined,
+      limits: withLimits || Object.keys(limits).length > 0 ? limits : undefined,
+    });
+  });
+
+// ---------------------------------------------------------------------------------------------
+// Ports, probes, env
+
+const ALL_RESERVED = new Set<number>([...MESH_RESERVED_PORTS.istio, ...MESH_RESERVED_PORTS.linkerd]);
+const PORT_BASES = ['http', 'grpc', 'metrics', 'admin', 'web', 'api', 'h2c', 'dns', 'redis', 'db'];
+export const portNumberArbitrary = fc
+  .oneof(fc.constantFrom(80, 443, 8080, 8443, 9090, 53, 5432, 6379), fc.integer({ min: 1, max: 65535 }))
+  .filter((p) => !ALL_RESERVED.has(p));
+
+/** Ports with unique names (a base plus the index) and unique numbers, clear of every mesh proxy port. */
+export const portsArbitrary: fc.Arbitrary<NonNullable<Spec['ports']>> = fc
+  .uniqueArray(
+    fc.record({
+      port: portNumberArbitrary,
+      base: fc.constantFrom(...PORT_BASES),
+      protocol: optional(fc.constantFrom('HTTP', 'HTTP2', 'GRPC', 'TCP', 'UDP' as const), 4),
+    }),
+    { selector: (p) => p.port, maxLength: 5 },
+  )
+  .map((ports) => ports.map((p, i) => compact({ name: `${p.base}${i}`, port: p.port, protocol: p.protocol })));
+
+type Probe = NonNullable<NonNullable<Spec['probes']>['liveness']>;
+function probeArbitrary(portNames: string[], kind: 'liveness' | 'readiness' | 'startup'): fc.Arbitrary<Probe> {
+  const portRef =
+    portNames.length > 0 ? fc.oneof(fc.constantFrom(...portNames), portNumberArbitrary) : portNumberArbitrary;
+  const handler = fc.oneof(
+    fc.constant({}),
+    fc.record({
+      httpGet: fc.record({ path: fc.constantFrom('/', '/healthz', '/readyz', '/q/health'), port: portRef }),
+    }),
+    fc.record({
+      grpc: fc
+        .record({ port: portNumberArbitrary, service: optional(fc.constantFrom('', 'order.v1.Order')) })
+        .map(compact),
+    }),
+    fc.record({ tcpSocket: fc.record({ port: portRef }) }),
+    fc.record({
+      exec: fc.record({
+        command: fc.array(fc.constantFrom('/bin/check', '--ready', '-v'), { minLength: 1, maxLength: 3 }),
+      }),
+    }),
+  );
+  const timing = fc.record(
+    {
+      initialDelaySeconds: fc.integer({ min: 0, max: 3600 }),
+      periodSeconds: fc.integer({ min: 1, max: 3600 }),
+      timeoutSeconds: fc.integer({ min: 1, max: 3600 }),
+      failureThreshold: fc.integer({ min: 1, max: 10000 }),
+      successThreshold: kind === 'readiness' ? fc.integer({ min: 1, max: 100 }) : fc.constant(1),
+    },
+    { requiredKeys: [] },
+  );
+  return fc.oneof(
+    { weight: 1, arbitrary: fc.constant({ disabled: true }) },
+    { weight: 6, arbitrary: fc.tuple(handler, timing).map(([h, t]) => ({ ...h, ...t })) },
+  );
+}
+
+const ENV_NAMES = ['LOG_LEVEL', 'PORT', 'GOMAXPROCS', 'GOMEMLIMIT', 'GOGC', 'FEATURE_X', 'my.var', 'A'];
+const envSourceArbitrary = fc.oneof(
+  fc.record({
+    configMapKeyRef: fc
+      .record({ name: dns1123Arbitrary, key: fc.constantFrom('a', 'config.yaml'), optional: optional(fc.boolean()) })
+      .map(compact),
+  }),
+  fc.record({ secretKeyRef: fc.record({ name: dns1123Arbitrary, key: fc.constantFrom('password', 'tls.crt') }) }),
+  fc.record({ fieldRef: fc.record({ fieldPath: fc.constantFrom('metadata.name', 'status.podIP') }) }),
+  fc.record({
+    resourceFieldRef: fc
+      .record({
+        resource: fc.constantFrom('limits.cpu', 'limits.memory', 'requests.cpu', 'requests.memory'),
+        divisor: optional(fc.constantFrom('1')),
+      })
+      .map(compact),
+  }),
+);
+export const envArbitrary: fc.Arbitrary<NonNullable<Spec['env']>> = fc.uniqueArray(
+  fc.oneof(
+    fc.record({ name: fc.constantFrom(...ENV_NAMES), value: optional(fc.string({ maxLength: 20 }), 4) }).map(compact),
+    fc.record({ name: fc.constantFrom(...ENV_NAMES), valueFrom: envSourceArbitrary }),
+  ),
+  { selector: (e) => e.name, maxLength: 4 },
+);
+const envFromArbitrary = fc.array(
+  fc
+    .record({
+      source: fc.oneof(
+        fc.record({
+          configMapRef: fc.record({ name: dns1123Arbitrary, optional: optional(fc.boolean()) }).map(compact),
+        }),
+        fc.record({ secretRef: fc.record({ name: dns1123Arbitrary }) }),
+      ),
+      prefix: optional(fc.constantFrom('APP_', 'X_')),
+    })
+    .map(({ source, prefix }) => compact({ ...source, prefix })),
+  { maxLength: 2 },
+);
+
+// ---------------------------------------------------------------------------------------------
+// Runtime, mesh, scaling, shutdown
+
+const goVersion = (minMinor: number, maxMinor: number) =>
+  fc
+    .tuple(fc.integer({ min: minMinor, max: maxMinor }), optional(fc.integer({ min: 0, max: 12 })))
+    .map(([minor, patch]) => (patch === undefined ? `1.${minor}` : `1.${minor}.${patch}`));
+
+const goArbitrary = fc.integer({ min: 18, max: 27 }).chain((minor) =>
+  fc.record(
+    {
+      version: goVersion(minor, minor),
+      goModVersion: goVersion(16, minor),
+      maxProcs: fc.oneof(fc.constant('auto' as const), fc.integer({ min: 1, max: 1024 })),
+      memoryLimitPercent: fc.integer({ min: 10, max: 100 }),
+      gcPercent: fc.oneof(fc.constant('off' as const), fc.integer({ min: 1, max: 100000 })),
+    },
+    { requiredKeys: ['version'] },
+  ),
+);
+
+const excludePorts = fc.uniqueArray(fc.integer({ min: 1, max: 65535 }), { maxLength: 4 });
+export const meshArbitrary: fc.Arbitrary<NonNullable<Spec['mesh']>> = fc.oneof(
+  fc.constant({ provider: 'none' as const }),
+  fc.record({ provider: fc.constant('istio' as const), mode: fc.constant('ambient' as const) }),
+  fc.record(
+    {
+      provider: fc.constant('istio' as const),
+      mode: fc.constantFrom('sidecar' as const, 'native-sidecar' as const),
+      revision: fc.constantFrom('canary', '1-27-2', 'default'),
+      proxy: fc.record({ resources: resourcesArbitrary }, { requiredKeys: [] }),
+      holdApplicationUntilProxyStarts: fc.boolean(),
+      excludeOutboundPorts: excludePorts,
+      excludeInboundPorts: excludePorts,
+    },
+    { requiredKeys: ['provider'] },
+  ),
+  fc.record(
+    {
+      provider: fc.constant('linkerd' as const),
+      mode: fc.constantFrom('sidecar' as const, 'native-sidecar' as const),
+      proxy: fc.record({ resources: resourcesArbitrary }, { requiredKeys: [] }),
+      holdApplicationUntilProxyStarts: fc.boolean(),
+      excludeOutboundPorts: excludePorts,
+      excludeInboundPorts: excludePorts,
+      opaquePorts: excludePorts,
+    },
+    { requiredKeys: ['provider'] },
+  ),
+);
+
+const autoscalingArbitrary = fc
+  .tuple(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 30 }), fc.boolean())
+  .chain(([min, extra, giveMin]) =>
+    fc.record(
+      {
+        minReplicas: fc.constant(giveMin ? min : undefined),
+        maxReplicas: fc.constant(Math.max(giveMin ? min : DEFAULTS.autoscaling.minReplicas, min) + extra),
+        targetCPUUtilizationPercent: fc.integer({ min: 1, max: 1000 }),
+        targetMemoryUtilizationPercent: fc.integer({ min: 1, max: 1000 }),
+      },
+      { requiredKeys: ['maxReplicas'] },
+    ),
+  )
+  .map(compact);
+
+const percentOrCount = fc.oneof(
+  fc.integer({ min: 0, max: 10 }),
+  fc.integer({ min: 0, max: 100 }).map((n) => `${n}%`),
+);
+const disruptionArbitrary = fc.oneof(
+  fc.constant({}),
+  fc.record({ maxUnavailable: percentOrCount }),
+  fc.record({ minAvailable: percentOrCount }),
+);
+
+const serviceAccountArbitrary = fc.oneof(
+  fc.record({ create: fc.constant(true), automountToken: fc.boolean() }, { requiredKeys: [] }),
+  fc.record(
+    { create: fc.constant(false), name: dns1123Arbitrary, automountToken: fc.boolean() },
+    { requiredKeys: ['name'] },
+  ),
+  fc.record({ name: dns1123Arbitrary }),
+);
+
+const serviceArbitrary = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.oneof(
+      fc.record({ type: fc.constantFrom('NodePort' as const, 'LoadBalancer' as const) }),
+      fc.record({ type: fc.constant('ClusterIP' as const), headless: fc.boolean() }, { requiredKeys: [] }),
+    ),
+  },
+  // Now and then anything the schema allows, so the headless rule gets exercised.
+  {
+    weight: 1,
+    arbitrary: fc.record(
+      {
+        type: fc.constantFrom('ClusterIP' as const, 'NodePort' as const, 'LoadBalancer' as const),
+        headless: fc.boolean(),
+      },
+      { requiredKeys: [] },
+    ),
+  },
+);
+
+const shutdownArbitrary = fc.record(
+  {
+    preStopSleepSeconds: fc.integer({ min: 0, max: 600 }),
+    timeoutSeconds: fc.integer({ min: 1, max: 3600 }),
+    /** Seconds above what the rule needs; turned into gracePeriodSeconds once the mesh is known. */
+    graceSlack: fc.integer({ min: 1, max: 600 }),
+  },
+  { requiredKeys: [] },
+);
+
+const IMAGES = [
+  'registry.example.com/shop/order:1.4.2',
+  'nginx',
+  'nginx:1.27-alpine',
+  'localhost:5000/team/app:v2',
+  'ghcr.io/acme/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+  'ghcr.io/acme/app:2.0.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+];
+
+// ---------------------------------------------------------------------------------------------
+// Specs
+
+/**
+ * Specs built to satisfy every rule in api/rules.ts; a few still fail validation (e.g. a probe
+ * naming a port that a later choice dropped), so filter through `parseSpec` (see `specArbitrary`).
+ */
+export const rawSpecArbitrary: fc.Arbitrary<Spec> = fc
+  .record(
+    {
+      image: fc.constantFrom(...IMAGES),
+      imagePullPolicy: fc.constantFrom('Always' as const, 'IfNotPresent' as const, 'Never' as const),
+      command: fc.array(fc.constantFrom('/app', '--serve'), { maxLength: 2 }),
+      args: fc.array(fc.constantFrom('--port=8080', '-v', ''), { maxLength: 3 }),
+      replicas: fc.integer({ min: 0, max: 10 }),
+      autoscaling: autoscalingArbitrary,
+      ports: portsArbitrary,
+      resources: resourcesArbitrary,
+      env: envArbitrary,
+      envFrom: envFromArbitrary,
+      go: goArbitrary,
+      mesh: meshArbitrary,
+      shutdown: shutdownArbitrary,
+      disruption: disruptionArbitrary,
+      serviceAccount: serviceAccountArbitrary,
+      service: serviceArbitrary,
+      probeSeed: fc.boolean(),
+    },
+    { requiredKeys: ['image', 'probeSeed'] },
+  )
+  .chain(({ go, shutdown, probeSeed, ...rest }) => {
+    const portNames = (rest.ports ?? []).map((p) => p.name);
+    const probes = probeSeed
+      ? fc.record(
+          {
+            liveness: probeArbitrary(portNames, 'liveness'),
+            readiness: probeArbitrary(portNames, 'readiness'),
+            startup: probeArbitrary(portNames, 'startup'),
+          },
+          { requiredKeys: [] },
+        )
+      : fc.constant(undefined);
+    return probes.map((p) => {
+      const spec: Spec = compact({ ...rest, probes: p, runtime: go ? { go } : undefined });
+      // Rule: autoscaling targets need the matching requests when resources are given.
+      if (spec.autoscaling && spec.resources) {
+        const a = spec.autoscaling;
+        const requests = { ...spec.resources.requests };
+        const limits = spec.resources.limits;
+        // A filled-in request equals the limit when there is one, so requests ≤ limits still holds.
+        if (a.targetCPUUtilizationPercent !== undefined || a.targetMemoryUtilizationPercent === undefined) {
+          requests.cpu ??= limits?.cpu ?? '100m';
+        }
+        if (a.targetMemoryUtilizationPercent !== undefined) requests.memory ??= limits?.memory ?? '64Mi';
+        spec.resources = { ...spec.resources, requests };
+      }
+      // Rule: gcPercent 'off' needs a memory limit when resources are given.
+      if (spec.runtime?.go?.gcPercent === 'off' && spec.resources && spec.resources.limits?.memory === undefined) {
+        spec.runtime = { go: { ...spec.runtime.go, gcPercent: 100 } };
+      }
+      if (shutdown) {
+        const { graceSlack, ...s } = shutdown;
+        const withoutGrace: Spec = { ...spec, shutdown: compact(s) };
+        spec.shutdown = compact({
+          ...s,
+          gracePeriodSeconds: graceSlack !== undefined ? shutdownNeedsSeconds(withoutGrace) + graceSlack : undefined,
+        });
+        if (spec.shutdown.gracePeriodSeconds !== undefined && spec.shutdown.gracePeriodSeconds > 86400) {
+          delete spec.shutdown.gracePeriodSeconds;
+        }
+      }
+      // Plain objects, as parsed YAML gives them (fast-check builds some without a prototype).
+      return JSON.parse(JSON.stringify(spec)) as Spec;
+    });
+  });
+
+/** Valid specs only. */
+export const specArbitrary: fc.Arbitrary<Spec> = rawSpecArbitrary.filter((s) => parseSpec(s).ok);
+
+/** Valid MicroServices (name, maybe a namespace and a part-of label) around {@link specArbitrary}. */
+export const microServiceArbitrary: fc.Arbitrary<MicroService> = fc
+  .record(
+    {
+      name: dns1035Arbitrary(),
+      namespace: dns1035Arbitrary(20),
+      partOf: fc.constantFrom('shop', 'payments'),
+      spec: specArbitrary,
+    },
+    { requiredKeys: ['name', 'spec'] },
+  )
+  .map(({ name, namespace, partOf, spec }) => ({
+    apiVersion: 'msvc.dev/v1alpha1' as const,
+    kind: 'MicroService' as const,
+    metadata: compact({
+      name,
+      namespace,
+      labels: partOf ? { 'app.kubernetes.io/part-of': partOf } : undefined,
+    }),
+    spec,
+  }));

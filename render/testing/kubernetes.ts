@@ -1,0 +1,103 @@
+// Checks rendered objects the way a cluster would: the Kubernetes OpenAPI types (through the
+// kubernetes-models package) and the rules the API server, the kubelet and the mesh injectors
+// apply that the types cannot express. For tests; a real API server is the final word (e2e).
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { Service } from 'kubernetes-models/v1/Service';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { compareQuantities } from '../../api/index.ts';
+import type { RenderedObject } from '../types.ts';
+
+const MODELS: Record<string, new (data: never) => { validate(): void }> = {
+  ServiceAccount,
+  Service,
+  Deployment,
+  HorizontalPodAutoscaler,
+  PodDisruptionBudget,
+};
+
+/** Runs the OpenAPI schema of the object's kind; throws with the failing path. */
+export function validateOpenApi(o: RenderedObject): void {
+  const Model = MODELS[o.kind];
+  if (!Model) throw new Error(`no model for ${o.kind}`);
+  const { apiVersion, kind, ...data } = o;
+  const model = new Model(data as never);
+  if ((model as unknown as RenderedObject).apiVersion !== apiVersion)
+    throw new Error(`${kind}: apiVersion ${apiVersion}`);
+  model.validate();
+}
+
+type Json = Record<string, unknown>;
+type Container = Json & { name: string; resources?: { requests?: Json; limits?: Json }; env?: { name: string }[] };
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** Rules the API server (or the mesh injector, or the kubelet) applies that the OpenAPI types do not carry. */
+export function semanticIssues(objects: readonly RenderedObject[]): string[] {
+  const issues: string[] = [];
+  const checkLabels = (where: string, labels: Record<string, string> | undefined) => {
+    for (const [k, v] of Object.entries(labels ?? {})) {
+      if (v.length > 63 || !LABEL_VALUE.test(v)) issues.push(`${where}: label ${k}=${v} is no label value`);
+    }
+  };
+  const withinLimits = (where: string, requests: Json = {}, limits: Json = {}) => {
+    for (const r of ['cpu', 'memory']) {
+      const request = requests[r] as string | number | undefined;
+      const limit = limits[r] as string | number | undefined;
+      if (request !== undefined && limit !== undefined && compareQuantities(request, limit) > 0) {
+        issues.push(`${where}: ${r} request ${request} above limit ${limit}`);
+      }
+    }
+  };
+  for (const o of objects) {
+    checkLabels(`${o.kind} metadata`, o.metadata.labels);
+    const spec = o['spec'] as Json | undefined;
+    if (o.kind === 'Service' && spec?.['clusterIP'] === 'None' && spec['type'] !== 'ClusterIP') {
+      issues.push(`Service: clusterIP None with type ${String(spec['type'])}`);
+    }
+    if (o.kind !== 'Deployment') continue;
+    const template = spec?.['template'] as {
+      metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+      spec: Json & { containers: Container[]; terminationGracePeriodSeconds: number };
+    };
+    checkLabels('pod template', template.metadata.labels);
+    const grace = template.spec.terminationGracePeriodSeconds;
+    const a = template.metadata.annotations;
+    for (const c of template.spec.containers) {
+      withinLimits(`container ${c.name}`, c.resources?.requests, c.resources?.limits);
+      const names = (c.env ?? []).map((e) => e.name);
+      if (new Set(names).size !== names.length) issues.push(`container ${c.name}: duplicate env ${names.join(',')}`);
+      const sleep = (c['lifecycle'] as { preStop?: { sleep?: { seconds: number } } } | undefined)?.preStop?.sleep;
+      if (sleep && sleep.seconds > grace) issues.push(`preStop sleep ${sleep.seconds}s above grace ${grace}s`);
+      const ports = new Set(((c['ports'] as { name: string }[] | undefined) ?? []).map((p) => p.name));
+      for (const kind of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
+        const probe = c[kind] as Json | undefined;
+        if (!probe) continue;
+        if (kind !== 'readinessProbe' && probe['successThreshold'] !== 1) issues.push(`${kind}: successThreshold`);
+        for (const h of ['httpGet', 'tcpSocket']) {
+          const port = (probe[h] as { port?: unknown } | undefined)?.port;
+          if (typeof port === 'string' && !ports.has(port)) issues.push(`${kind}: port ${port} not declared`);
+        }
+      }
+    }
+    // The proxy the injector will add, from the annotations it reads.
+    withinLimits(
+      'istio-proxy',
+      { cpu: a['sidecar.istio.io/proxyCPU'], memory: a['sidecar.istio.io/proxyMemory'] },
+      { cpu: a['sidecar.istio.io/proxyCPULimit'], memory: a['sidecar.istio.io/proxyMemoryLimit'] },
+    );
+    withinLimits(
+      'linkerd-proxy',
+      { cpu: a['config.linkerd.io/proxy-cpu-request'], memory: a['config.linkerd.io/proxy-memory-request'] },
+      { cpu: a['config.linkerd.io/proxy-cpu-limit'], memory: a['config.linkerd.io/proxy-memory-limit'] },
+    );
+    const wait = a['config.alpha.linkerd.io/proxy-wait-before-exit-seconds'];
+    if (wait !== undefined && Number(wait) >= grace) issues.push(`linkerd wait-before-exit ${wait}s ≥ grace ${grace}s`);
+    const drain = a['proxy.istio.io/config'];
+    if (drain !== undefined) {
+      const seconds = Number.parseInt(JSON.parse(drain).terminationDrainDuration, 10);
+      if (seconds >= grace) issues.push(`istio terminationDrainDuration ${seconds}s ≥ grace ${grace}s`);
+    }
+  }
+  return issues;
+}
