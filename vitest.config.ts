@@ -16,7 +16,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
-          include: ['{operator,test,charts,tools,cdk8s,bench,examples}/**/*.e2e.test.ts'],
+          include: ['{api,operator,test,charts,tools,cdk8s,bench,examples}/**/*.e2e.test.ts'],
           exclude: ['**/node_modules/**', '**/dist/**'],
           globalSetup: ['test/e2e/global-setup.ts'],
           testTimeout: 180_000,

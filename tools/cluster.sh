@@ -201,7 +201,11 @@ do_up() {
   log "starting (binaries: $BIN)"
   # --kubeconfig "": never touch the user's ~/.kube/config; we write our own file below.
   mkdir -p "$(dirname "$KWOKCTL_LOG")" && : >"$KWOKCTL_LOG"
+  # No leader election for the single controller manager and scheduler: with it on, they exit
+  # when the API server is away longer than their renew deadline (restart-apiserver does that on
+  # purpose), and nothing would start them again.
   if ! kwokctl_logged --name "$NAME" -c "$cfg" create cluster --runtime binary --kubeconfig "" \
+    --extra-args kube-controller-manager=leader-elect=false --extra-args kube-scheduler=leader-elect=false \
     --timeout "${WAIT_SECONDS}s"; then
     fail_up
   fi

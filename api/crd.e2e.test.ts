@@ -1,0 +1,160 @@
+// The CRD's half of every rule, proven by the real API server: each cross-field rule's failing
+// examples are rejected by its CEL twin (not only by zod), valid specs are accepted, and what the
+// renderer makes of valid specs is accepted too (server-side dry run, so nothing is persisted).
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments, stringify } from 'yaml';
+import { render } from '../render/index.ts';
+import { kubectl } from '../test/e2e/cluster.ts';
+import { installCrd } from '../test/e2e/kube.ts';
+import { createTestNamespace } from '../test/e2e/namespace.ts';
+import { repoRoot } from '../tools/bin.ts';
+import { SPEC_RULES } from './rules.ts';
+import type { MicroServiceSpec } from './schema.ts';
+import { parseMicroService, parseSpec } from './validate.ts';
+
+const kubeconfig = (): string => {
+  const k = process.env['MSVC_E2E_KUBECONFIG'];
+  if (!k) throw new Error('MSVC_E2E_KUBECONFIG is not set: run through the e2e project');
+  return k;
+};
+
+let namespace = '';
+beforeAll(async () => {
+  await installCrd(kubeconfig());
+  namespace = (await createTestNamespace(kubeconfig(), 'crd')).name;
+});
+
+const base: MicroServiceSpec = {
+  image: 'registry.example.com/shop/order:1.0.0',
+  ports: [{ name: 'http', port: 8080 }],
+};
+
+async function dryRun(objects: unknown[]): Promise<{ code: number; stderr: string }> {
+  const input = objects.map((o) => stringify(o)).join('---\n');
+  const result = await kubectl(
+    kubeconfig(),
+    ['-n', namespace, 'apply', '--server-side', '--dry-run=server', '--field-manager=crd-e2e', '-f', '-'],
+    { input, check: false },
+  );
+  return { code: result.code, stderr: result.stderr };
+}
+
+const microService = (name: string, spec: unknown) => ({
+  apiVersion: 'msvc.dev/v1alpha1',
+  kind: 'MicroService',
+  metadata: { name, namespace: '' as string | undefined },
+  spec,
+});
+
+describe('CEL twins of the cross-field rules', () => {
+  const cases = SPEC_RULES.flatMap((rule) =>
+    rule.invalidExamples.map((example, i) => ({ name: `${rule.id} #${i}`, rule, spec: { ...base, ...example } })),
+  );
+  it.each(cases)('$name is rejected by the API server too', async ({ rule, spec }) => {
+    expect(parseSpec(spec).ok, 'zod rejects it').toBe(false);
+    const { code, stderr } = await dryRun([
+      { ...microService('rule-check', spec), metadata: { name: 'rule-check', namespace } },
+    ]);
+    expect(code, `API server accepted an invalid spec for ${rule.id}`).not.toBe(0);
+    // The rejection comes from this rule's CEL message, not some other check.
+    expect(
+      rule.cel.some((c) => stderr.includes(c.message)),
+      stderr,
+    ).toBe(true);
+  });
+});
+
+describe('what the API server accepts', () => {
+  const examplesDir = join(repoRoot, 'examples');
+  const examples = readdirSync(examplesDir)
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) =>
+      parseAllDocuments(readFileSync(join(examplesDir, f), 'utf8')).map((d) => ({
+        file: f,
+        doc: d.toJS() as Record<string, unknown>,
+      })),
+    );
+
+  it.each(examples)('$file is accepted, and so is everything it renders', async ({ doc }) => {
+    const withNs = { ...doc, metadata: { ...(doc['metadata'] as object), namespace } };
+    const parsed = parseMicroService(withNs);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    const resource = await dryRun([withNs]);
+    expect(resource.code, resource.stderr).toBe(0);
+    const children = await dryRun(render(parsed.value).objects);
+    expect(children.code, children.stderr).toBe(0);
+  });
+
+  it('accepts a spec using every field, and its rendered objects', async () => {
+    const spec: MicroServiceSpec = {
+      image: 'registry.example.com/shop/order:1.4.2',
+      imagePullPolicy: 'IfNotPresent',
+      command: ['/order'],
+      args: ['--verbose'],
+      autoscaling: {
+        minReplicas: 2,
+        maxReplicas: 10,
+        targetCPUUtilizationPercent: 70,
+        targetMemoryUtilizationPercent: 80,
+      },
+      ports: [
+        { name: 'http', port: 8080, protocol: 'HTTP' },
+        { name: 'grpc', port: 9090, protocol: 'GRPC' },
+        { name: 'stats', port: 9125, protocol: 'UDP' },
+      ],
+      resources: { requests: { cpu: '500m', memory: '256Mi' }, limits: { cpu: 2, memory: '1Gi' } },
+      probes: {
+        liveness: { httpGet: { path: '/healthz', port: 'http' }, initialDelaySeconds: 1 },
+        readiness: { grpc: { port: 9090, service: 'order' }, successThreshold: 2 },
+        startup: { tcpSocket: { port: 'http' }, failureThreshold: 60 },
+      },
+      env: [
+        { name: 'LOG_LEVEL', value: 'info' },
+        { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'order-db', key: 'password' } } },
+        { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+        { name: 'CPU_LIMIT', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', divisor: 1 } } },
+      ],
+      envFrom: [{ configMapRef: { name: 'order-config' }, prefix: 'CFG_' }],
+      runtime: {
+        go: { version: '1.25', goModVersion: '1.24', maxProcs: 'auto', memoryLimitPercent: 95, gcPercent: 'off' },
+      },
+      mesh: {
+        provider: 'istio',
+        mode: 'native-sidecar',
+        revision: 'canary',
+        proxy: { resources: { requests: { cpu: '50m' } } },
+        holdApplicationUntilProxyStarts: false,
+        excludeOutboundPorts: [5432, 6379],
+        excludeInboundPorts: [9125],
+      },
+      shutdown: { preStopSleepSeconds: 3, timeoutSeconds: 10, gracePeriodSeconds: 25 },
+      disruption: { minAvailable: '50%' },
+      serviceAccount: { create: true, automountToken: true },
+      service: { type: 'NodePort' },
+      podLabels: { 'team.example.com/name': 'payments' },
+      podAnnotations: { 'prometheus.io/scrape': 'true' },
+    };
+    const ms = { ...microService('everything', spec), metadata: { name: 'everything', namespace } };
+    const parsed = parseMicroService(ms);
+    expect(parsed.ok, parsed.ok ? '' : JSON.stringify(parsed.issues)).toBe(true);
+    if (!parsed.ok) return;
+    const resource = await dryRun([ms]);
+    expect(resource.code, resource.stderr).toBe(0);
+    const children = await dryRun(render(parsed.value).objects);
+    expect(children.code, children.stderr).toBe(0);
+  });
+
+  it('rejects a field zod rejects, with the field path (structural schema, not only CEL)', async () => {
+    const { code, stderr } = await dryRun([
+      {
+        ...microService('bad', { ...base, resources: { requests: { cpu: '1 core' } } }),
+        metadata: { name: 'bad', namespace },
+      },
+    ]);
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('spec.resources.requests.cpu');
+  });
+});
