@@ -95,8 +95,6 @@ export class Client {
         method: 'DELETE',
         path: this.rest.path(info, { namespace: ref.namespace, name: ref.name }),
         body: {
-          apiVersion: 'v1',
-          kind: 'DeleteOptions',
           propagationPolicy: options.propagationPolicy ?? 'Background',
           ...(options.uid === undefined ? {} : { preconditions: { uid: options.uid } }),
         },

@@ -175,7 +175,14 @@ export class Manager {
         });
         this.log.info({ address: health.address }, 'serving /healthz, /readyz, /metrics');
       }
-      const informers = this.#informers.map((informer) => informer.run(signal));
+      // A dead informer means a cache that silently stops changing: stop and exit non-zero.
+      const informers = this.#informers.map((informer) =>
+        informer.run(signal).catch((error: unknown) => {
+          this.log.error({ err: error, kind: informer.kind }, 'informer failed; stopping');
+          exitCode = 1;
+          void this.stop();
+        }),
+      );
       const controllers = this.#controllers.map((controller) => controller.start());
       const election = this.elector?.run(signal).then((outcome) => {
         if (outcome === 'lost') {

@@ -139,7 +139,7 @@ describe('WorkQueue', () => {
     const queue = new WorkQueue({ name: 't', metrics: hooks });
     queue.add('a');
     queue.add('a');
-    expect(hooks.add).toHaveBeenCalledTimes(2); // like client-go: every add counts, deduped or not
+    expect(hooks.add).toHaveBeenCalledTimes(1); // like client-go: a deduped add is not counted
     expect(hooks.depth).toHaveBeenLastCalledWith(1);
     vi.advanceTimersByTime(2_000);
     await queue.get();

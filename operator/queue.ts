@@ -192,8 +192,8 @@ export class WorkQueue {
 
   #makeReady(key: string): void {
     if (this.#shuttingDown) return;
+    if (this.#dirty.has(key)) return; // deduped: not counted as an add (client-go does the same)
     this.#metrics.add?.();
-    if (this.#dirty.has(key)) return;
     this.#dirty.set(key, Date.now());
     if (this.#processing.has(key)) return; // held until done()
     this.#enqueue(key);
