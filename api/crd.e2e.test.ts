@@ -32,7 +32,7 @@ const base: MicroServiceSpec = {
 };
 
 async function dryRun(objects: unknown[]): Promise<{ code: number; stderr: string }> {
-  const input = objects.map((o) => stringify(o)).join('---\n');
+  const input = objects.map((o) => stringify(o, { version: '1.1' })).join('---\n');
   const result = await kubectl(
     kubeconfig(),
     ['-n', namespace, 'apply', '--server-side', '--dry-run=server', '--field-manager=crd-e2e', '-f', '-'],

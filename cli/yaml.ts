@@ -4,6 +4,9 @@
 import { stringify } from 'yaml';
 
 const OPTIONS = {
+  // kubectl and most Kubernetes tooling read YAML 1.1, where a bare `off`, `on`, `yes` or `no` is a
+  // boolean: writing 1.1 quotes them ("off"), so `gcPercent: off` stays a string through kubectl.
+  version: '1.1',
   lineWidth: 0,
   minContentWidth: 0,
   aliasDuplicateObjects: false,

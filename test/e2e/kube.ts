@@ -15,7 +15,7 @@ export async function installCrd(kubeconfig: string): Promise<void> {
 }
 
 export async function apply(kubeconfig: string, objects: unknown[], fieldManager = 'e2e-test'): Promise<void> {
-  const input = objects.map((o) => stringify(o)).join('---\n');
+  const input = objects.map((o) => stringify(o, { version: '1.1' })).join('---\n');
   await kubectl(kubeconfig, ['apply', '--server-side', `--field-manager=${fieldManager}`, '-f', '-'], { input });
 }
 
