@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { explain } from './explain.ts';
+import {
+  microService,
+  withAutoscaling,
+  withMesh,
+  withoutPorts,
+  withProbes,
+  withReplicas,
+  withShutdown,
+} from './testing/fixtures.ts';
+
+const D = 'Deployment/order';
+const pick = (ms: ReturnType<typeof microService>, field: string) => {
+  const e = explain(ms).find((x) => x.field === field);
+  return e && { value: e.value, reason: e.reason };
+};
+
+describe('explain', () => {
+  const cases = [
+    {
+      name: 'grace period from the budget',
+      input: [microService(), 'terminationGracePeriodSeconds'],
+      want: {
+        value: '30',
+        reason: 'preStop sleep 5s + app shutdown 20s + 5s margin; anything still running then is SIGKILLed',
+      },
+    },
+    {
+      name: 'grace period with the native proxy drain',
+      input: [microService(withMesh({ provider: 'istio', mode: 'native-sidecar' })), 'terminationGracePeriodSeconds'],
+      want: {
+        value: '35',
+        reason:
+          'preStop sleep 5s + app shutdown 20s + native proxy drain 5s + 5s margin; anything still running then is SIGKILLed',
+      },
+    },
+    {
+      name: 'grace period set by the user',
+      input: [microService(withShutdown({ gracePeriodSeconds: 60 })), 'terminationGracePeriodSeconds'],
+      want: { value: '60', reason: 'set in spec.shutdown.gracePeriodSeconds (covers preStop 5s + app 20s)' },
+    },
+    {
+      name: 'derived probe',
+      input: [microService(), 'readinessProbe'],
+      want: { value: '{"httpGet":{"path":"/readyz","port":"http"}}', reason: 'derived from the first HTTP port' },
+    },
+    {
+      name: 'derived probe under Istio',
+      input: [microService(withMesh({ provider: 'istio' })), 'livenessProbe'],
+      want: {
+        value: '{"httpGet":{"path":"/healthz","port":"http"}}',
+        reason: 'derived from the first HTTP port; Istio rewrites it to its agent so it works under mTLS',
+      },
+    },
+    {
+      name: 'given probe',
+      input: [microService(withProbes({ startup: { tcpSocket: { port: 'http' } } })), 'startupProbe'],
+      want: { value: '{"tcpSocket":{"port":"http"}}', reason: 'given in spec.probes.startup' },
+    },
+    {
+      name: 'disabled probe',
+      input: [microService(withProbes({ liveness: { disabled: true } })), 'livenessProbe'],
+      want: { value: '(none)', reason: 'disabled in spec.probes.liveness' },
+    },
+    {
+      name: 'no port for a probe',
+      input: [microService(withoutPorts), 'livenessProbe'],
+      want: { value: '(none)', reason: 'no HTTP, HTTP2, GRPC or TCP port to derive it from' },
+    },
+    {
+      name: 'replicas left to the autoscaler',
+      input: [microService(withAutoscaling({ maxReplicas: 5 })), 'replicas'],
+      want: {
+        value: '(unset)',
+        reason: 'left out: the HorizontalPodAutoscaler owns replicas, and server-side apply must not take them back',
+      },
+    },
+    {
+      name: 'replicas by default',
+      input: [microService(), 'replicas'],
+      want: { value: '2', reason: 'default 2' },
+    },
+    {
+      name: 'pod budget with a proxy',
+      input: [microService(withMesh({ provider: 'linkerd' })), 'annotation msvc.dev/pod-resources'],
+      want: {
+        value: '{"requests":{"cpu":"200m","memory":"148Mi"},"limits":{"memory":"378Mi"}}',
+        reason:
+          'what ResourceQuota counts per pod: app + linkerd-proxy (the proxy is injected at admission and counted too)',
+      },
+    },
+  ] as const;
+  it.each(cases)('$name', ({ input: [ms, field], want }) => expect(pick(ms, field)).toStrictEqual(want));
+
+  const budgets = [
+    { name: '2 replicas', input: microService(), want: 'yes' },
+    { name: '1 replica', input: microService(withReplicas(1)), want: 'no' },
+    { name: 'autoscaled from 1', input: microService(withAutoscaling({ minReplicas: 1, maxReplicas: 3 })), want: 'no' },
+  ];
+  it.each(budgets)('disruption budget rendered for $name: $want', ({ input, want }) => {
+    expect(explain(input).find((e) => e.object === 'PodDisruptionBudget/order')?.value).toBe(want);
+  });
+
+  it('every mesh key is explained on the Deployment', () => {
+    const ms = microService(withMesh({ provider: 'istio', revision: 'canary', excludeOutboundPorts: [5432] }));
+    const fields = explain(ms)
+      .filter((e) => e.object === D && e.field.startsWith('pod '))
+      .map((e) => e.field);
+    expect(fields).toStrictEqual([
+      'pod label sidecar.istio.io/inject',
+      'pod label istio.io/rev',
+      'pod annotation sidecar.istio.io/nativeSidecar',
+      'pod annotation sidecar.istio.io/proxyCPU',
+      'pod annotation sidecar.istio.io/proxyMemory',
+      'pod annotation sidecar.istio.io/proxyCPULimit',
+      'pod annotation sidecar.istio.io/proxyMemoryLimit',
+      'pod annotation proxy.istio.io/config',
+      'pod annotation sidecar.istio.io/rewriteAppHTTPProbers',
+      'pod annotation traffic.sidecar.istio.io/excludeOutboundPorts',
+    ]);
+  });
+});
