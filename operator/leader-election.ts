@@ -8,7 +8,6 @@
 // over at once instead of after leaseDuration.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type Logger, silentLogger } from './log.ts';
 import { isConflict, isNotFound, type KubeRest } from './rest.ts';
 
@@ -51,6 +50,22 @@ interface Lease {
   kind: 'Lease';
   metadata: { name: string; namespace: string; resourceVersion?: string };
   spec?: LeaseSpec;
+}
+
+/** An abortable sleep on the global timers (so tests can drive it with fake timers). */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** metav1.MicroTime wants exactly six fractional digits. */
@@ -118,11 +133,11 @@ export class LeaderElector {
     try {
       while (!this.#isLeader) {
         if (await this.#tryAcquireOrRenew()) this.#setLeader(true);
-        else await sleep(this.#retryPeriodMs * (1 + Math.random() * 0.2), undefined, { signal });
+        else await sleep(this.#retryPeriodMs * (1 + Math.random() * 0.2), signal);
       }
       let lastRenew = Date.now();
       for (;;) {
-        await sleep(this.#retryPeriodMs, undefined, { signal });
+        await sleep(this.#retryPeriodMs, signal);
         if (await this.#tryAcquireOrRenew()) lastRenew = Date.now();
         else if (Date.now() - lastRenew >= this.#renewDeadlineMs) {
           this.#log.error('failed to renew the lease within renewDeadline; leadership lost');
