@@ -234,4 +234,23 @@ describe('Controller', () => {
     expect(isPanic(new Error('conflict'))).toBe(false);
     expect(isPanic('a string')).toBe(true);
   });
+
+  it('aborts ctx.signal after reconcileTimeoutMs and counts the timeout', async () => {
+    const reconcile = vi.fn<Reconcile>(
+      (_key, ctx) =>
+        new Promise((_resolve, reject) => {
+          ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
+        }),
+    );
+    const { controller, queue, metrics } = setup(reconcile, { reconcileTimeoutMs: 5_000 });
+    queue.add('ns/slow');
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(await metrics.expose()).toContain('controller_runtime_reconcile_timeouts_total{controller="c"} 0');
+    await vi.advanceTimersByTimeAsync(1);
+    const text = await metrics.expose();
+    expect(text).toContain('controller_runtime_reconcile_timeouts_total{controller="c"} 1');
+    expect(text).toContain('controller_runtime_reconcile_panics_total{controller="c"} 0');
+    expect(queue.numRequeues('ns/slow')).toBe(1); // retried with back-off like any error
+    await controller.stop(0);
+  });
 });

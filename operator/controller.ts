@@ -30,7 +30,10 @@ export interface ReconcileContext {
   readonly log: Logger;
   /** How many times this key has failed in a row (0 on a first try or after a success). */
   readonly retries: number;
-  /** Aborted when the controller gives up waiting for in-flight work on stop. */
+  /**
+   * Aborted when this reconcile exceeds `reconcileTimeoutMs`, or when stop() gives up waiting for
+   * in-flight work. Pass it to requests so they end too.
+   */
   readonly signal: AbortSignal;
 }
 
@@ -75,6 +78,13 @@ export interface ControllerOptions {
    * @default 2
    */
   readonly maxConcurrentReconciles?: number;
+  /**
+   * Upper bound of one reconcile: its `ctx.signal` aborts after this long, and if it then fails
+   * the failure counts in controller_runtime_reconcile_timeouts_total. The reconcile must honour
+   * the signal (a JS promise cannot be cancelled from outside). 0 disables.
+   * @default 0
+   */
+  readonly reconcileTimeoutMs?: number;
   /** Caches that must have synced before the first reconcile. */
   readonly caches?: readonly Syncable[];
   /** Resolves once this replica leads; omit to run without leader election. */
@@ -202,13 +212,23 @@ export class Controller {
     const log = keyLogger(this.#log, formatKey(objectKey));
     const metrics = this.#options.metrics;
     const started = performance.now();
+    const timeoutMs = this.#options.reconcileTimeoutMs ?? 0;
+    const timeout = new AbortController();
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => timeout.abort(new Error(`reconcile timed out after ${timeoutMs}ms`)), timeoutMs)
+        : undefined;
+    const signal =
+      timer === undefined ? this.#abortInFlight.signal : AbortSignal.any([this.#abortInFlight.signal, timeout.signal]);
     let result: ReconcileResult;
     try {
-      result = (await this.#options.reconcile(objectKey, { log, retries, signal: this.#abortInFlight.signal })) ?? {};
+      result = (await this.#options.reconcile(objectKey, { log, retries, signal })) ?? {};
     } catch (error) {
       metrics?.reconcileTime((performance.now() - started) / 1000);
-      this.#onError(key, objectKey, error, retries, log);
+      this.#onError(key, objectKey, error, retries, log, timeout.signal.aborted);
       return;
+    } finally {
+      clearTimeout(timer);
     }
     metrics?.reconcileTime((performance.now() - started) / 1000);
     let label: ReconcileResultLabel = 'success';
@@ -221,11 +241,11 @@ export class Controller {
     log.debug({ result: label, requeueAfterMs: result.requeueAfterMs }, 'reconciled');
   }
 
-  #onError(key: string, objectKey: ObjectKey, error: unknown, retries: number, log: Logger): void {
+  #onError(key: string, objectKey: ObjectKey, error: unknown, retries: number, log: Logger, timeout: boolean): void {
     const terminal = error instanceof TerminalError;
-    const panic = isPanic(error);
+    const panic = !timeout && isPanic(error);
     this.#options.metrics?.reconcileResult('error');
-    this.#options.metrics?.reconcileError({ terminal, panic });
+    this.#options.metrics?.reconcileError({ terminal, panic, timeout });
     const policy = this.#options.errorPolicy ?? defaultErrorPolicy;
     let action: ErrorAction;
     try {
@@ -245,7 +265,7 @@ export class Controller {
         this.#queue.forget(key);
         break;
     }
-    const fields = { err: error, retries, terminal, panic, action: action.type };
+    const fields = { err: error, retries, terminal, panic, timeout, action: action.type };
     if (terminal) log.warn(fields, 'reconcile failed permanently; not retrying');
     else log.error(fields, 'reconcile failed');
   }

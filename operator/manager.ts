@@ -63,6 +63,8 @@ export interface ManagedControllerOptions {
   readonly maxConcurrentReconciles?: number;
   /** @see ControllerOptions.resyncIntervalMs */
   readonly resyncIntervalMs?: number;
+  /** @see ControllerOptions.reconcileTimeoutMs */
+  readonly reconcileTimeoutMs?: number;
   readonly backoff?: BackoffOptions;
   /** The event sources; the first one's keys are what a resync re-queues (the primary resource). */
   // biome-ignore lint/suspicious/noExplicitAny: watches of different object types share one list.
@@ -137,6 +139,7 @@ export class Manager {
       caches: options.watches.map((watch) => watch.informer.store),
       waitForLeadership: this.elector === undefined ? undefined : (signal) => this.elector!.waitForLeadership(signal),
       resyncIntervalMs: options.resyncIntervalMs,
+      reconcileTimeoutMs: options.reconcileTimeoutMs,
       resyncKeys: primary === undefined ? undefined : () => primary.store.keys(),
       metrics: this.metrics.forController(options.name, workers),
       log: this.log,

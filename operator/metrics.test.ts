@@ -18,6 +18,7 @@ describe('OperatorMetrics', () => {
       'controller_runtime_reconcile_errors_total{controller="microservice"} 0',
       'controller_runtime_terminal_reconcile_errors_total{controller="microservice"} 0',
       'controller_runtime_reconcile_panics_total{controller="microservice"} 0',
+      'controller_runtime_reconcile_timeouts_total{controller="microservice"} 0',
       'controller_runtime_reconcile_time_seconds_count{controller="microservice"} 0',
       'controller_runtime_max_concurrent_reconciles{controller="microservice"} 4',
       'controller_runtime_active_workers{controller="microservice"} 0',
@@ -44,7 +45,7 @@ describe('OperatorMetrics', () => {
     const setLeader = metrics.forLease('l');
     controller.reconcileResult('success');
     controller.reconcileResult('error');
-    controller.reconcileError({ terminal: true, panic: false });
+    controller.reconcileError({ terminal: true, panic: false, timeout: false });
     queue.add('a');
     queue.add('b');
     queue.addRateLimited('c');

@@ -21,7 +21,7 @@ const QUEUE_BUCKETS = Array.from({ length: 12 }, (_, i) => 1e-8 * 10 ** i);
 /** Metrics of one controller, as the worker loop reports them. */
 export interface ControllerMetrics {
   reconcileResult(result: ReconcileResultLabel): void;
-  reconcileError(kind: { terminal: boolean; panic: boolean }): void;
+  reconcileError(kind: { terminal: boolean; panic: boolean; timeout: boolean }): void;
   reconcileTime(seconds: number): void;
   activeWorkers(delta: number): void;
 }
@@ -43,6 +43,7 @@ export class OperatorMetrics {
   readonly reconcileErrors: Counter<'controller'>;
   readonly terminalReconcileErrors: Counter<'controller'>;
   readonly reconcilePanics: Counter<'controller'>;
+  readonly reconcileTimeouts: Counter<'controller'>;
   readonly reconcileTime: Histogram<'controller'>;
   readonly maxConcurrentReconciles: Gauge<'controller'>;
   readonly activeWorkersGauge: Gauge<'controller'>;
@@ -85,6 +86,12 @@ export class OperatorMetrics {
     this.reconcilePanics = new Counter({
       name: 'controller_runtime_reconcile_panics_total',
       help: 'Total number of reconciliation panics (programming errors) per controller',
+      labelNames: ['controller'],
+      registers,
+    });
+    this.reconcileTimeouts = new Counter({
+      name: 'controller_runtime_reconcile_timeouts_total',
+      help: 'Total number of reconciliation timeouts per controller',
       labelNames: ['controller'],
       registers,
     });
@@ -195,13 +202,15 @@ export class OperatorMetrics {
     this.reconcileErrors.inc({ controller }, 0);
     this.terminalReconcileErrors.inc({ controller }, 0);
     this.reconcilePanics.inc({ controller }, 0);
+    this.reconcileTimeouts.inc({ controller }, 0);
     this.reconcileTime.zero({ controller });
     this.maxConcurrentReconciles.set({ controller }, maxConcurrentReconciles);
     this.activeWorkersGauge.set({ controller }, 0);
     return {
       reconcileResult: (result) => this.reconcileTotal.inc({ controller, result }),
-      reconcileError: ({ terminal, panic }) => {
+      reconcileError: ({ terminal, panic, timeout }) => {
         this.reconcileErrors.inc({ controller });
+        if (timeout) this.reconcileTimeouts.inc({ controller });
         if (terminal) this.terminalReconcileErrors.inc({ controller });
         if (panic) this.reconcilePanics.inc({ controller });
       },
