@@ -25,6 +25,7 @@ format: setup
 
 crds: setup ## regenerate crds/ from the zod schema
 	node cli/main.ts crd > crds/microservices.msvc.dev.yaml
+	cp crds/microservices.msvc.dev.yaml charts/microservice-operator/crds/microservices.msvc.dev.yaml
 
 test-unit: setup
 	vitest run --project unit
