@@ -91,6 +91,21 @@ describe('podBudget', () => {
         limits: { cpu: '3500m', memory: '1075741824' },
       },
     },
+    {
+      name: 'huge quantities are summed exactly, not as floats',
+      input: microService(
+        withResources({ requests: { cpu: '9007199254740993' }, limits: { cpu: '1Ei' } }),
+        withMesh({ provider: 'istio' }),
+      ),
+      want: {
+        containers: {
+          app: { requests: { cpu: '9007199254740993' }, limits: { cpu: '1Ei' } },
+          'istio-proxy': istioProxy,
+        },
+        requests: { cpu: '9007199254740993100m', memory: '128Mi' },
+        limits: { cpu: '1152921504606846978' },
+      },
+    },
   ];
   it.each(cases)('$name', ({ input, want }) => expect(podBudget(input.spec)).toStrictEqual(want));
 });

@@ -3,14 +3,13 @@
 // Written as an annotation so a quota rejection can be explained from the Deployment alone.
 import {
   formatBytes,
-  formatMilliCpu,
   type MicroServiceSpec,
   meshProvider,
+  parseQuantity,
   type ResourceValues,
   resolveProxyResources,
   resolveResources,
   toBytes,
-  toMilliCpu,
 } from '../api/index.ts';
 import { PROXY_CONTAINER } from './mesh.ts';
 import { names } from './names.ts';
@@ -29,14 +28,24 @@ export interface PodBudget {
   limits: ResourceValues;
 }
 
+/** Millicores, rounded up like {@link toMilliCpu}, without the float. */
+function milliCpu(value: string | number): bigint {
+  const { numerator, denominator } = parseQuantity(value);
+  return (numerator * 1000n + denominator - 1n) / denominator;
+}
+
+function formatMilli(milli: bigint): string {
+  return milli % 1000n === 0n ? String(milli / 1000n) : `${milli}m`;
+}
+
 function sum(values: readonly (ResourceValues | undefined)[], all: boolean): ResourceValues {
   const out: ResourceValues = {};
   const cpu = values.map((v) => v?.cpu);
   const memory = values.map((v) => v?.memory);
   const present = <T>(xs: (T | undefined)[]) =>
     all ? xs.every((x) => x !== undefined) : xs.some((x) => x !== undefined);
-  if (present(cpu))
-    out.cpu = formatMilliCpu(cpu.reduce((a: number, c) => a + (c === undefined ? 0 : toMilliCpu(c)), 0));
+  // Exact (bigint) millicores: a float sum of huge limits would print as "1.2e+24m", no quantity.
+  if (present(cpu)) out.cpu = formatMilli(cpu.reduce((a: bigint, c) => a + (c === undefined ? 0n : milliCpu(c)), 0n));
   if (present(memory))
     out.memory = formatBytes(memory.reduce((a: bigint, m) => a + (m === undefined ? 0n : toBytes(m)), 0n));
   return out;

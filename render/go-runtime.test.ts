@@ -49,6 +49,16 @@ describe('Go tuning env', () => {
       want: env({ GOMAXPROCS: '3' }),
     },
     {
+      name: 'go 1.24, a CPU limit above 1024 cores: capped at 1024, a plain integer',
+      input: microService(withGo({ version: '1.24' }), limits({ cpu: '.51Ei' })),
+      want: env({ GOMAXPROCS: '1024' }),
+    },
+    {
+      name: 'go 1.24, 1e-3 cores: 1',
+      input: microService(withGo({ version: '1.24' }), limits({ cpu: '1e-3' })),
+      want: env({ GOMAXPROCS: '1' }),
+    },
+    {
       name: 'go 1.25 toolchain but go.mod 1.24: literal value (container-aware default stays off)',
       input: microService(withGo({ version: '1.25.3', goModVersion: '1.24' }), limits({ cpu: '1500m' })),
       want: env({ GOMAXPROCS: '2' }),

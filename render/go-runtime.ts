@@ -1,7 +1,7 @@
 // Env tuning for Go binaries: GOMAXPROCS, GOMEMLIMIT, GOGC. Sets only what the declared Go version
 // does not already get right (reference/go-runtime.md), writes literal values (the downward API can
 // neither apply a percentage nor round the way Go does), and explains every decision.
-import { DEFAULTS, type MicroServiceSpec, resolveResources, toBytes, toMilliCpu } from '../api/index.ts';
+import { DEFAULTS, type MicroServiceSpec, parseQuantity, resolveResources, toBytes } from '../api/index.ts';
 import type { EnvVar } from './types.ts';
 
 export interface TuningDecision {
@@ -14,6 +14,9 @@ export interface TuningDecision {
 function minorOf(version: string): number {
   return Number(version.split('.')[1]);
 }
+
+/** The largest GOMAXPROCS written from a CPU limit, the same bound spec.runtime.go.maxProcs has. */
+export const MAX_DERIVED_GOMAXPROCS = 1024;
 
 /** Go 1.25 made the default GOMAXPROCS follow the cgroup CPU limit (go.dev/doc/go1.25#container-aware-gomaxprocs). */
 export const CONTAINER_AWARE_GOMAXPROCS_MINOR = 25;
@@ -47,11 +50,14 @@ function decideMaxProcs(spec: MicroServiceSpec): TuningDecision {
       reason: `${why}, but there is no CPU limit to size it from; set spec.resources.limits.cpu to bound it`,
     };
   }
-  const procs = Math.max(1, Math.ceil(toMilliCpu(cpuLimit) / 1000));
+  // Exact arithmetic: a float would print huge limits as "1.2e+21", which Go cannot parse and ignores.
+  const { numerator, denominator } = parseQuantity(cpuLimit);
+  const cores = (numerator + denominator - 1n) / denominator;
+  const procs = cores < 1n ? 1n : cores > MAX_DERIVED_GOMAXPROCS ? BigInt(MAX_DERIVED_GOMAXPROCS) : cores;
   return {
     name: 'GOMAXPROCS',
     value: String(procs),
-    reason: `${why}: max(1, ceil(CPU limit ${cpuLimit})) = ${procs}`,
+    reason: `${why}: max(1, ceil(CPU limit ${cpuLimit})) = ${procs}${cores > procs ? ` (capped at ${MAX_DERIVED_GOMAXPROCS})` : ''}`,
   };
 }
 
