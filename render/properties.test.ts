@@ -95,7 +95,9 @@ describe('rendering any valid MicroService', () => {
   it('produces objects the API server, the kubelet and the mesh injector accept', () => {
     fc.assert(
       fc.property(microServiceArbitrary, (ms) => {
-        expect(semanticIssues(render(ms).objects)).toStrictEqual([]);
+        expect(semanticIssues(render(ms).objects, { userEnv: (ms.spec.env ?? []).map((e) => e.name) })).toStrictEqual(
+          [],
+        );
       }),
       RUNS,
     );
@@ -233,7 +235,7 @@ describe('rejecting an invalid spec', () => {
 });
 
 describe('quantities', () => {
-  it('every quantity the schema accepts renders (as limits and requests, app and proxy)', () => {
+  it('every quantity the schema accepts renders valid objects (as limits and requests, app and proxy)', () => {
     fc.assert(
       fc.property(fc.stringMatching(new RegExp(QUANTITY_PATTERN)), fc.boolean(), (q, asLimit) => {
         const values = { cpu: q, memory: q };
@@ -250,13 +252,11 @@ describe('quantities', () => {
           throw new Error(`validation threw on ${q}: ${e}`);
         }
         fc.pre(parsed.ok);
-        if (parsed.ok)
-          render({
-            apiVersion: 'msvc.dev/v1alpha1',
-            kind: 'MicroService',
-            metadata: { name: 'q' },
-            spec: parsed.value,
-          });
+        if (!parsed.ok) return;
+        const ms = { apiVersion: 'msvc.dev/v1alpha1' as const, kind: 'MicroService' as const, metadata: { name: 'q' } };
+        const { objects } = render({ ...ms, spec: parsed.value });
+        for (const o of objects) validateOpenApi(o);
+        expect(semanticIssues(objects)).toStrictEqual([]);
       }),
       { numRuns: 300 },
     );

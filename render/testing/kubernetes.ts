@@ -6,7 +6,7 @@ import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/Horizo
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
-import { compareQuantities } from '../../api/index.ts';
+import { compareQuantities, isQuantity } from '../../api/index.ts';
 import type { RenderedObject } from '../types.ts';
 
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
@@ -33,7 +33,11 @@ type Container = Json & { name: string; resources?: { requests?: Json; limits?: 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** Rules the API server (or the mesh injector, or the kubelet) applies that the OpenAPI types do not carry. */
-export function semanticIssues(objects: readonly RenderedObject[]): string[] {
+export function semanticIssues(
+  objects: readonly RenderedObject[],
+  /** Variables the spec sets itself: their values are the user's, not the tuning's. */
+  { userEnv = [] }: { userEnv?: readonly string[] } = {},
+): string[] {
   const issues: string[] = [];
   const checkLabels = (where: string, labels: Record<string, string> | undefined) => {
     for (const [k, v] of Object.entries(labels ?? {})) {
@@ -65,6 +69,16 @@ export function semanticIssues(objects: readonly RenderedObject[]): string[] {
     const a = template.metadata.annotations;
     for (const c of template.spec.containers) {
       withinLimits(`container ${c.name}`, c.resources?.requests, c.resources?.limits);
+      for (const e of (c.env ?? []) as { name: string; value?: string }[]) {
+        if (userEnv.includes(e.name)) continue;
+        // What the Go runtime parses: a positive integer for GOMAXPROCS, a byte count for GOMEMLIMIT.
+        if (e.name === 'GOMAXPROCS' && e.value !== undefined && !/^[1-9][0-9]*$/.test(e.value)) {
+          issues.push(`GOMAXPROCS=${e.value} is no positive integer`);
+        }
+        if (e.name === 'GOMEMLIMIT' && e.value !== undefined && !/^[0-9]+$/.test(e.value)) {
+          issues.push(`GOMEMLIMIT=${e.value} is no byte count`);
+        }
+      }
       const names = (c.env ?? []).map((e) => e.name);
       if (new Set(names).size !== names.length) issues.push(`container ${c.name}: duplicate env ${names.join(',')}`);
       const sleep = (c['lifecycle'] as { preStop?: { sleep?: { seconds: number } } } | undefined)?.preStop?.sleep;
@@ -91,6 +105,13 @@ export function semanticIssues(objects: readonly RenderedObject[]): string[] {
       { cpu: a['config.linkerd.io/proxy-cpu-request'], memory: a['config.linkerd.io/proxy-memory-request'] },
       { cpu: a['config.linkerd.io/proxy-cpu-limit'], memory: a['config.linkerd.io/proxy-memory-limit'] },
     );
+    const budget = o.metadata.annotations?.['msvc.dev/pod-resources'];
+    if (budget !== undefined) {
+      const { requests, limits } = JSON.parse(budget) as { requests: Json; limits: Json };
+      for (const [what, value] of Object.entries({ ...requests, ...limits })) {
+        if (!isQuantity(value)) issues.push(`pod-resources ${what}: ${String(value)} is no quantity`);
+      }
+    }
     const wait = a['config.alpha.linkerd.io/proxy-wait-before-exit-seconds'];
     if (wait !== undefined && Number(wait) >= grace) issues.push(`linkerd wait-before-exit ${wait}s ≥ grace ${grace}s`);
     const drain = a['proxy.istio.io/config'];
