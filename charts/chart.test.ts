@@ -1,0 +1,174 @@
+// The Helm chart without a cluster: lint, the values schema, the rendered manifests (golden files),
+// the CRD copy, the version, the least-privilege rules and the restricted security context.
+// Golden files: UPDATE_GOLDEN=1 npx vitest run --project unit charts/  (then review the diff).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { repoRoot } from '../tools/bin.ts';
+import { chartCrdPath, chartDir, helm, sourceCrdPath } from './helm.ts';
+import { readmeBlock, valuesTable } from './values-table.ts';
+
+const golden = join(repoRoot, 'charts/testdata');
+
+// biome-ignore lint/suspicious/noExplicitAny: rendered manifests are walked by known paths; a wrong path fails the test
+type Doc = Record<string, any>;
+
+/** Value sets the chart must lint and render: name → --set arguments. */
+const CASES: Record<string, string[]> = {
+  default: [],
+  namespaced: ['--set', 'watchNamespaces={shop,billing}', '--set', 'metrics.serviceMonitor.enabled=true'],
+  single: [
+    '--set',
+    'replicaCount=1',
+    '--set',
+    'leaderElection.enabled=false',
+    '--set',
+    'image.digest=sha256:' + 'a'.repeat(64),
+  ],
+};
+
+async function template(args: string[]): Promise<Doc[]> {
+  const { stdout } = await helm(['template', 'msvc', chartDir, '--namespace', 'msvc-system', ...args]);
+  return parseAllDocuments(stdout)
+    .map((d) => d.toJS() as Doc | null)
+    .filter((d): d is Doc => d !== null);
+}
+
+const find = (docs: Doc[], kind: string) => docs.filter((d) => d['kind'] === kind);
+
+describe('chart', () => {
+  it('follows the package version', () => {
+    const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+    const chart = parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as { version: string; appVersion: string };
+    expect(chart.version).toBe(pkg.version);
+    expect(chart.appVersion).toBe(pkg.version);
+  });
+
+  it('ships the generated CRD unchanged (make crds copies it)', () => {
+    expect(readFileSync(chartCrdPath, 'utf8')).toBe(readFileSync(sourceCrdPath, 'utf8'));
+  });
+
+  it.each(Object.entries(CASES))('passes helm lint --strict (%s)', async (_name, args) => {
+    const { stdout } = await helm(['lint', '--strict', chartDir, ...args]);
+    expect(stdout).toContain('0 chart(s) failed');
+  });
+
+  it.each(Object.entries(CASES))('renders the golden manifests (%s)', async (name, args) => {
+    const { stdout } = await helm(['template', 'msvc', chartDir, '--namespace', 'msvc-system', ...args]);
+    const file = join(golden, `${name}.golden.yaml`);
+    if (process.env['UPDATE_GOLDEN'] === '1') {
+      mkdirSync(golden, { recursive: true });
+      writeFileSync(file, stdout);
+    }
+    expect(stdout, `${file} differs: UPDATE_GOLDEN=1 npx vitest run --project unit charts/`).toBe(
+      readFileSync(file, 'utf8'),
+    );
+  });
+
+  it.each([
+    ['replicaCount=0', /replicaCount/],
+    ['logLevel=loud', /logLevel/],
+    ['unknownKey=1', /unknownKey/],
+    ['watchNamespaces={Bad_NS}', /watchNamespaces/],
+    ['leaderElection.enabled=false', /needs leaderElection.enabled/],
+  ])('rejects --set %s', async (value, message) => {
+    const result = await helm(['template', 'msvc', chartDir, '--set', value], { check: false });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it('grants exactly the verbs the operator uses, and no Secrets or wildcards', async () => {
+    const docs = await template([]);
+    const [role] = find(docs, 'ClusterRole');
+    const rules = (role?.['rules'] ?? []) as { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+    const grants = rules.flatMap((r) =>
+      r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${v} ${res}${g ? `.${g}` : ''}`))),
+    );
+    const children = [
+      'serviceaccounts',
+      'services',
+      'deployments.apps',
+      'horizontalpodautoscalers.autoscaling',
+      'poddisruptionbudgets.policy',
+    ];
+    expect(grants.sort()).toEqual(
+      [
+        'list microservices.msvc.dev',
+        'watch microservices.msvc.dev',
+        'patch microservices/status.msvc.dev',
+        'update microservices/finalizers.msvc.dev',
+        ...children.flatMap((c) => {
+          const [res, group] = c.split(/\.(.*)/);
+          return ['list', 'watch', 'create', 'patch', 'delete'].map((v) => `${v} ${res}${group ? `.${group}` : ''}`);
+        }),
+        'list pods',
+        'watch pods',
+        'create events',
+      ].sort(),
+    );
+    const [leaseRole] = find(docs, 'Role');
+    expect(leaseRole?.['metadata']).toMatchObject({ namespace: 'msvc-system' });
+    expect(leaseRole?.['rules']).toEqual([
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        resourceNames: ['msvc-operator'],
+        verbs: ['get', 'update'],
+      },
+    ]);
+  });
+
+  it('uses Roles, not ClusterRoles, with watchNamespaces', async () => {
+    const docs = await template(CASES['namespaced'] ?? []);
+    expect(find(docs, 'ClusterRole')).toEqual([]);
+    expect(find(docs, 'ClusterRoleBinding')).toEqual([]);
+    expect(
+      find(docs, 'Role')
+        .map((r) => r['metadata']['namespace'])
+        .sort(),
+    ).toEqual(['billing', 'msvc-system', 'shop']);
+    expect(
+      find(docs, 'RoleBinding')
+        .map((r) => r['metadata']['namespace'])
+        .sort(),
+    ).toEqual(['billing', 'msvc-system', 'shop']);
+    const [deployment] = find(docs, 'Deployment');
+    expect(deployment?.['spec']['template']['spec']['containers'][0]['args']).toContain('--namespaces=shop,billing');
+    expect(find(docs, 'ServiceMonitor')).toHaveLength(1);
+  });
+
+  it('runs the operator with leader election, probes, metrics and the restricted security context', async () => {
+    const docs = await template([]);
+    const [deployment] = find(docs, 'Deployment');
+    const pod = deployment?.['spec']['template']['spec'];
+    const [container] = pod['containers'];
+    expect(deployment?.['spec']['replicas']).toBe(2);
+    expect(container['args']).toEqual(
+      expect.arrayContaining(['--leader-elect', '--lease-namespace=$(POD_NAMESPACE)', '--lease-name=msvc-operator']),
+    );
+    expect(container['env']).toContainEqual({
+      name: 'POD_NAMESPACE',
+      valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
+    });
+    expect(container['livenessProbe']['httpGet']).toEqual({ path: '/healthz', port: 'http-metrics' });
+    expect(container['readinessProbe']['httpGet']).toEqual({ path: '/readyz', port: 'http-metrics' });
+    expect(container['ports']).toEqual([{ name: 'http-metrics', containerPort: 8080, protocol: 'TCP' }]);
+    expect(container['resources']['requests']).toBeDefined();
+    expect(pod['securityContext']).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container['securityContext']).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(find(docs, 'PodDisruptionBudget')).toHaveLength(1);
+    expect(find(docs, 'Service')[0]?.['spec']['ports'][0]).toMatchObject({ targetPort: 'http-metrics' });
+    expect(find(docs, 'CustomResourceDefinition')).toEqual([]); // crds/ is installed by helm, not templated
+  });
+
+  it('has a README values table that matches values.schema.json (node charts/values-table.ts --update README.md)', () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    expect(readmeBlock(readme)).toBe(valuesTable());
+  });
+});
