@@ -26,3 +26,19 @@ export const ENV_VAR_NAME = '^[ -<>-~]+$';
 
 /** A Go release as `1.N` or `1.N.P` (the toolchain in the image, or the go.mod `go` line). */
 export const GO_VERSION = '^1\\.[0-9]+(\\.[0-9]+)?$';
+
+/** A ConfigMap or Secret key (`IsConfigMapKey`). */
+export const CONFIG_MAP_KEY = '^[-._a-zA-Z0-9]+$';
+
+/**
+ * Pod fields an env var may read (`validEnvDownwardAPIFieldPathExpressions`, plus the subscripted
+ * `metadata.labels['k']` and `metadata.annotations['k']` that `validateObjectFieldSelector` allows).
+ */
+export const ENV_FIELD_PATH =
+  "^(metadata\\.(name|namespace|uid)|spec\\.(nodeName|serviceAccountName)|status\\.(hostIP|hostIPs|podIP|podIPs)|metadata\\.(labels|annotations)\\['[^']+'\\])$";
+
+/** Container resources an env var may read (`validContainerResourceFieldPathExpressions`, hugepages). */
+export const ENV_RESOURCE = '^(limits|requests)\\.(cpu|memory|ephemeral-storage|hugepages-[0-9A-Za-z.]+)$';
+
+/** An envFrom prefix: empty, or characters an env var name may have (`IsEnvVarName`, relaxed). */
+export const ENV_VAR_PREFIX = '^[ -<>-~]*$';

@@ -5,11 +5,15 @@
 // (a mesh option on a spec without a mesh is an error, not a silently ignored default).
 import { z } from 'zod';
 import {
+  CONFIG_MAP_KEY,
   DNS1035_LABEL,
   DNS1035_LABEL_MAX,
   DNS1123_SUBDOMAIN,
   DNS1123_SUBDOMAIN_MAX,
+  ENV_FIELD_PATH,
+  ENV_RESOURCE,
   ENV_VAR_NAME,
+  ENV_VAR_PREFIX,
   GO_VERSION,
   IANA_SVC_NAME,
   IANA_SVC_NAME_CEL,
@@ -206,7 +210,12 @@ const keyRef = (what: string) =>
   z
     .strictObject({
       name: dns1123(`Name of the ${what}.`),
-      key: z.string().min(1).max(253).describe(`Key in the ${what}.`),
+      key: z
+        .string()
+        .min(1)
+        .max(253)
+        .regex(new RegExp(CONFIG_MAP_KEY), "must be a key: letters, digits, '-', '_' and '.'")
+        .describe(`Key in the ${what}.`),
       optional: z.boolean().optional().describe(`Start the container even if the ${what} or key is missing.`),
     })
     .describe(`Selects a key of a ${what}.`);
@@ -226,13 +235,29 @@ export const envVarSchema = z
         secretKeyRef: keyRef('Secret').optional(),
         fieldRef: z
           .strictObject({
-            fieldPath: z.string().min(1).max(256).describe('Pod field, e.g. metadata.name or status.podIP.'),
+            fieldPath: z
+              .string()
+              .min(1)
+              .max(256)
+              .regex(
+                new RegExp(ENV_FIELD_PATH),
+                "must be a pod field env vars can read: metadata.name, metadata.namespace, metadata.uid, metadata.labels['k'], metadata.annotations['k'], spec.nodeName, spec.serviceAccountName, status.hostIP(s), status.podIP(s)",
+              )
+              .describe('Pod field, e.g. metadata.name or status.podIP.'),
           })
           .optional()
           .describe('A field of the pod (downward API).'),
         resourceFieldRef: z
           .strictObject({
-            resource: z.string().min(1).max(64).describe('limits.cpu, limits.memory, requests.cpu or requests.memory.'),
+            resource: z
+              .string()
+              .min(1)
+              .max(64)
+              .regex(
+                new RegExp(ENV_RESOURCE),
+                'must be limits.cpu, limits.memory, limits.ephemeral-storage or the same under requests.',
+              )
+              .describe('limits.cpu, limits.memory, requests.cpu or requests.memory.'),
             divisor: quantity('Unit of the exposed value (default 1).').optional(),
           })
           .optional()
@@ -261,7 +286,12 @@ export const envFromSchema = z
       })
       .optional()
       .describe('Every key of a Secret becomes a variable.'),
-    prefix: z.string().max(256).optional().describe('Prefix added to every variable name.'),
+    prefix: z
+      .string()
+      .max(256)
+      .regex(new RegExp(ENV_VAR_PREFIX), "must be printable ASCII without '='")
+      .optional()
+      .describe('Prefix added to every variable name.'),
   })
   .describe('Imports all keys of a ConfigMap or Secret as variables. Exactly one of configMapRef and secretRef.');
 
