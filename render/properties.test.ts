@@ -219,6 +219,27 @@ const mutations: Mutation[] = [
     path: /^spec\.env\[0\]$/,
     apply: (s) => ({ ...s, env: [{ name: 'A', value: 'x', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }] }),
   },
+  // Rules the API server applies to the rendered env (k8s.io/kubernetes pkg/apis/core/validation).
+  {
+    name: 'resourceFieldRef with a resource the downward API does not offer',
+    path: /^spec\.env\[0\]\.valueFrom\.resourceFieldRef\.resource$/,
+    apply: (s) => ({ ...s, env: [{ name: 'A', valueFrom: { resourceFieldRef: { resource: 'cpu' } } }] }),
+  },
+  {
+    name: 'fieldRef with an unsupported field',
+    path: /^spec\.env\[0\]\.valueFrom\.fieldRef\.fieldPath$/,
+    apply: (s) => ({ ...s, env: [{ name: 'A', valueFrom: { fieldRef: { fieldPath: 'spec.containers' } } }] }),
+  },
+  {
+    name: 'configMapKeyRef with a key that is no ConfigMap key',
+    path: /^spec\.env\[0\]\.valueFrom\.configMapKeyRef\.key$/,
+    apply: (s) => ({ ...s, env: [{ name: 'A', valueFrom: { configMapKeyRef: { name: 'c', key: 'a/b' } } }] }),
+  },
+  {
+    name: "envFrom prefix with '='",
+    path: /^spec\.envFrom\[0\]\.prefix$/,
+    apply: (s) => ({ ...s, envFrom: [{ configMapRef: { name: 'c' }, prefix: 'A=' }] }),
+  },
 ];
 
 describe('rejecting an invalid spec', () => {
