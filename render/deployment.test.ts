@@ -28,6 +28,7 @@ import {
   withoutVersionLabel,
   withPodAnnotations,
   withPodLabels,
+  withPodMetadata,
   withPodResources,
   withPodSpecField,
   withPreStopSleep,
@@ -139,6 +140,30 @@ describe('renderDeployment', () => {
       want: deployment(
         withPodLabels((l) =>
           Object.assign(l, { 'istio.io/dataplane-mode': 'ambient', 'sidecar.istio.io/inject': 'false' }),
+        ),
+      ),
+    },
+    // User pod metadata
+    {
+      name: 'pod labels and annotations from the spec go on the template, ours next to them',
+      input: microService(
+        withPodMetadata({ team: 'checkout' }, { 'prometheus.io/scrape': 'true', 'msvc.dev/simulate': 'x' }),
+      ),
+      want: deployment(
+        withPodLabels((l) => Object.assign(l, { team: 'checkout' })),
+        withPodAnnotations({ 'prometheus.io/scrape': 'true', 'msvc.dev/simulate': 'x' }),
+      ),
+    },
+    {
+      name: 'user pod metadata never reaches the Deployment metadata or the selector',
+      input: microService(withPodMetadata({ team: 'checkout' }), withMesh({ provider: 'istio', mode: 'ambient' })),
+      want: deployment(
+        withPodLabels((l) =>
+          Object.assign(l, {
+            team: 'checkout',
+            'istio.io/dataplane-mode': 'ambient',
+            'sidecar.istio.io/inject': 'false',
+          }),
         ),
       ),
     },

@@ -336,6 +336,16 @@ export const rawSpecArbitrary: fc.Arbitrary<Spec> = fc
       disruption: disruptionArbitrary,
       serviceAccount: serviceAccountArbitrary,
       service: serviceArbitrary,
+      podLabels: fc.dictionary(
+        fc.constantFrom('team', 'example.com/cost-center', 'a.b-c/d_e.f', 'version'),
+        fc.constantFrom('checkout', '', 'A-1.b_2', 'x'.repeat(63)),
+        { maxKeys: 3 },
+      ),
+      podAnnotations: fc.dictionary(
+        fc.constantFrom('prometheus.io/scrape', 'prometheus.io/port', 'example.com/note', 'msvc.dev/simulate'),
+        fc.string({ maxLength: 30 }),
+        { maxKeys: 3 },
+      ),
       probeSeed: fc.boolean(),
     },
     { requiredKeys: ['image', 'probeSeed'] },

@@ -60,6 +60,8 @@ export const withShutdown = (shutdown: MicroServiceSpec['shutdown']) => withSpec
 export const withDisruption = (disruption: MicroServiceSpec['disruption']) => withSpec({ disruption });
 export const withServiceAccount = (serviceAccount: MicroServiceSpec['serviceAccount']) => withSpec({ serviceAccount });
 export const withService = (service: MicroServiceSpec['service']) => withSpec({ service });
+export const withPodMetadata = (podLabels?: Record<string, string>, podAnnotations?: Record<string, string>) =>
+  withSpec({ podLabels, podAnnotations });
 export const withoutNamespace: MicroServiceOption = (ms) => {
   delete ms.metadata.namespace;
 };
