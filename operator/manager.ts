@@ -20,6 +20,8 @@ import { KubeRest } from './rest.ts';
 export interface ManagerOptions {
   /** @default KubeConfig.loadFromDefault() (in-cluster service account, or ~/.kube/config) */
   readonly kubeConfig?: KubeConfig;
+  /** The transport to use instead of one built from `kubeConfig` (tests). */
+  readonly rest?: KubeRest;
   readonly log?: Logger;
   readonly metrics?: OperatorMetrics;
   /** Lease-based leader election; `false` (one replica, tests) reconciles without it. */
@@ -89,8 +91,7 @@ export class Manager {
 
   constructor(options: ManagerOptions = {}) {
     this.#options = options;
-    const kubeConfig = options.kubeConfig ?? defaultKubeConfig();
-    this.rest = new KubeRest(kubeConfig);
+    this.rest = options.rest ?? new KubeRest(options.kubeConfig ?? defaultKubeConfig());
     this.client = new Client(this.rest);
     this.metrics = options.metrics ?? new OperatorMetrics();
     this.log = options.log ?? createLogger();
