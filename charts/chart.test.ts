@@ -1,7 +1,7 @@
 // The Helm chart without a cluster: lint, the values schema, the rendered manifests (golden files),
 // the CRD copy, the version, the least-privilege rules and the restricted security context.
 // Golden files: UPDATE_GOLDEN=1 npx vitest run --project unit charts/  (then review the diff).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
@@ -24,7 +24,7 @@ const CASES: Record<string, string[]> = {
     '--set',
     'leaderElection.enabled=false',
     '--set',
-    'image.digest=sha256:' + 'a'.repeat(64),
+    `image.digest=sha256:${'a'.repeat(64)}`,
   ],
 };
 
@@ -170,5 +170,31 @@ describe('chart', () => {
   it('has a README values table that matches values.schema.json (node charts/values-table.ts --update README.md)', () => {
     const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
     expect(readmeBlock(readme)).toBe(valuesTable());
+  });
+});
+
+describe('Dockerfile (no container engine here: checked against the chart and the build config)', () => {
+  const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
+  const stages = dockerfile.split(/^FROM /m).slice(1);
+  const runtime = stages.at(-1) ?? '';
+
+  it('compiles every folder the build includes and runs dist/operator/main.js', () => {
+    const build = parse(readFileSync(join(repoRoot, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
+    for (const dir of build.include) expect(stages[0]).toMatch(new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'));
+    expect(stages[0]).toMatch(/tsc -p tsconfig\.build\.json/);
+    expect(runtime).toMatch(/^ENTRYPOINT \["\/nodejs\/bin\/node", "\/app\/dist\/operator\/main\.js"\]$/m);
+    expect(existsSync(join(repoRoot, 'operator/main.ts'))).toBe(true);
+  });
+
+  it('ships production dependencies only, on Node 24, without a shell, as the chart non-root user', async () => {
+    expect(dockerfile).toMatch(/^ARG NODE_VERSION=24$/m);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(runtime).toMatch(/^gcr\.io\/distroless\/nodejs\$\{NODE_VERSION\}-debian12:nonroot/);
+    expect(runtime).not.toMatch(/^RUN /m); // no shell in the image to run it with
+    const user = /^USER (\d+):(\d+)$/m.exec(runtime);
+    expect(Number(user?.[1])).toBeGreaterThan(0);
+    const [deployment] = find(await template([]), 'Deployment');
+    const pod = deployment?.['spec']['template']['spec'];
+    expect(pod['securityContext']).toMatchObject({ runAsUser: Number(user?.[1]), runAsGroup: Number(user?.[2]) });
   });
 });
