@@ -103,7 +103,7 @@ export class KubeRest {
 
   /** Sends a request and parses the JSON answer; throws ApiError for non-2xx and transport errors. */
   async request<T>(options: RequestOptions): Promise<T> {
-    const response = await this.#send(options, options.timeoutMs ?? 30_000);
+    const response = await this.#send(options, options.timeoutMs ?? 30_000, false);
     const text = await readAll(response);
     const body = text === '' ? undefined : safeParse(text);
     const status = response.statusCode ?? 0;
@@ -117,7 +117,7 @@ export class KubeRest {
    * or abort.
    */
   async *lines(options: Omit<RequestOptions, 'method' | 'body'>): AsyncGenerator<string> {
-    const response = await this.#send({ ...options, method: 'GET' }, options.timeoutMs ?? 30_000);
+    const response = await this.#send({ ...options, method: 'GET' }, options.timeoutMs ?? 30_000, true);
     const status = response.statusCode ?? 0;
     if (status !== 200) {
       const text = await readAll(response);
@@ -138,7 +138,8 @@ export class KubeRest {
     if (options.signal?.aborted) throw options.signal.reason;
   }
 
-  async #send(options: RequestOptions, timeoutMs: number): Promise<http.IncomingMessage> {
+  /** Sends a request; `timeoutMs` bounds socket inactivity, until the headers only for a stream. */
+  async #send(options: RequestOptions, timeoutMs: number, streaming: boolean): Promise<http.IncomingMessage> {
     const cluster = this.kubeConfig.getCurrentCluster();
     if (cluster === null) throw new Error('kubeconfig has no current cluster');
     const url = new URL(cluster.server.replace(/\/$/, '') + options.path);
@@ -157,8 +158,8 @@ export class KubeRest {
     if (url.protocol === 'http:') delete requestOptions.agent;
     return new Promise((resolve, reject) => {
       const request = transport.request(url, { ...requestOptions, headers, signal: options.signal }, (response) => {
-        // From here the stream owns the socket; a watch is long-lived by design.
-        request.setTimeout(0);
+        // A watch is long-lived and quiet by design; its liveness is the watcher's job.
+        if (streaming) request.setTimeout(0);
         resolve(response);
       });
       request.setTimeout(timeoutMs, () =>
