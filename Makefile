@@ -60,5 +60,15 @@ GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 go-test:
 	cd examples/services && $(GO) vet ./... && $(GO) test ./...
 
+# Benchmarks (bench/): ratios against baselines measured in the same run; results in bench/results/
+# (JSON + README.md table). Full run: 1,000 services, a 10-minute steady-state window (BENCH_ARGS
+# passes flags to the cluster benchmarks, e.g. BENCH_ARGS="--window 120"). A quick mode of each runs
+# in `make test` (bench/quick.e2e.test.ts).
+BENCH_ARGS ?=
+bench: setup tools ## every benchmark, full size (about an hour on 2 cores)
+	node bench/render.ts
+	node bench/cdk8s-synth.ts
+	node bench/cluster.ts $(BENCH_ARGS)
+
 clean:
 	rm -rf dist node_modules

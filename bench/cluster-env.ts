@@ -1,0 +1,368 @@
+/**
+ * What the cluster benchmarks share: the control plane (tools/cluster.sh, our own cluster name,
+ * enough kwok nodes for one pod per service), the operator process run the way it runs in a pod but
+ * under its own ServiceAccount (so the audit log attributes its writes) and with a probe preloaded
+ * that reports memory after a forced GC, a watch that timestamps what each benchmark waits for, and
+ * the API server's request counters.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+import { KubeRest } from '../operator/rest.ts';
+import { type Cluster, clusterInfo, kubectl, startCluster, stopCluster } from '../test/e2e/cluster.ts';
+import { installCrd } from '../test/e2e/kube.ts';
+import { benchDir, ensureBuild, log, repoRoot } from './harness.ts';
+import { namespaces } from './specs.ts';
+
+export const BENCH_CLUSTER = process.env.MSVC_BENCH_CLUSTER || 'msvc-bench';
+export const SYSTEM_NS = 'msvc-bench-system';
+export const OPERATOR_SA = 'msvc-bench-operator';
+export const OPERATOR_USER = `system:serviceaccount:${SYSTEM_NS}:${OPERATOR_SA}`;
+export const LEASE_NAME = 'msvc-operator-bench';
+
+export interface BenchCluster {
+  readonly cluster: Cluster;
+  readonly kubeconfig: string;
+  /** Same cluster, authenticated as the operator's ServiceAccount (cluster-admin). */
+  readonly operatorKubeconfig: string;
+  readonly rest: KubeRest;
+}
+
+/** Starts (or reuses, with reuse) the bench cluster with `nodes` kwok nodes and the audit log on. */
+export async function setUpCluster(options: { nodes: number; reuse: boolean }): Promise<BenchCluster> {
+  let cluster: Cluster;
+  if (options.reuse && existsSync(join(repoRoot, '.kube', `${BENCH_CLUSTER}.kubeconfig`))) {
+    cluster = clusterInfo(BENCH_CLUSTER);
+    log(`cluster: reusing ${BENCH_CLUSTER}`);
+  } else {
+    log(`cluster: starting ${BENCH_CLUSTER} with ${options.nodes} kwok nodes`);
+    cluster = await startCluster({ name: BENCH_CLUSTER, nodes: options.nodes, auditPolicy: true, fresh: true });
+  }
+  const kubeconfig = cluster.kubeconfigPath;
+  await installCrd(kubeconfig);
+  await kubectl(kubeconfig, ['apply', '--server-side', '-f', '-'], {
+    input: [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: SYSTEM_NS } },
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: OPERATOR_SA, namespace: SYSTEM_NS } },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: OPERATOR_SA },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+        subjects: [{ kind: 'ServiceAccount', name: OPERATOR_SA, namespace: SYSTEM_NS }],
+      },
+    ]
+      .map((o) => stringify(o))
+      .join('---\n'),
+  });
+  const token = (
+    await kubectl(kubeconfig, ['create', 'token', OPERATOR_SA, '-n', SYSTEM_NS, '--duration=24h'])
+  ).stdout.trim();
+  const admin = new KubeConfig();
+  admin.loadFromFile(kubeconfig);
+  const server = admin.getCurrentCluster();
+  if (!server) throw new Error(`no cluster in ${kubeconfig}`);
+  const operatorKubeconfig = join(repoRoot, '.kube', `${BENCH_CLUSTER}-operator.kubeconfig`);
+  writeFileSync(
+    operatorKubeconfig,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        {
+          name: 'bench',
+          cluster: {
+            server: server.server,
+            ...(server.caData ? { 'certificate-authority-data': server.caData } : {}),
+            ...(server.caFile ? { 'certificate-authority': server.caFile } : {}),
+            ...(server.skipTLSVerify ? { 'insecure-skip-tls-verify': true } : {}),
+          },
+        },
+      ],
+      users: [{ name: 'operator', user: { token } }],
+      contexts: [{ name: 'bench', context: { cluster: 'bench', user: 'operator' } }],
+      'current-context': 'bench',
+    }),
+    { mode: 0o600 },
+  );
+  return { cluster, kubeconfig, operatorKubeconfig, rest: new KubeRest(admin) };
+}
+
+export async function tearDownCluster(): Promise<void> {
+  log(`cluster: deleting ${BENCH_CLUSTER}`);
+  await stopCluster(BENCH_CLUSTER);
+}
+
+export async function createNamespaces(kubeconfig: string, prefix: string): Promise<void> {
+  await kubectl(kubeconfig, ['apply', '--server-side', '-f', '-'], {
+    input: namespaces(prefix)
+      .map((name) => stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }))
+      .join('---\n'),
+  });
+}
+
+/** Deletes the run's namespaces and waits until they (and everything in them) are gone. */
+export async function deleteNamespaces(kubeconfig: string, prefix: string): Promise<void> {
+  await kubectl(kubeconfig, ['delete', 'namespace', ...namespaces(prefix), '--wait=true', '--timeout=900s'], {
+    check: false,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The operator process
+
+export interface OperatorHandle {
+  readonly pid: number;
+  readonly healthUrl: string;
+  readonly logPath: string;
+  /** Forces two full GCs in the operator and returns process.memoryUsage() and VmRSS/VmHWM. */
+  memory(): Promise<{ rssMiB: number; hwmMiB: number; heapUsedMiB: number; heapTotalMiB: number; externalMiB: number }>;
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function statusMiB(pid: number, field: string): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+  return Math.round((kib / 1024) * 10) / 10;
+}
+
+export async function startBenchOperator(
+  env: BenchCluster,
+  options: { resyncSeconds: number; concurrency?: number; nodeArgs?: readonly string[]; tag: string },
+): Promise<OperatorHandle> {
+  const port = await freePort();
+  const logPath = join(benchDir, 'results', `.operator-${options.tag}.log`);
+  const out = openSync(logPath, 'w');
+  const args = [
+    '--expose-gc',
+    '--import',
+    join(benchDir, 'operator-probe.mjs'),
+    ...(options.nodeArgs ?? []),
+    join(ensureBuild(), 'operator/main.js'),
+    '--kubeconfig',
+    env.operatorKubeconfig,
+    '--health-address',
+    `127.0.0.1:${port}`,
+    '--resync',
+    String(options.resyncSeconds),
+    '--log-level',
+    'info',
+    '--leader-elect',
+    '--lease-namespace',
+    SYSTEM_NS,
+    '--lease-name',
+    LEASE_NAME,
+    ...(options.concurrency ? ['--concurrency', String(options.concurrency)] : []),
+  ];
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', out, out, 'ipc'] });
+  closeSync(out);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const healthUrl = `http://127.0.0.1:${port}`;
+  const metricsText = async () => (await fetch(`${healthUrl}/metrics`)).text();
+  const metric = async (name: string, labels: Record<string, string> = {}) => {
+    let sum = 0;
+    for (const line of (await metricsText()).split('\n')) {
+      if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+      if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+    return sum;
+  };
+  // Ready (caches synced) and leading.
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      const ready = await fetch(`${healthUrl}/readyz`);
+      if (ready.ok && (await metric('leader_election_master_status')) >= 1) break;
+    } catch {
+      // not listening yet
+    }
+    if (child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`operator did not become ready and leader (exit ${child.exitCode}); log: ${logPath}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const pid = child.pid ?? -1;
+  return {
+    pid,
+    healthUrl,
+    logPath,
+    metric,
+    memory: () =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('operator memory probe timed out')), 30_000);
+        child.once('message', (m) => {
+          clearTimeout(timer);
+          const u = (m as { memory: NodeJS.MemoryUsage }).memory;
+          const mib = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
+          resolve({
+            rssMiB: statusMiB(pid, 'VmRSS'),
+            hwmMiB: statusMiB(pid, 'VmHWM'),
+            heapUsedMiB: mib(u.heapUsed),
+            heapTotalMiB: mib(u.heapTotal),
+            externalMiB: mib(u.external),
+          });
+        });
+        child.send('gc');
+      }),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Watching what a benchmark waits for
+
+export interface WatchedObject {
+  readonly namespace: string;
+  readonly name: string;
+  readonly type: string;
+  readonly object: Record<string, unknown>;
+  /** performance.now() when the event arrived. */
+  readonly at: number;
+}
+
+/**
+ * Watches every object of a resource in the cluster (all namespaces) from "now" and calls onEvent
+ * for each event, with the arrival time. Returns a stop function.
+ */
+export async function watchAll(
+  rest: KubeRest,
+  apiVersion: string,
+  kind: string,
+  onEvent: (event: WatchedObject) => void,
+): Promise<() => void> {
+  const info = await rest.resource(apiVersion, kind);
+  const path = rest.path({ ...info, namespaced: false });
+  const list = await rest.request<{ metadata: { resourceVersion: string } }>({
+    method: 'GET',
+    path,
+    query: { limit: 1 },
+  });
+  let resourceVersion = list.metadata.resourceVersion;
+  const abort = new AbortController();
+  const loop = async () => {
+    while (!abort.signal.aborted) {
+      try {
+        for await (const line of rest.lines({
+          path,
+          query: { watch: 1, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 300 },
+          signal: abort.signal,
+        })) {
+          const at = performance.now();
+          const event = JSON.parse(line) as {
+            type: string;
+            object: { metadata: { namespace: string; name: string; resourceVersion: string } };
+          };
+          if (event.type === 'ERROR') throw new Error(`watch ${kind}: ${line}`);
+          resourceVersion = event.object.metadata.resourceVersion;
+          if (event.type === 'BOOKMARK') continue;
+          onEvent({
+            namespace: event.object.metadata.namespace,
+            name: event.object.metadata.name,
+            type: event.type,
+            object: event.object as unknown as Record<string, unknown>,
+            at,
+          });
+        }
+      } catch (error) {
+        if (abort.signal.aborted) return;
+        log(`watch ${kind} restarting: ${error instanceof Error ? error.message : String(error)}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  };
+  void loop();
+  return () => abort.abort();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request counters
+
+/** apiserver_request_total summed by "VERB resource[/subresource]". */
+export async function requestTotals(kubeconfig: string): Promise<Map<string, number>> {
+  const { stdout } = await kubectl(kubeconfig, ['get', '--raw', '/metrics']);
+  const totals = new Map<string, number>();
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    const resource = (labels['resource'] ?? '') + (labels['subresource'] ? `/${labels['subresource']}` : '');
+    const key = `${labels['verb']} ${resource || '(non-resource)'}`;
+    totals.set(key, (totals.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return totals;
+}
+
+export function deltaTotals(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of after) {
+    const d = value - (before.get(key) ?? 0);
+    if (d !== 0) out[key] = d;
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+export const MUTATING = ['APPLY', 'POST', 'PUT', 'PATCH', 'DELETE', 'DELETECOLLECTION'];
+
+/** Byte offset of the end of the audit log now (read the events after it later). */
+export function auditMark(cluster: Cluster): number {
+  return cluster.auditLogPath && existsSync(cluster.auditLogPath) ? statSync(cluster.auditLogPath).size : 0;
+}
+
+export interface AuditWrite {
+  readonly user: string;
+  readonly verb: string;
+  readonly resource: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** Writes in the audit log after the mark (the policy logs writes only), ResponseComplete stage. */
+export function auditWritesSince(cluster: Cluster, mark: number): AuditWrite[] {
+  if (!cluster.auditLogPath || !existsSync(cluster.auditLogPath)) return [];
+  const text = readFileSync(cluster.auditLogPath).subarray(mark).toString('utf8');
+  const out: AuditWrite[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const e = JSON.parse(line) as {
+      stage: string;
+      verb: string;
+      user?: { username?: string };
+      objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
+    };
+    if (e.stage !== 'ResponseComplete') continue;
+    const ref = e.objectRef ?? {};
+    out.push({
+      user: e.user?.username ?? '',
+      verb: e.verb,
+      resource: (ref.resource ?? '') + (ref.subresource ? `/${ref.subresource}` : ''),
+      namespace: ref.namespace ?? '',
+      name: ref.name ?? '',
+    });
+  }
+  return out;
+}
+
+export function countBy<T>(items: readonly T[], key: (t: T) => string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of items) out[key(item)] = (out[key(item)] ?? 0) + 1;
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}

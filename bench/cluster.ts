@@ -1,0 +1,116 @@
+/**
+ * The cluster benchmarks, in one run on one control plane (cluster `msvc-bench`, or
+ * $MSVC_BENCH_CLUSTER): convergence at each N (bench/converge.ts), then with the largest N in place
+ * spec-change latency (bench/spec-change.ts), operator memory (bench/memory.ts) and the steady-state
+ * write count (bench/steady-state.ts). The cluster is deleted at the end unless --keep.
+ *
+ *   npx node bench/cluster.ts [--quick] [--n 100,1000] [--repeats 2] [--window 600] [--resync 60]
+ *                             [--changes 100] [--nodes 12] [--concurrency N] [--keep] [--reuse]
+ *                             [--operator-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"]
+ *
+ * Each service has 1 replica, so N services mean N kwok pods; kwok nodes hold 110 pods each, so the
+ * default 12 nodes fit two runs of 1,000 side by side.
+ */
+import { type BenchCluster, setUpCluster, tearDownCluster } from './cluster-env.ts';
+import { converge } from './converge.ts';
+import { log, parseFlags, writeResult } from './harness.ts';
+import { memory } from './memory.ts';
+import { specChange } from './spec-change.ts';
+import { steadyState } from './steady-state.ts';
+
+export async function main(argv = process.argv.slice(2)): Promise<string[]> {
+  const flags = parseFlags(argv);
+  const quick = flags.quick;
+  const ns = flags
+    .str('n', quick ? '50' : '100,1000')
+    .split(',')
+    .map(Number);
+  const repeats = flags.get('repeats', quick ? 1 : 2);
+  const windowSeconds = flags.get('window', quick ? 15 : 600);
+  const resyncSeconds = flags.get('resync', quick ? 5 : 60);
+  const changes = flags.get('changes', quick ? 5 : 100);
+  const nodes = flags.get('nodes', quick ? 3 : 12);
+  const concurrency = flags.get('concurrency', 0) || undefined;
+  const nodeArgsFlag = flags.str('operator-node-args', '');
+  const nodeArgs = nodeArgsFlag ? nodeArgsFlag.split(' ') : undefined;
+  const keepCluster = argv.includes('--keep');
+  const runId = Date.now().toString(36).slice(-4);
+  const paths: string[] = [];
+  let env: BenchCluster | undefined;
+  try {
+    env = await setUpCluster({ nodes, reuse: argv.includes('--reuse') });
+    const common = { quick, repeats };
+    const c = await converge(env, {
+      ns,
+      repeats,
+      resyncSeconds,
+      runId,
+      ...(concurrency ? { concurrency } : {}),
+      ...(nodeArgs ? { nodeArgs } : {}),
+    });
+    paths.push(
+      await writeResult({
+        ...common,
+        name: 'converge',
+        title: 'Convergence',
+        inputs: {
+          ns,
+          replicasPerService: 1,
+          namespaces: 10,
+          kwokNodes: nodes,
+          concurrency: concurrency ?? 'default (4)',
+        },
+        rows: c.rows.map((r) => (quick ? { ...r, met: undefined } : r)),
+        data: { runs: c.runs },
+      }),
+    );
+    const { operator, prefix, n } = c.kept;
+    try {
+      const s = await specChange(env, { prefix, n, changes, runId });
+      paths.push(
+        await writeResult({
+          ...common,
+          repeats: changes,
+          name: 'spec-change',
+          title: 'Spec change latency',
+          inputs: { crsPresent: n, changes, sequential: true },
+          rows: s.rows.map((r) => (quick ? { ...r, met: undefined } : r)),
+          data: { latenciesMs: s.latenciesMs.map((x) => Math.round(x)) },
+        }),
+      );
+      const m = await memory(operator, n);
+      paths.push(
+        await writeResult({
+          ...common,
+          repeats: 1,
+          name: 'memory',
+          title: 'Operator memory',
+          inputs: { crs: n, childrenPerCr: 3, podsPerCr: 1 },
+          rows: m.rows.map((r) => (quick ? { ...r, met: undefined } : r)),
+          data: m.raw,
+        }),
+      );
+      const st = await steadyState(env, operator, { n, windowSeconds, resyncSeconds });
+      paths.push(
+        await writeResult({
+          ...common,
+          repeats: 1,
+          name: 'steady-state',
+          title: 'Steady-state requests',
+          inputs: { crs: n, windowSeconds, resyncSeconds, leaderElection: true },
+          rows: st.rows.map((r) => (quick ? { ...r, met: undefined } : r)),
+          data: st.raw,
+        }),
+      );
+    } finally {
+      await operator.stop();
+    }
+    return paths;
+  } finally {
+    if (env && !keepCluster) await tearDownCluster();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const path of await main()) log(`wrote ${path}`);
+}

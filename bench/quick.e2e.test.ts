@@ -1,0 +1,56 @@
+// Keeps the benchmark harness working: every benchmark in quick mode (N = 50, one repeat, a 15 s
+// steady-state window) against the e2e control plane, writing bench/results/quick/. No timing
+// assertions: only that each benchmark ran to the end and wrote sane results.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { type Result, readResults, resultsDir } from './harness.ts';
+
+function check(result: Result): void {
+  expect(result.quick).toBe(true);
+  expect(result.rows.length).toBeGreaterThan(0);
+  expect(result.machine.cores).toBeGreaterThan(0);
+  for (const row of result.rows) {
+    const values = typeof row.value === 'number' ? [row.value] : [row.value.min, row.value.median, row.value.max];
+    for (const v of values) expect(Number.isFinite(v) && v >= 0, `${result.name}: ${row.measure} = ${v}`).toBe(true);
+    if (typeof row.value !== 'number') {
+      expect(row.value.min).toBeLessThanOrEqual(row.value.median);
+      expect(row.value.median).toBeLessThanOrEqual(row.value.max);
+    }
+    if (row.ratio !== undefined) expect(row.ratio).toBeGreaterThan(0);
+  }
+}
+
+function load(name: string): Result {
+  const path = join(resultsDir(true), `${name}.json`);
+  expect(existsSync(path), path).toBe(true);
+  return JSON.parse(readFileSync(path, 'utf8')) as Result;
+}
+
+describe('bench (quick mode)', () => {
+  it('render: msvc render vs helm template and cdk8s-plus-27', { timeout: 300_000 }, async () => {
+    const { main } = await import('./render.ts');
+    await main(['--quick']);
+    check(load('render'));
+  });
+
+  it('cdk8s synth: MicroService constructs vs cdk8s-plus-27', { timeout: 300_000 }, async () => {
+    const { main } = await import('./cdk8s-synth.ts');
+    await main(['--quick']);
+    check(load('cdk8s-synth'));
+  });
+
+  it('cluster: converge, spec change, memory, steady state', { timeout: 900_000 }, async (ctx) => {
+    const cluster = inject('msvcCluster');
+    if (!cluster) ctx.skip(); // a reused cluster of the user's: do not install a ServiceAccount into it
+    process.env.MSVC_BENCH_CLUSTER = cluster;
+    const { main } = await import('./cluster.ts');
+    await main(['--quick', '--reuse', '--keep']);
+    for (const name of ['converge', 'spec-change', 'memory', 'steady-state']) check(load(name));
+    const steady = load('steady-state');
+    // A resync of unchanged MicroServices writes nothing (the operator's own writes, from the audit log).
+    expect(steady.rows[0]?.value).toBe(0);
+    expect(readResults(resultsDir(true)).length).toBeGreaterThanOrEqual(6);
+    expect(readFileSync(join(resultsDir(true), 'README.md'), 'utf8')).toContain('| converge |');
+  });
+});
