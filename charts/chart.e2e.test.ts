@@ -197,6 +197,7 @@ describe('the Helm chart on a real control plane', () => {
     // PodSecurity's `warn` mode prints "would violate PodSecurity" for a non-compliant template.
     expect(result.stderr).not.toMatch(/PodSecurity/);
     expect(result.stdout).toContain('STATUS: deployed');
+    expect(result.stdout).toContain('It watches MicroServices in every namespace.'); // NOTES.txt
     await releaseWorkloadReady(2);
     const crd = await getJson(kubeconfig(), ['crd', 'microservices.msvc.dev']);
     expect(crd).toBeDefined();
@@ -272,6 +273,7 @@ describe('the Helm chart on a real control plane', () => {
       '--timeout=120s',
     ]);
     expect(result.stdout).toContain('REVISION: 2');
+    expect(result.stdout).toContain(`It watches MicroServices only in: ${appNs}`);
     expect(result.stderr).not.toMatch(/PodSecurity/);
     expect(await getJson(kubeconfig(), [`clusterrole/${fullname()}`])).toBeUndefined();
     expect(await getJson(kubeconfig(), [`clusterrolebinding/${fullname()}`])).toBeUndefined();
