@@ -59,7 +59,8 @@ export function resolveResources(spec: MicroServiceSpec): Resources {
 /**
  * Proxy resources for a sidecar mesh. Istio gets all four values (it drops the rest when one is
  * annotated, reference/mesh.md §1.2), missing ones filled from Istio's own defaults; Linkerd gets
- * the requests at least (§2.2 checklist).
+ * the requests at least (§2.2 checklist), missing ones from our Linkerd defaults. A filled-in value
+ * never crosses a given one.
  */
 export function resolveProxyResources(spec: MicroServiceSpec): Resources | undefined {
   const mesh = spec.mesh;
@@ -82,7 +83,17 @@ export function resolveProxyResources(spec: MicroServiceSpec): Resources | undef
     }
     return { requests, limits };
   }
-  return copyResources(given);
+  // Linkerd merges each annotation on its own and installs with no proxy resources at all, so only
+  // the requests are filled in (capped at a given limit), never a limit the user left out.
+  const linkerd = DEFAULTS.mesh.linkerdProxyResources;
+  const out = copyResources(given);
+  for (const r of ['cpu', 'memory'] as const) {
+    const limit = given.limits?.[r];
+    if (out.requests[r] === undefined) {
+      out.requests[r] = limit !== undefined ? min(linkerd.requests[r], limit) : linkerd.requests[r];
+    }
+  }
+  return out;
 }
 
 const min = (a: string | number, b: string | number) => (compareQuantities(a, b) <= 0 ? a : b);

@@ -61,13 +61,16 @@ describe('podBudget', () => {
       },
     },
     {
-      name: 'linkerd proxy with limits only: its requests count as the limits',
+      name: 'linkerd proxy with limits only: the default requests are filled in',
       input: microService(
         withMesh({ provider: 'linkerd', proxy: { resources: { limits: { cpu: '1', memory: '100Mi' } } } }),
       ),
       want: {
-        containers: { app, 'linkerd-proxy': { requests: {}, limits: { cpu: '1', memory: '100Mi' } } },
-        requests: { cpu: '1100m', memory: '228Mi' },
+        containers: {
+          app,
+          'linkerd-proxy': { requests: { cpu: '100m', memory: '20Mi' }, limits: { cpu: '1', memory: '100Mi' } },
+        },
+        requests: { cpu: '200m', memory: '148Mi' },
         limits: { memory: '228Mi' },
       },
     },

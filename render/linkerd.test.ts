@@ -28,16 +28,29 @@ describe('Linkerd pod-template keys', () => {
       want: linkerdSidecar(withMeshAnnotations({ 'config.linkerd.io/proxy-await': 'disabled' })),
     },
     {
-      name: 'proxy resources as given, only those (each Linkerd annotation overrides its own field)',
+      name: 'given proxy resources, missing requests from the defaults, no limit added',
       input: microService(
         withMesh({ provider: 'linkerd', proxy: { resources: { requests: { cpu: '200m' }, limits: { cpu: '1' } } } }),
       ),
       want: linkerdSidecar(
         withMeshAnnotations({
           'config.linkerd.io/proxy-cpu-request': '200m',
-          'config.linkerd.io/proxy-memory-request': undefined,
           'config.linkerd.io/proxy-memory-limit': undefined,
           'config.linkerd.io/proxy-cpu-limit': '1',
+        }),
+      ),
+    },
+    {
+      name: 'limits only: the requests are always rendered, capped at the limits',
+      input: microService(
+        withMesh({ provider: 'linkerd', proxy: { resources: { limits: { cpu: '50m', memory: '512Mi' } } } }),
+      ),
+      want: linkerdSidecar(
+        withMeshAnnotations({
+          'config.linkerd.io/proxy-cpu-request': '50m',
+          'config.linkerd.io/proxy-memory-request': '20Mi',
+          'config.linkerd.io/proxy-cpu-limit': '50m',
+          'config.linkerd.io/proxy-memory-limit': '512Mi',
         }),
       ),
     },
