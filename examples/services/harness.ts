@@ -14,6 +14,7 @@
  *   RunningService.openFiles(): string[]              targets of /proc/<pid>/fd
  *   RunningService.stop(): Promise<number | null>     SIGTERM, wait for the exit code
  *   cpuCgroup(): CpuCgroup                            can this process put children under a CPU limit?
+ *                                                     (MSVC_NO_CGROUP=1: behave as if not)
  *   goDefaultMaxProcs(gomod, cpuLimitMilli?): number  the Go 1.26 runtime's own GOMAXPROCS default
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -319,6 +320,7 @@ export function cpuCgroup(): CpuCgroup {
 }
 
 function probeCpuCgroup(): CpuCgroup {
+  if (process.env['MSVC_NO_CGROUP'] === '1') return { ok: false, reason: 'MSVC_NO_CGROUP=1 is set' };
   if (process.platform !== 'linux')
     return { ok: false, reason: `cgroups are Linux-only (this is ${process.platform})` };
   let version: 1 | 2;
