@@ -76,6 +76,49 @@ async function mismatches(checks: [verb: string, resource: string, ns: string | 
   return out;
 }
 
+/**
+ * The rules `kubectl auth can-i --list` shows for the chart's ServiceAccount in a namespace, minus
+ * those every ServiceAccount has (the `default` one of the release namespace, which is bound to
+ * nothing): exactly what the chart grants there, one "resource [] [names] [verbs]" line per rule.
+ */
+async function grantedRules(ns: string): Promise<string[]> {
+  const list = async (user: string) => {
+    const { stdout } = await kubectl(kubeconfig(), ['auth', 'can-i', '--list', `--as=${user}`, '-n', ns]);
+    return stdout
+      .split('\n')
+      .slice(1)
+      .filter((line) => /^\S/.test(line)) // resource rules; non-resource URLs are indented
+      .map((line) =>
+        line
+          .trim()
+          .split(/\s{2,}/)
+          .join(' '),
+      );
+  };
+  const baseline = new Set(await list(`system:serviceaccount:${releaseNs}:default`));
+  return (await list(sa())).filter((rule) => !baseline.has(rule)).sort();
+}
+
+const rule = (resource: string, verbs: string[], names: string[] = []) =>
+  `${resource} [] [${names.join(' ')}] [${verbs.join(' ')}]`;
+const CHILD_VERBS = ['list', 'watch', 'create', 'patch', 'delete'];
+const MANAGER_RULES = [
+  rule('microservices.msvc.dev', ['list', 'watch']),
+  rule('microservices.msvc.dev/status', ['patch']),
+  rule('microservices.msvc.dev/finalizers', ['update']),
+  rule('serviceaccounts', CHILD_VERBS),
+  rule('services', CHILD_VERBS),
+  rule('deployments.apps', CHILD_VERBS),
+  rule('horizontalpodautoscalers.autoscaling', CHILD_VERBS),
+  rule('poddisruptionbudgets.policy', CHILD_VERBS),
+  rule('pods', ['list', 'watch']),
+  rule('events', ['create']),
+];
+const LEASE_RULES = [
+  rule('leases.coordination.k8s.io', ['create']),
+  rule('leases.coordination.k8s.io', ['get', 'update'], [LEASE]),
+];
+
 /** What the operator does, in the namespaces it watches. */
 const MANAGER_VERBS: [string, string][] = [
   ['list', 'microservices.msvc.dev'],
@@ -214,6 +257,21 @@ describe('the Helm chart on a real control plane', () => {
     expect(failed.stdout).toBe('');
     const pdb = await getJson(kubeconfig(), ['-n', releaseNs, `pdb/${fullname()}`]);
     expect(pdb).toBeDefined();
+
+    // The control: the same chart with a weaker security context is what PodSecurity reports.
+    const weak = await helm([
+      'template',
+      'weak',
+      chartDir,
+      '-n',
+      releaseNs,
+      '--set',
+      'securityContext.allowPrivilegeEscalation=true',
+      '--show-only',
+      'templates/deployment.yaml',
+    ]);
+    const dryRun = await kubectl(kubeconfig(), ['apply', '--dry-run=server', '-f', '-'], { input: weak.stdout });
+    expect(dryRun.stderr).toMatch(/would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false/);
   });
 
   it('cluster-wide mode: the ServiceAccount can do what the operator does and nothing else', async () => {
@@ -240,6 +298,10 @@ describe('the Helm chart on a real control plane', () => {
       ['update', `leases.coordination.k8s.io/${LEASE}`, 'kube-system', false],
     ];
     expect(await mismatches(checks)).toEqual([]);
+    // Everything it may do, listed: the manager rules everywhere, the Lease rules in its namespace only.
+    expect(await grantedRules(appNs)).toEqual([...MANAGER_RULES].sort());
+    expect(await grantedRules(otherNs)).toEqual([...MANAGER_RULES].sort());
+    expect(await grantedRules(releaseNs)).toEqual([...MANAGER_RULES, ...LEASE_RULES].sort());
   });
 
   it('cluster-wide mode: the operator as the chart ServiceAccount passes the core scenarios', async () => {
@@ -299,6 +361,9 @@ describe('the Helm chart on a real control plane', () => {
       ['update', `leases.coordination.k8s.io/${LEASE}`, releaseNs, true],
     ];
     expect(await mismatches(checks)).toEqual([]);
+    expect(await grantedRules(appNs)).toEqual([...MANAGER_RULES].sort());
+    expect(await grantedRules(otherNs)).toEqual([]);
+    expect(await grantedRules(releaseNs)).toEqual([...LEASE_RULES].sort());
   });
 
   it('namespaced mode: the operator as the chart ServiceAccount passes the core scenarios', async () => {
