@@ -40,6 +40,7 @@ WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
+# "type": "module": dist/ is ESM.
 COPY package.json ./
 USER 65532:65532
 EXPOSE 8080

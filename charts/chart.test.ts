@@ -184,6 +184,8 @@ describe('Dockerfile (no container engine here: checked against the chart and th
     expect(stages[0]).toMatch(/tsc -p tsconfig\.build\.json/);
     expect(runtime).toMatch(/^ENTRYPOINT \["\/nodejs\/bin\/node", "\/app\/dist\/operator\/main\.js"\]$/m);
     expect(existsSync(join(repoRoot, 'operator/main.ts'))).toBe(true);
+    expect(runtime).toMatch(/^COPY package\.json \.\/$/m); // "type": "module" makes dist/*.js ESM
+    expect(runtime).toMatch(/^COPY --from=build \/src\/dist \.\/dist$/m);
   });
 
   it('ships production dependencies only, on Node 24, without a shell, as the chart non-root user', async () => {
