@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { type MicroServiceSpec, parseSpec, QUANTITY_PATTERN } from '../api/index.ts';
+import { formatPath, type MicroServiceSpec, parseSpec, QUANTITY_PATTERN, SPEC_RULES } from '../api/index.ts';
 import { canonicalJson } from './hash.ts';
 import { render } from './index.ts';
 import { microServiceArbitrary, rawSpecArbitrary, specArbitrary } from './testing/arbitraries.ts';
@@ -251,6 +251,25 @@ describe('rejecting an invalid spec', () => {
         if (!result.ok) expect(result.issues.map((i) => i.path)).toContainEqual(expect.stringMatching(path));
       }),
       { numRuns: 20 },
+    );
+  });
+});
+
+describe('every cross-field rule', () => {
+  const cases = SPEC_RULES.flatMap((rule) =>
+    rule.invalidExamples.map((example, i) => ({ name: `${rule.id} #${i}`, rule, example })),
+  );
+  it.each(cases)('$name: its failing example breaks any valid spec, at the rule path', ({ rule, example }) => {
+    fc.assert(
+      fc.property(specArbitrary, (spec) => {
+        const broken = { ...spec, ...structuredClone(example) } as MicroServiceSpec;
+        const expected = rule.check(broken).map((i) => formatPath(['spec', ...i.path]));
+        expect(expected.length).toBeGreaterThan(0);
+        const result = parseSpec(broken);
+        expect(result.ok).toBe(false);
+        if (!result.ok) expect(result.issues.map((i) => i.path)).toEqual(expect.arrayContaining(expected));
+      }),
+      { numRuns: 10 },
     );
   });
 });
