@@ -2,8 +2,9 @@
 // machines: keys in the order the renderer built them, no line folding (long annotations stay on
 // one line and diff cleanly), no anchors or aliases even when two fields share an object.
 import { stringify } from 'yaml';
+import { fastYaml } from './fast-yaml.ts';
 
-const OPTIONS = {
+export const YAML_OPTIONS = {
   // kubectl and most Kubernetes tooling read YAML 1.1, where a bare `off`, `on`, `yes` or `no` is a
   // boolean: writing 1.1 quotes them ("off"), so `gcPercent: off` stays a string through kubectl.
   version: '1.1',
@@ -15,7 +16,8 @@ const OPTIONS = {
 
 /** One object as a YAML document body (ends with a newline, no `---`). */
 export function toYaml(value: unknown): string {
-  return stringify(value, OPTIONS);
+  // The fast path writes the same bytes for plain Kubernetes objects (fast-yaml.test.ts).
+  return fastYaml(value, YAML_OPTIONS) ?? stringify(value, YAML_OPTIONS);
 }
 
 export interface StreamDocument {

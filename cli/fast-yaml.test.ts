@@ -1,0 +1,128 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { render } from '../render/index.ts';
+import { microServiceArbitrary } from '../render/testing/arbitraries.ts';
+import { fastYaml, type YamlOptions } from './fast-yaml.ts';
+import { YAML_OPTIONS } from './yaml.ts';
+
+const YAML_12: YamlOptions = { ...YAML_OPTIONS, version: '1.2' };
+
+describe.each([
+  ['the CLI options (YAML 1.1)', YAML_OPTIONS],
+  ['YAML 1.2', YAML_12],
+])('fastYaml with %s', (_, options: YamlOptions) => {
+  /** Every value fastYaml accepts must come out byte-identical to the library's. */
+  function same(value: unknown): boolean {
+    const fast = fastYaml(value, options);
+    if (fast !== undefined) expect(fast).toBe(stringify(value, options));
+    return fast !== undefined;
+  }
+
+  it('writes every rendered object exactly as the yaml library does', () => {
+    let handled = 0;
+    let total = 0;
+    fc.assert(
+      fc.property(microServiceArbitrary, (ms) => {
+        for (const object of render(ms).objects) {
+          total++;
+          if (same(object)) handled++;
+        }
+      }),
+      { numRuns: 300 },
+    );
+    // The fast path must actually be the common path for rendered objects.
+    expect(handled / total).toBeGreaterThan(0.95);
+  });
+
+  it('matches the library on awkward scalars and shapes, or declines', () => {
+    const scalars = fc.oneof(
+      fc.string(),
+      fc.constantFrom(
+        '',
+        'true',
+        'False',
+        'NULL',
+        '~',
+        'null',
+        'y',
+        'no',
+        'on',
+        '1',
+        '-1',
+        '0x1F',
+        '0o17',
+        '1e3',
+        '.inf',
+        '-.Inf',
+        '.nan',
+        '1.4.2',
+        '08',
+        '+1',
+        'a: b',
+        'a:b',
+        'a #b',
+        '#a',
+        '- a',
+        '-a',
+        '?',
+        '? a',
+        '*x',
+        '&x',
+        '!x',
+        '%x',
+        '@x',
+        '`x',
+        '"x"',
+        "'x'",
+        'x:',
+        ' x',
+        'x ',
+        'a\nb',
+        'a\n',
+        '\t',
+        'é',
+        '<<',
+        '=',
+        '{a}',
+        '[a]',
+        'a,b',
+        '2024-01-01',
+        'registry.example.com/shop/order:1.4.2',
+        '/healthz',
+        'http://x:8080',
+        '500m',
+        '1Gi',
+        'RuntimeDefault',
+      ),
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+    );
+    const keys = fc.oneof(
+      fc.string(),
+      fc.constantFrom('app.kubernetes.io/name', 'a', 'true', 'on', 'y', 'no', '1', 'a b', 'msvc.dev/x'),
+    );
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, scalars, tie('map'), tie('seq')),
+      map: fc.dictionary(keys, tie('node'), { maxKeys: 4 }),
+      seq: fc.array(tie('node'), { maxLength: 4 }),
+    }));
+    fc.assert(
+      fc.property(value.map, (map) => {
+        same(map);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('declines what it does not handle', () => {
+    expect(fastYaml({ a: 'line\nbreak' }, options)).toBeUndefined();
+    expect(fastYaml({ 'a b': 1 }, options)).toBeUndefined();
+    expect(fastYaml({ a: 1.5 }, options)).toBeUndefined();
+    expect(fastYaml({ a: new Date(0) }, options)).toBeUndefined();
+    expect(fastYaml({ a: [[1]] }, options)).toBeUndefined();
+    expect(fastYaml('scalar', options)).toBeUndefined();
+  });
+});
