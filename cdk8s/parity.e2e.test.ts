@@ -35,7 +35,7 @@ type FieldsV1 = { [key: string]: FieldsV1 };
  * The part of `live` that a managedFields `fieldsV1` set covers: `f:x` selects field x, `k:{…}`
  * a list item by its keys, `v:…` a set member, `.` the node itself.
  */
-export function project(live: unknown, fields: FieldsV1): unknown {
+function project(live: unknown, fields: FieldsV1): unknown {
   const keys = Object.keys(fields).filter((k) => k !== '.');
   if (keys.length === 0) return live;
   if (Array.isArray(live)) {

@@ -69,7 +69,8 @@ describe('needsApply', () => {
   });
   it('applies when the applied-hash annotation was removed', () => {
     const stripped = live();
-    delete (stripped.metadata?.annotations as Record<string, string>)[APPLIED_HASH_ANNOTATION];
+    const annotations = stripped.metadata?.annotations ?? {};
+    delete annotations[APPLIED_HASH_ANNOTATION];
     expect(needsApply(desired, stripped)).toBe(true);
   });
 });
