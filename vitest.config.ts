@@ -9,7 +9,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['{api,render,cdk8s,cli,operator,test,bench,tools,examples,charts}/**/*.test.ts'],
-          exclude: ['**/*.e2e.test.ts', '**/node_modules/**', '**/dist/**'],
+          exclude: ['**/*.e2e.test.ts', '**/node_modules/**', '**/dist/**', '**/.build/**'],
           testTimeout: 30_000,
         },
       },
@@ -17,7 +17,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['{api,operator,test,charts,tools,cdk8s,bench,examples}/**/*.e2e.test.ts'],
-          exclude: ['**/node_modules/**', '**/dist/**'],
+          exclude: ['**/node_modules/**', '**/dist/**', '**/.build/**'],
           globalSetup: ['test/e2e/global-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 600_000,
