@@ -17,6 +17,8 @@
 #   MSVC_AUDIT_POLICY=FILE       turn on the API server's audit log with this policy
 #                                (e.g. tools/audit-policy.yaml); the log is <workdir>/logs/audit.log
 #   MSVC_FRESH=1                 on `up`, delete an existing cluster of that name first
+#   MSVC_KWOKCTL_ARGS            more `kwokctl create cluster` flags, e.g. bench/ needs room for
+#                                1,000 Services: --extra-args kube-apiserver=service-cluster-ip-range=10.0.0.0/16
 #   MSVC_KEEP_FAILED=1           keep a cluster whose start-up failed (default: its logs are printed,
 #                                then it is deleted)
 #   MSVC_CACHE_DIR               cache root (default ${XDG_CACHE_HOME:-~/.cache}/msvc); kwokctl's
@@ -206,7 +208,7 @@ do_up() {
   # purpose), and nothing would start them again.
   if ! kwokctl_logged --name "$NAME" -c "$cfg" create cluster --runtime binary --kubeconfig "" \
     --extra-args kube-controller-manager=leader-elect=false --extra-args kube-scheduler=leader-elect=false \
-    --timeout "${WAIT_SECONDS}s"; then
+    --timeout "${WAIT_SECONDS}s" ${MSVC_KWOKCTL_ARGS:-}; then # word-split on purpose
     fail_up
   fi
   write_kubeconfig
