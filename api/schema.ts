@@ -541,7 +541,13 @@ const specShape = z.strictObject({
     .max(256)
     .optional()
     .meta({ description: 'Environment variables of the app container. Names are unique.', ...LIST_MAP_BY_NAME }),
-  envFrom: z.array(envFromSchema).max(32).optional().describe('ConfigMaps and Secrets imported as variables.'),
+  envFrom: z
+    .array(envFromSchema)
+    .max(32)
+    .optional()
+    .describe(
+      'ConfigMaps and Secrets imported as variables. Kubernetes lets env win over envFrom, so GOMAXPROCS, GOMEMLIMIT or GOGC from here lose to the values spec.runtime.go renders: set those in spec.env.',
+    ),
   runtime: runtimeSchema.optional(),
   mesh: meshSchema.optional(),
   shutdown: shutdownSchema.optional(),

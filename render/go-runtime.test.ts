@@ -29,6 +29,24 @@ describe('Go tuning env', () => {
       want: [],
     },
     {
+      name: 'go 1.26 with GODEBUG=containermaxprocs=0 in spec.env: GOMAXPROCS from the limit (the runtime ignores the cgroup)',
+      input: microService(
+        withGo({ version: '1.26' }),
+        limits({ cpu: '1500m' }),
+        withEnv({ name: 'GODEBUG', value: 'madvdontneed=1,containermaxprocs=0' }),
+      ),
+      want: env({ GOMAXPROCS: '2' }),
+    },
+    {
+      name: 'go 1.26 with another GODEBUG setting: GOMAXPROCS unset',
+      input: microService(
+        withGo({ version: '1.26' }),
+        limits({ cpu: '1500m' }),
+        withEnv({ name: 'GODEBUG', value: 'containermaxprocs=1' }),
+      ),
+      want: [],
+    },
+    {
       name: 'go 1.24, 250m: max(1, ceil(0.25)) = 1',
       input: microService(withGo({ version: '1.24' }), limits({ cpu: '250m' })),
       want: env({ GOMAXPROCS: '1' }),

@@ -33,15 +33,24 @@ function decideMaxProcs(spec: MicroServiceSpec): TuningDecision {
   }
   const toolchain = go?.version ?? '0.0';
   const goMod = go?.goModVersion ?? toolchain;
-  if (minorOf(toolchain) >= CONTAINER_AWARE_GOMAXPROCS_MINOR && minorOf(goMod) >= CONTAINER_AWARE_GOMAXPROCS_MINOR) {
+  // GODEBUG=containermaxprocs=0 in spec.env switches the cgroup-aware default off as surely as an
+  // old go.mod does (reference/go-runtime.md §1); the runtime then counts the node's CPUs.
+  const godebug = spec.env?.find((e) => e.name === 'GODEBUG')?.value ?? '';
+  const cgroupIgnored = /(^|,)\s*containermaxprocs=0\s*(,|$)/.test(godebug);
+  if (
+    !cgroupIgnored &&
+    minorOf(toolchain) >= CONTAINER_AWARE_GOMAXPROCS_MINOR &&
+    minorOf(goMod) >= CONTAINER_AWARE_GOMAXPROCS_MINOR
+  ) {
     return {
       name: 'GOMAXPROCS',
       reason: `Go ${toolchain} (go.mod ${goMod}) derives GOMAXPROCS from the cgroup CPU limit itself and follows resizes; setting it would turn that off`,
     };
   }
   const cpuLimit = resolveResources(spec).limits.cpu;
-  const why =
-    minorOf(toolchain) >= CONTAINER_AWARE_GOMAXPROCS_MINOR
+  const why = cgroupIgnored
+    ? 'GODEBUG=containermaxprocs=0 in spec.env makes the Go runtime ignore the cgroup CPU limit'
+    : minorOf(toolchain) >= CONTAINER_AWARE_GOMAXPROCS_MINOR
       ? `go.mod says go ${goMod}, which keeps Go ${toolchain}'s container-aware GOMAXPROCS off (GODEBUG defaults follow go.mod)`
       : `Go ${toolchain} sizes GOMAXPROCS from the node's CPUs, not the container's limit`;
   if (cpuLimit === undefined) {
