@@ -39,6 +39,8 @@ export async function setUpCluster(options: { nodes: number; reuse: boolean }): 
     log(`cluster: reusing ${BENCH_CLUSTER}`);
   } else {
     log(`cluster: starting ${BENCH_CLUSTER} with ${options.nodes} kwok nodes`);
+    // kwokctl's default service CIDR is a /24: 254 Services, fewer than the 1,000 we create.
+    process.env.MSVC_KWOKCTL_ARGS ??= '--extra-args kube-apiserver=service-cluster-ip-range=10.0.0.0/16';
     cluster = await startCluster({ name: BENCH_CLUSTER, nodes: options.nodes, auditPolicy: true, fresh: true });
   }
   const kubeconfig = cluster.kubeconfigPath;

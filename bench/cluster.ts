@@ -4,8 +4,9 @@
  * spec-change latency (bench/spec-change.ts), operator memory (bench/memory.ts) and the steady-state
  * write count (bench/steady-state.ts). The cluster is deleted at the end unless --keep.
  *
- *   npx node bench/cluster.ts [--quick] [--n 100,1000] [--repeats 2] [--window 600] [--resync 60]
+ *   npx node bench/cluster.ts [--quick] [--n 100,1000] [--repeats 3,2] [--window 600] [--resync 60]
  *                             [--changes 100] [--nodes 12] [--concurrency N] [--keep] [--reuse]
+ *                             [--before-concurrency 4 [--before-ns 100]]
  *                             [--operator-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *
  * Each service has 1 replica, so N services mean N kwok pods; kwok nodes hold 110 pods each, so the
@@ -25,7 +26,26 @@ export async function main(argv = process.argv.slice(2)): Promise<string[]> {
     .str('n', quick ? '50' : '100,1000')
     .split(',')
     .map(Number);
-  const repeats = flags.get('repeats', quick ? 1 : 2);
+  // Repeats per N (a list, or one number for all): 1,000-service runs take minutes each.
+  const repeatsList = flags
+    .str('repeats', quick ? '1' : '3,2')
+    .split(',')
+    .map(Number);
+  const repeats = Math.max(...repeatsList);
+  // --before-concurrency C: also run the operator with --concurrency C at --before-ns (the smallest
+  // N by default), interleaved, and record it as the result's history (before/after a change of the
+  // default).
+  const beforeConcurrency = flags.get('before-concurrency', 0);
+  const variant = beforeConcurrency
+    ? {
+        label: `--concurrency ${beforeConcurrency}`,
+        concurrency: beforeConcurrency,
+        ns: flags
+          .str('before-ns', String(Math.min(...ns)))
+          .split(',')
+          .map(Number),
+      }
+    : undefined;
   const windowSeconds = flags.get('window', quick ? 15 : 600);
   const resyncSeconds = flags.get('resync', quick ? 5 : 60);
   const changes = flags.get('changes', quick ? 5 : 100);
@@ -42,23 +62,26 @@ export async function main(argv = process.argv.slice(2)): Promise<string[]> {
     const common = { quick, repeats };
     const c = await converge(env, {
       ns,
-      repeats,
+      repeats: repeatsList,
       resyncSeconds,
       runId,
       ...(concurrency ? { concurrency } : {}),
       ...(nodeArgs ? { nodeArgs } : {}),
+      ...(variant ? { variant } : {}),
     });
     paths.push(
       await writeResult({
         ...common,
         name: 'converge',
         title: 'Convergence',
+        history: c.history,
         inputs: {
           ns,
+          repeatsPerN: repeatsList,
           replicasPerService: 1,
           namespaces: 10,
           kwokNodes: nodes,
-          concurrency: concurrency ?? 'default (4)',
+          concurrency: concurrency ?? 'operator default',
         },
         rows: c.rows.map((r) => (quick ? { ...r, met: undefined } : r)),
         data: { runs: c.runs },

@@ -168,32 +168,72 @@ export async function convergeOnce(
  * Runs `repeats` interleaved pairs per N. The last operator run at the largest N is kept (its
  * operator running, its MicroServices in place) for the benchmarks that need N CRs present.
  */
+export interface ConvergeVariant {
+  /** e.g. "before: --concurrency 4 (the old default)" */
+  readonly label: string;
+  readonly concurrency: number;
+  /** The N at which to run it as well (it costs a full operator run each). */
+  readonly ns: readonly number[];
+}
+
 export async function converge(
   env: BenchCluster,
   options: {
     ns: readonly number[];
-    repeats: number;
+    /** Repeats per N, same order as ns. */
+    repeats: readonly number[];
     concurrency?: number;
     nodeArgs?: readonly string[];
     resyncSeconds: number;
     runId: string;
+    variant?: ConvergeVariant;
   },
-): Promise<{ rows: Row[]; runs: ConvergeRun[]; kept: { operator: OperatorHandle; prefix: string; n: number } }> {
-  const runs: ConvergeRun[] = [];
+): Promise<{
+  rows: Row[];
+  runs: (ConvergeRun & { variant?: string })[];
+  history: { label: string; rows: Row[] }[];
+  kept: { operator: OperatorHandle; prefix: string; n: number };
+}> {
+  const runs: (ConvergeRun & { variant?: string })[] = [];
   const rows: Row[] = [];
+  const variantRows: Row[] = [];
   let kept: { operator: OperatorHandle; prefix: string; n: number } | undefined;
   const largest = Math.max(...options.ns);
-  for (const n of options.ns) {
-    for (let r = 0; r < options.repeats; r++) {
+  for (const [i, n] of options.ns.entries()) {
+    const repeats = options.repeats[i] ?? options.repeats.at(-1) ?? 1;
+    const variant = options.variant?.ns.includes(n) ? options.variant : undefined;
+    for (let r = 0; r < repeats; r++) {
       const base = `b${options.runId}-${n}-${r}`;
       runs.push((await convergeOnce(env, 'kubectl', n, `${base}k`, { ...options, keep: false })).run);
-      const keep = n === largest && r === options.repeats - 1;
+      if (variant) {
+        const v = await convergeOnce(env, 'operator', n, `${base}v`, {
+          ...options,
+          concurrency: variant.concurrency,
+          keep: false,
+        });
+        runs.push({ ...v.run, variant: variant.label });
+      }
+      const keep = n === largest && r === repeats - 1;
       const result = await convergeOnce(env, 'operator', n, `${base}o`, { ...options, keep });
       runs.push(result.run);
       if (keep && result.operator) kept = { operator: result.operator, prefix: `${base}o`, n };
     }
-    const ours = runs.filter((x) => x.n === n && x.mode === 'operator');
+    const ours = runs.filter((x) => x.n === n && x.mode === 'operator' && !x.variant);
     const theirs = runs.filter((x) => x.n === n && x.mode === 'kubectl');
+    if (variant) {
+      const v = spread(runs.filter((x) => x.n === n && x.variant).map((x) => x.readySeconds));
+      const b = spread(theirs.map((x) => x.readySeconds));
+      variantRows.push({
+        measure: `converge N=${n} (${variant.label})`,
+        value: v,
+        unit: 's',
+        baseline: { what: 'kubectl apply --server-side', value: b },
+        ratio: v.median / b.median,
+        ratioLabel: '× baseline',
+        target: '≤ 1.3 × baseline',
+        met: v.median / b.median <= 1.3,
+      });
+    }
     const oursReady = spread(ours.map((x) => x.readySeconds));
     const theirsReady = spread(theirs.map((x) => x.readySeconds));
     const ratio = oursReady.median / theirsReady.median;
@@ -220,5 +260,6 @@ export async function converge(
     });
   }
   if (!kept) throw new Error('converge: no operator run kept');
-  return { rows, runs, kept };
+  const history = options.variant && variantRows.length ? [{ label: options.variant.label, rows: variantRows }] : [];
+  return { rows, runs, history, kept };
 }

@@ -170,14 +170,19 @@ export function renderTable(results: readonly Result[]): string {
     '|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
-    for (const row of r.rows) {
-      const baseline = row.baseline ? `${row.baseline.what}: ${formatValue(row.baseline.value, row.unit)}` : '—';
-      const ratio = row.ratio === undefined ? '—' : `${num(row.ratio)} ${row.ratioLabel ?? '×'}`;
-      const met = row.met === undefined ? '—' : row.met ? 'yes' : '**no**';
-      lines.push(
-        `| ${cell(r.name)} | ${cell(row.measure + (row.note ? ` (${row.note})` : ''))} | ${cell(formatValue(row.value, row.unit))} | ${cell(baseline)} | ${ratio} | ${cell(row.target)} | ${met} |`,
-      );
-    }
+    const groups = [
+      { name: r.name, rows: r.rows },
+      ...(r.history ?? []).map((h) => ({ name: `${r.name} — ${h.label}`, rows: h.rows })),
+    ];
+    for (const { name, rows } of groups)
+      for (const row of rows) {
+        const baseline = row.baseline ? `${row.baseline.what}: ${formatValue(row.baseline.value, row.unit)}` : '—';
+        const ratio = row.ratio === undefined ? '—' : `${num(row.ratio)} ${row.ratioLabel ?? '×'}`;
+        const met = row.met === undefined ? '—' : row.met ? 'yes' : '**no**';
+        lines.push(
+          `| ${cell(name)} | ${cell(row.measure + (row.note ? ` (${row.note})` : ''))} | ${cell(formatValue(row.value, row.unit))} | ${cell(baseline)} | ${ratio} | ${cell(row.target)} | ${met} |`,
+        );
+      }
   }
   lines.push('', '| benchmark | inputs | repeats | machine | finished |', '|---|---|---|---|---|');
   for (const r of results) {

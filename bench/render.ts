@@ -10,6 +10,9 @@
  * Wall time of each process and its peak RSS (GNU time) are recorded.
  *
  *   npx node bench/render.ts [--quick] [--n 1000] [--repeats 5] [--helmSample 60]
+ *                            [--before-cli DIR/cli/main.js --before-label TEXT]
+ * --before-cli also times another build of the CLI (e.g. the commit before a fix, see
+ * bench/build-before.sh) in the same interleaved loop and records it as the result's history.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -80,6 +83,8 @@ export async function main(argv = process.argv.slice(2)): Promise<string> {
     runProcess(nodeBin, [msvc, 'render', '-f', specsDir]);
     runProcess(helm, ['template', list[0]!.name, chart, '-f', join(valuesDir, `${list[0]!.name}.yaml`)]);
 
+    const beforeCli = flags.str('before-cli', '');
+    const before: ProcessRun[] = [];
     const ours: ProcessRun[] = [];
     const kplus: ProcessRun[] = [];
     const helmPerService: number[] = [];
@@ -87,6 +92,10 @@ export async function main(argv = process.argv.slice(2)): Promise<string> {
       // Interleaved, so load changes on a shared machine hit every contender alike.
       ours.push(runProcess(nodeBin, [msvc, 'render', '-f', specsDir]));
       log(`render: msvc render ${n} specs: ${ours.at(-1)!.seconds.toFixed(2)}s`);
+      if (beforeCli) {
+        before.push(runProcess(nodeBin, [beforeCli, 'render', '-f', specsDir]));
+        log(`render: msvc render ${n} specs, before: ${before.at(-1)!.seconds.toFixed(2)}s`);
+      }
       kplus.push(kplusSynth(n, join(work, `kplus-${r}`)));
       log(`render: cdk8s-plus-27 synth ${n}: ${kplus.at(-1)!.seconds.toFixed(2)}s`);
       const sample = list.slice(0, helmSample);
@@ -137,7 +146,35 @@ export async function main(argv = process.argv.slice(2)): Promise<string> {
         target: 'informational',
       },
     ];
+    const history = before.length
+      ? [
+          {
+            label: flags.str('before-label', 'before'),
+            rows: [
+              {
+                measure: `msvc render of ${n} specs (before) vs helm template once per service`,
+                value: spread(before.map((o) => o.seconds)),
+                unit: 's',
+                baseline: { what: `helm template × ${n}`, value: helmTotal },
+                ratio: helmTotal.median / spread(before.map((o) => o.seconds)).median,
+                ratioLabel: '× faster',
+                target: '≥ 100 × faster',
+              },
+              {
+                measure: `msvc render of ${n} specs (before) vs cdk8s-plus-27 synth`,
+                value: spread(before.map((o) => o.seconds)),
+                unit: 's',
+                baseline: { what: 'cdk8s-plus-27 synth', value: kplusS },
+                ratio: kplusS.median / spread(before.map((o) => o.seconds)).median,
+                ratioLabel: '× faster',
+                target: '≥ 8 × faster',
+              },
+            ] satisfies Row[],
+          },
+        ]
+      : undefined;
     const path = await writeResult({
+      ...(history ? { history } : {}),
       name: 'render',
       title: 'Render speed',
       quick,
