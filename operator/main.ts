@@ -1,8 +1,8 @@
 // The operator process: flags (and MSVC_* env vars) → buildOperator → run until SIGTERM.
 // `node operator/main.ts --help` lists every flag.
-import { KubeConfig } from '@kubernetes/client-node';
 import { Command, Option } from 'commander';
 import { buildOperator } from './app.ts';
+import { loadKubeConfig } from './kubeconfig.ts';
 import { createLogger } from './log.ts';
 
 const program = new Command()
@@ -77,9 +77,9 @@ function positive(name: string, value: string, allowZero = false): number {
 program.parse();
 const flags = program.opts<Record<string, string | boolean | undefined>>();
 const log = createLogger({ level: String(flags['logLevel']) });
-const kubeConfig = new KubeConfig();
-if (typeof flags['kubeconfig'] === 'string' && flags['kubeconfig'] !== '') kubeConfig.loadFromFile(flags['kubeconfig']);
-else kubeConfig.loadFromDefault();
+const kubeConfig = await loadKubeConfig(
+  typeof flags['kubeconfig'] === 'string' && flags['kubeconfig'] !== '' ? flags['kubeconfig'] : undefined,
+);
 
 const manager = buildOperator({
   kubeConfig,

@@ -3,13 +3,14 @@
 // the reverse one. Informers and the health server run on every replica (caches warm before
 // leadership, standbys report ready); controllers' workers wait for caches and the Lease.
 // SIGTERM/SIGINT: stop taking work, finish in-flight reconciles, release the Lease, exit 0.
-import { KubeConfig } from '@kubernetes/client-node';
+import { createRequire } from 'node:module';
 import { Client } from './client.ts';
 import { Controller, type ErrorPolicy, type Reconcile } from './controller.ts';
 import type { EventHandler } from './handler.ts';
 import { type HealthServer, startHealthServer } from './health.ts';
 import { Informer, type InformerOptions } from './informer.ts';
 import type { KubeObject } from './key.ts';
+import type { KubeConfigLike } from './kubeconfig.ts';
 import { LeaderElector } from './leader-election.ts';
 import { createLogger, type Logger } from './log.ts';
 import { OperatorMetrics } from './metrics.ts';
@@ -19,7 +20,7 @@ import { KubeRest } from './rest.ts';
 
 export interface ManagerOptions {
   /** @default KubeConfig.loadFromDefault() (in-cluster service account, or ~/.kube/config) */
-  readonly kubeConfig?: KubeConfig;
+  readonly kubeConfig?: KubeConfigLike;
   /** The transport to use instead of one built from `kubeConfig` (tests). */
   readonly rest?: KubeRest;
   readonly log?: Logger;
@@ -222,7 +223,11 @@ export class Manager {
   }
 }
 
-function defaultKubeConfig(): KubeConfig {
+/** client-node, loaded only here (it costs ~80 MiB; main.ts uses the light loader in kubeconfig.ts). */
+function defaultKubeConfig(): KubeConfigLike {
+  const { KubeConfig } = createRequire(import.meta.url)(
+    '@kubernetes/client-node',
+  ) as typeof import('@kubernetes/client-node');
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
   return kubeConfig;

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfigLike } from './kubeconfig.ts';
 
 /** Where a kind is served, from discovery. */
 export interface ResourceInfo {
@@ -62,10 +62,10 @@ export interface RequestOptions {
 
 /** A JSON client bound to one KubeConfig context. */
 export class KubeRest {
-  readonly kubeConfig: KubeConfig;
+  readonly kubeConfig: KubeConfigLike;
   readonly #discovery = new Map<string, Promise<Array<{ name: string; kind: string; namespaced: boolean }>>>();
 
-  constructor(kubeConfig: KubeConfig) {
+  constructor(kubeConfig: KubeConfigLike) {
     this.kubeConfig = kubeConfig;
   }
 
