@@ -2,7 +2,7 @@
 // the injection template). Sidecar and native-sidecar enrol with the pod label
 // `sidecar.istio.io/inject`; ambient with `istio.io/dataplane-mode`.
 import { DEFAULTS, type MeshMode, type MicroServiceSpec, type Resources, type ShutdownBudget } from '../api/index.ts';
-import { type MeshKey, portList } from './mesh.ts';
+import { type MeshKey, portAnnotation, proxyResourceAnnotations } from './mesh.ts';
 
 export interface MeshInput {
   readonly spec: MicroServiceSpec;
@@ -56,21 +56,17 @@ export function istioMetadata({ spec, mode, proxy, shutdown }: MeshInput): MeshK
       : 'pins the classic sidecar so Istio 1.27+ "auto" does not switch modes under the shutdown budget (§1.3)',
   });
   if (proxy) {
-    const all: [string, string | number | undefined, string][] = [
-      ['sidecar.istio.io/proxyCPU', proxy.requests.cpu, 'CPU request'],
-      ['sidecar.istio.io/proxyMemory', proxy.requests.memory, 'memory request'],
-      ['sidecar.istio.io/proxyCPULimit', proxy.limits.cpu, 'CPU limit'],
-      ['sidecar.istio.io/proxyMemoryLimit', proxy.limits.memory, 'memory limit'],
-    ];
-    for (const [key, value, what] of all) {
-      if (value === undefined) continue;
-      keys.push({
-        kind: 'annotation',
-        key,
-        value: String(value),
-        reason: `proxy ${what}; all four are always set because Istio drops the unset ones once any is set (§1.2)`,
-      });
-    }
+    keys.push(
+      ...proxyResourceAnnotations(
+        [
+          ['sidecar.istio.io/proxyCPU', proxy.requests.cpu, 'CPU request'],
+          ['sidecar.istio.io/proxyMemory', proxy.requests.memory, 'memory request'],
+          ['sidecar.istio.io/proxyCPULimit', proxy.limits.cpu, 'CPU limit'],
+          ['sidecar.istio.io/proxyMemoryLimit', proxy.limits.memory, 'memory limit'],
+        ],
+        (what) => `proxy ${what}; all four are always set because Istio drops the unset ones once any is set (§1.2)`,
+      ),
+    );
   }
   // Classic sidecars get SIGTERM with the app (before its preStop sleep ends): the proxy must keep
   // draining for the app's whole shutdown, or the app's last outbound calls fail (§1.4).
@@ -102,23 +98,17 @@ export function istioMetadata({ spec, mode, proxy, shutdown }: MeshInput): MeshK
     reason:
       'kubelet probes go to the agent on 15020 and reach the app without mTLS, whatever the install default (§1.5)',
   });
-  const outbound = portList(mesh?.excludeOutboundPorts);
-  if (outbound) {
-    keys.push({
-      kind: 'annotation',
-      key: 'traffic.sidecar.istio.io/excludeOutboundPorts',
-      value: outbound,
-      reason: 'outbound traffic to these ports bypasses Envoy: no mTLS, policy or telemetry (§1.5)',
-    });
-  }
-  const inbound = portList(mesh?.excludeInboundPorts);
-  if (inbound) {
-    keys.push({
-      kind: 'annotation',
-      key: 'traffic.sidecar.istio.io/excludeInboundPorts',
-      value: inbound,
-      reason: 'inbound traffic to these ports bypasses Envoy (§1.5)',
-    });
-  }
+  keys.push(
+    ...portAnnotation(
+      'traffic.sidecar.istio.io/excludeOutboundPorts',
+      mesh?.excludeOutboundPorts,
+      'outbound traffic to these ports bypasses Envoy: no mTLS, policy or telemetry (§1.5)',
+    ),
+    ...portAnnotation(
+      'traffic.sidecar.istio.io/excludeInboundPorts',
+      mesh?.excludeInboundPorts,
+      'inbound traffic to these ports bypasses Envoy (§1.5)',
+    ),
+  );
   return keys;
 }

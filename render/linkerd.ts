@@ -3,7 +3,7 @@
 // overrides only its own field.
 import { DEFAULTS } from '../api/index.ts';
 import type { MeshInput } from './istio.ts';
-import { type MeshKey, portList } from './mesh.ts';
+import { type MeshKey, portAnnotation, proxyResourceAnnotations } from './mesh.ts';
 
 /** The GA (2.20+), beta (2.19) and alpha (2.15–2.18) names; unknown annotations are ignored, so all are set. */
 const NATIVE_SIDECAR_KEYS = [
@@ -34,25 +34,21 @@ export function linkerdMetadata({ spec, mode, proxy, shutdown }: MeshInput): Mes
     });
   }
   if (proxy) {
-    const all: [string, string | number | undefined, string][] = [
-      [
-        'config.linkerd.io/proxy-cpu-request',
-        proxy.requests.cpu,
-        'CPU request (also the minimum proxy worker threads)',
-      ],
-      ['config.linkerd.io/proxy-memory-request', proxy.requests.memory, 'memory request'],
-      ['config.linkerd.io/proxy-cpu-limit', proxy.limits.cpu, 'CPU limit (also the maximum proxy worker threads)'],
-      ['config.linkerd.io/proxy-memory-limit', proxy.limits.memory, 'memory limit'],
-    ];
-    for (const [key, value, what] of all) {
-      if (value === undefined) continue;
-      keys.push({
-        kind: 'annotation',
-        key,
-        value: String(value),
-        reason: `proxy ${what}; Linkerd sets none by default, which quota would reject (§2.2)`,
-      });
-    }
+    keys.push(
+      ...proxyResourceAnnotations(
+        [
+          [
+            'config.linkerd.io/proxy-cpu-request',
+            proxy.requests.cpu,
+            'CPU request (also the minimum proxy worker threads)',
+          ],
+          ['config.linkerd.io/proxy-memory-request', proxy.requests.memory, 'memory request'],
+          ['config.linkerd.io/proxy-cpu-limit', proxy.limits.cpu, 'CPU limit (also the maximum proxy worker threads)'],
+          ['config.linkerd.io/proxy-memory-limit', proxy.limits.memory, 'memory limit'],
+        ],
+        (what) => `proxy ${what}; Linkerd sets none by default, which quota would reject (§2.2)`,
+      ),
+    );
   }
   const hold = mesh?.holdApplicationUntilProxyStarts ?? DEFAULTS.mesh.holdApplicationUntilProxyStarts;
   keys.push({
@@ -87,32 +83,22 @@ export function linkerdMetadata({ spec, mode, proxy, shutdown }: MeshInput): Mes
       reason: `what is left of the grace period after the wait, less 1s, so the kubelet never has to SIGKILL the proxy (§2.4)`,
     });
   }
-  const outbound = portList(mesh?.excludeOutboundPorts);
-  if (outbound) {
-    keys.push({
-      kind: 'annotation',
-      key: 'config.linkerd.io/skip-outbound-ports',
-      value: outbound,
-      reason: 'outbound traffic to these ports bypasses the proxy: no mTLS, no metrics (§2.5)',
-    });
-  }
-  const inbound = portList(mesh?.excludeInboundPorts);
-  if (inbound) {
-    keys.push({
-      kind: 'annotation',
-      key: 'config.linkerd.io/skip-inbound-ports',
-      value: inbound,
-      reason: 'inbound traffic to these ports bypasses the proxy (§2.5)',
-    });
-  }
-  const opaque = portList(mesh?.opaquePorts);
-  if (opaque) {
-    keys.push({
-      kind: 'annotation',
-      key: 'config.linkerd.io/opaque-ports',
-      value: opaque,
-      reason: 'proxied and mTLS-protected without protocol detection, for server-speaks-first protocols (§2.5)',
-    });
-  }
+  keys.push(
+    ...portAnnotation(
+      'config.linkerd.io/skip-outbound-ports',
+      mesh?.excludeOutboundPorts,
+      'outbound traffic to these ports bypasses the proxy: no mTLS, no metrics (§2.5)',
+    ),
+    ...portAnnotation(
+      'config.linkerd.io/skip-inbound-ports',
+      mesh?.excludeInboundPorts,
+      'inbound traffic to these ports bypasses the proxy (§2.5)',
+    ),
+    ...portAnnotation(
+      'config.linkerd.io/opaque-ports',
+      mesh?.opaquePorts,
+      'proxied and mTLS-protected without protocol detection, for server-speaks-first protocols (§2.5)',
+    ),
+  );
   return keys;
 }

@@ -34,6 +34,22 @@ export function splitMeshKeys(keys: readonly MeshKey[]): {
   return { labels, annotations };
 }
 
+/** An annotation whose value is a sorted, comma-joined port list; none when the list is empty. */
+export function portAnnotation(key: string, ports: readonly number[] | undefined, reason: string): MeshKey[] {
+  const value = portList(ports);
+  return value === undefined ? [] : [{ kind: 'annotation', key, value, reason }];
+}
+
+/** One annotation per proxy resource value that is set, each with `reason(what)`. */
+export function proxyResourceAnnotations(
+  values: readonly (readonly [key: string, value: string | number | undefined, what: string])[],
+  reason: (what: string) => string,
+): MeshKey[] {
+  return values.flatMap(([key, value, what]) =>
+    value === undefined ? [] : [{ kind: 'annotation' as const, key, value: String(value), reason: reason(what) }],
+  );
+}
+
 export function portList(ports: readonly number[] | undefined): string | undefined {
   return ports && ports.length > 0 ? [...ports].sort((a, b) => a - b).join(',') : undefined;
 }
