@@ -179,7 +179,7 @@ do_down() {
   fi
   # kwokctl SIGKILLs what its pid files name; make sure every one of those processes is gone.
   for pid in $pids; do stop_pid "$pid" 0 || left+=" $pid"; done
-  rm -rf "$CLUSTER_DIR" "$KWOK_WORKDIR/scratch.kubeconfig"
+  rm -rf "$CLUSTER_DIR" "$KWOK_WORKDIR/scratch.kubeconfig" "$KWOK_WORKDIR/$NAME.config.yaml"
   rm -f "$KUBECONFIG_PATH"
   if [[ -n "$left" ]]; then
     log "processes still running:$left"
