@@ -17,7 +17,6 @@
 // Results: examples/services/tuning-results.md, included in the README ("Go runtime tuning").
 // MSVC_UPDATE_TUNING_RESULTS=1 rewrites both; otherwise a run on a machine like the recorded one
 // (same Go, CPUs and cgroup support) must reproduce the file exactly.
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -522,18 +521,7 @@ async function resultsMarkdown(): Promise<string> {
       );
     });
   }
-  return biomeFormat(`${lines.join('\n')}\n`);
-}
-
-/** The repo's formatter pads the tables, so the file (and the README block) pass `biome check`. */
-function biomeFormat(markdown: string): string {
-  const formatted = spawnSync(
-    join(ROOT, 'node_modules', '.bin', 'biome'),
-    ['format', '--stdin-file-path=examples/services/tuning-results.md'],
-    { cwd: ROOT, input: markdown, encoding: 'utf8' },
-  );
-  if (formatted.status !== 0) throw new Error(`biome format failed:\n${formatted.stderr}`);
-  return formatted.stdout;
+  return `${lines.join('\n')}\n`;
 }
 
 /** What makes two runs comparable: Go version, CPU count and cgroup support, from the first line. */
