@@ -81,6 +81,11 @@ function desiredChild(obj: RenderedObject, ms: MicroServiceObject, namespace: st
   });
 }
 
+/** The API server refuses new objects in a namespace that is being deleted (reason NamespaceTerminating). */
+export function namespaceTerminating(error: unknown): boolean {
+  return error instanceof ObjectError && error.status === 403 && /because it is being terminated/.test(error.message);
+}
+
 function withReplicas(deployment: KubeObject, replicas: number): KubeObject {
   return { ...deployment, spec: { replicas, ...(deployment['spec'] as Record<string, unknown>) } };
 }
@@ -149,6 +154,12 @@ export class Reconciler {
       }
       await this.#prune(raw, key, new Set(objects.map((o) => o.kind)), ctx);
     } catch (error) {
+      if (namespaceTerminating(error)) {
+        // The namespace controller is deleting everything, this MicroService included: re-creating
+        // children would fail until then, and retrying (or writing status) only adds requests.
+        ctx.log.info('namespace is being deleted; leaving it to the namespace controller');
+        return {};
+      }
       const reason = error instanceof ObjectError && error.status === 403 ? 'Forbidden' : 'ApplyFailed';
       const message = error instanceof Error ? error.message : String(error);
       await this.#writeStatus(raw, computeStatus(ms, { kind: 'applyFailed', reason, message }, selector, this.#now()));

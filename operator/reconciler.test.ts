@@ -1,0 +1,173 @@
+// The reconciler's control flow, with real caches (Writer/Store) and a recording client in place
+// of the API server. What the API server itself does with the writes (SSA merges, conflicts, GC)
+// is proven in operator.e2e.test.ts; here: which writes happen, and which do not.
+import { describe, expect, it } from 'vitest';
+import { Writer } from './cache.ts';
+import { ObjectError } from './client.ts';
+import type { ReconcileContext } from './controller.ts';
+import { MemoryEventRecorder } from './events.ts';
+import type { KubeObject } from './key.ts';
+import { silentLogger } from './log.ts';
+import { CHILD_KINDS, type ChildKind, type MicroServiceObject, POD_INDEX, Reconciler } from './reconciler.ts';
+import type { PodLike } from './status.ts';
+
+const KEY = { namespace: 'shop', name: 'order' };
+const ctx: ReconcileContext = { log: silentLogger, retries: 0, signal: new AbortController().signal };
+
+function store<T extends KubeObject>(objects: T[] = [], indexers = {}) {
+  const writer = new Writer<T>({ indexers });
+  writer.apply({ type: 'Init' });
+  for (const object of objects) writer.apply({ type: 'InitApply', object });
+  writer.apply({ type: 'InitDone' });
+  return writer;
+}
+
+const microService = (spec: Record<string, unknown> = {}): MicroServiceObject => ({
+  apiVersion: 'msvc.dev/v1alpha1',
+  kind: 'MicroService',
+  metadata: { name: 'order', namespace: 'shop', uid: 'uid-1', generation: 1, resourceVersion: '10' },
+  spec: { image: 'registry.example.com/shop/order:1.0.0', ports: [{ name: 'http', port: 8080 }], ...spec },
+});
+
+/** A client that records writes; applies answer with the object and a growing resourceVersion. */
+function recordingClient(fail?: (obj: KubeObject) => Error | undefined) {
+  let rv = 100;
+  const writes: string[] = [];
+  const applied: KubeObject[] = [];
+  const client = {
+    rest: {
+      async resource() {
+        return {};
+      },
+      path() {
+        return '/apis/apps/v1/namespaces/shop/deployments/order';
+      },
+      async request(options: { query?: { fieldManager?: string } }) {
+        writes.push(`handoff by ${options.query?.fieldManager}`);
+        return {};
+      },
+    },
+    async apply(obj: KubeObject) {
+      const error = fail?.(obj);
+      writes.push(`apply ${obj.kind}`);
+      if (error) throw error;
+      rv += 1;
+      const out = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv) } };
+      applied.push(out);
+      return out;
+    },
+    async applyStatus(obj: KubeObject) {
+      writes.push('status');
+      rv += 1;
+      return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv) } };
+    },
+    async delete(ref: { kind: string }) {
+      writes.push(`delete ${ref.kind}`);
+      return true;
+    },
+  };
+  return { client, writes, applied };
+}
+
+function setup(ms: MicroServiceObject, fail?: (obj: KubeObject) => Error | undefined) {
+  const microServices = store([ms]);
+  const children = Object.fromEntries(CHILD_KINDS.map(({ kind }) => [kind, store<KubeObject>()])) as Record<
+    ChildKind,
+    Writer<KubeObject>
+  >;
+  const pods = store<PodLike>([], { [POD_INDEX]: () => [] });
+  const { client, writes, applied } = recordingClient(fail);
+  const recorder = new MemoryEventRecorder();
+  const reconciler = new Reconciler({
+    client: client as never,
+    microServices: microServices.asStore(),
+    children: Object.fromEntries(Object.entries(children).map(([k, w]) => [k, w.asStore()])) as never,
+    pods: pods.asStore(),
+    recorder,
+    now: () => new Date('2026-11-26T00:00:00Z'),
+  });
+  /** Lets the caches catch up with what was applied, as the watches would. */
+  const sync = () => {
+    for (const obj of applied.splice(0)) children[obj.kind as ChildKind].apply({ type: 'Apply', object: obj });
+  };
+  return { reconciler, writes, microServices, children, sync, recorder };
+}
+
+describe('Reconciler', () => {
+  it('applies every rendered child once, then writes nothing while nothing changes', async () => {
+    const t = setup(microService());
+    await t.reconciler.reconcile(KEY, ctx);
+    expect(t.writes).toEqual([
+      'apply ServiceAccount',
+      'apply Service',
+      'apply Deployment',
+      'apply PodDisruptionBudget',
+      'status',
+    ]);
+    t.writes.length = 0;
+    t.sync();
+    await t.reconciler.reconcile(KEY, ctx);
+    // Status differs from the cached (empty) one, but it is the status this process just wrote.
+    expect(t.writes).toEqual([]);
+  });
+
+  it('does not re-apply a change while the cache still holds the object from before it', async () => {
+    const t = setup(microService());
+    await t.reconciler.reconcile(KEY, ctx);
+    t.sync();
+    t.microServices.apply({ type: 'Apply', object: microService({ env: [{ name: 'LOG_LEVEL', value: 'debug' }] }) });
+    t.writes.length = 0;
+    await t.reconciler.reconcile(KEY, ctx);
+    expect(t.writes.filter((w) => w.startsWith('apply'))).toEqual(['apply Deployment']);
+    t.writes.length = 0;
+    await t.reconciler.reconcile(KEY, ctx); // no sync(): the cache holds the old Deployment
+    expect(t.writes).toEqual([]);
+    t.sync();
+    await t.reconciler.reconcile(KEY, ctx);
+    expect(t.writes).toEqual([]);
+  });
+
+  it('creates an autoscaled Deployment at minReplicas and hands the count to the HPA', async () => {
+    const t = setup(microService({ autoscaling: { minReplicas: 3, maxReplicas: 6 } }));
+    await t.reconciler.reconcile(KEY, ctx);
+    expect(t.writes).toContain('handoff by msvc-operator-handoff');
+    expect(t.writes.indexOf('handoff by msvc-operator-handoff')).toBe(t.writes.indexOf('apply Deployment') + 1);
+  });
+
+  it('prunes a child it no longer renders', async () => {
+    const t = setup(microService({ autoscaling: { maxReplicas: 4 } }));
+    await t.reconciler.reconcile(KEY, ctx);
+    t.sync();
+    t.writes.length = 0;
+    t.microServices.apply({ type: 'Apply', object: microService({ replicas: 1 }) });
+    await t.reconciler.reconcile(KEY, ctx);
+    expect(t.writes).toContain('delete HorizontalPodAutoscaler');
+    expect(t.writes).toContain('delete PodDisruptionBudget');
+    expect(t.recorder.events.map((e) => e.reason)).toContain('Pruned');
+  });
+
+  it('leaves a namespace that is being deleted alone: no retry, no status', async () => {
+    const terminating = new ObjectError(
+      'apply',
+      { apiVersion: 'v1', kind: 'ServiceAccount', namespace: 'shop', name: 'order' },
+      Object.assign(new Error('unable to create new content in namespace shop because it is being terminated'), {}),
+    );
+    Object.defineProperty(terminating, 'status', { value: 403 });
+    const t = setup(microService(), () => terminating);
+    await expect(t.reconciler.reconcile(KEY, ctx)).resolves.toEqual({});
+    expect(t.writes).toEqual(['apply ServiceAccount']);
+  });
+
+  it('reports any other failed apply in status and retries (throws)', async () => {
+    const forbidden = new ObjectError(
+      'apply',
+      { apiVersion: 'v1', kind: 'ServiceAccount', namespace: 'shop', name: 'order' },
+      new Error('serviceaccounts is forbidden'),
+    );
+    Object.defineProperty(forbidden, 'status', { value: 403 });
+    const t = setup(microService(), () => forbidden);
+    await expect(t.reconciler.reconcile(KEY, ctx)).rejects.toThrow(/forbidden/);
+    expect(t.writes).toEqual(['apply ServiceAccount', 'status']);
+    expect(t.recorder.events).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'Forbidden' }));
+  });
+});
