@@ -146,7 +146,15 @@ function statusMiB(pid: number, field: string): number {
 
 export async function startBenchOperator(
   env: BenchCluster,
-  options: { resyncSeconds: number; concurrency?: number; nodeArgs?: readonly string[]; tag: string },
+  options: {
+    resyncSeconds: number;
+    concurrency?: number;
+    nodeArgs?: readonly string[];
+    tag: string;
+    /** A compiled tree holding operator/main.js (default: this checkout, ensureBuild()). */
+    build?: string;
+    kubeconfig?: string;
+  },
 ): Promise<OperatorHandle> {
   const port = await freePort();
   const logPath = join(benchDir, 'results', `.operator-${options.tag}.log`);
@@ -156,9 +164,9 @@ export async function startBenchOperator(
     '--import',
     join(benchDir, 'operator-probe.mjs'),
     ...(options.nodeArgs ?? []),
-    join(ensureBuild(), 'operator/main.js'),
+    join(options.build ?? ensureBuild(), 'operator/main.js'),
     '--kubeconfig',
-    env.operatorKubeconfig,
+    options.kubeconfig ?? env.operatorKubeconfig,
     '--health-address',
     `127.0.0.1:${port}`,
     '--resync',

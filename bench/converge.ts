@@ -92,7 +92,14 @@ export async function convergeOnce(
   mode: 'operator' | 'kubectl',
   n: number,
   prefix: string,
-  options: { concurrency?: number; nodeArgs?: readonly string[]; resyncSeconds: number; keep: boolean },
+  options: {
+    concurrency?: number;
+    nodeArgs?: readonly string[];
+    resyncSeconds: number;
+    keep: boolean;
+    /** A compiled tree holding operator/main.js (default: this checkout). */
+    build?: string;
+  },
 ): Promise<{ run: ConvergeRun; operator?: OperatorHandle }> {
   const list = services(n);
   const input =
@@ -107,6 +114,7 @@ export async function convergeOnce(
           tag: prefix,
           ...(options.concurrency ? { concurrency: options.concurrency } : {}),
           ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
+          ...(options.build ? { build: options.build } : {}),
         })
       : undefined;
   const mine = (ns: string) => ns.startsWith(`${prefix}-`);

@@ -103,3 +103,64 @@ export async function steadyState(
     ],
   };
 }
+
+/**
+ * Standalone: the steady-state window on a cluster that already holds converged MicroServices
+ * (e.g. left by `bench/memory.ts --keep`): starts the operator, waits until nothing has changed for
+ * `settle` seconds (no Deployment or MicroService watch event), then measures.
+ *
+ *   MSVC_BENCH_CLUSTER=NAME npx node bench/steady-state.ts [--window 600] [--resync 60] [--settle 30]
+ *                                                          [--build DIR] [--keep]
+ */
+export async function main(argv = process.argv.slice(2)): Promise<string> {
+  const { parseFlags, writeResult } = await import('./harness.ts');
+  const env = await import('./cluster-env.ts');
+  const flags = parseFlags(argv);
+  const windowSeconds = flags.get('window', 600);
+  const resyncSeconds = flags.get('resync', 60);
+  const settleSeconds = flags.get('settle', 30);
+  const build = flags.str('build', '');
+  const cluster = await env.setUpCluster({ nodes: 12, reuse: true });
+  try {
+    const list = await cluster.rest.request<{ items: unknown[] }>({
+      method: 'GET',
+      path: '/apis/msvc.dev/v1alpha1/microservices',
+    });
+    const n = list.items.length;
+    const operator = await env.startBenchOperator(cluster, {
+      resyncSeconds,
+      tag: 'steady',
+      ...(build ? { build } : {}),
+    });
+    try {
+      let last = performance.now();
+      const stops = [
+        await env.watchAll(cluster.rest, 'apps/v1', 'Deployment', () => {
+          last = performance.now();
+        }),
+        await env.watchAll(cluster.rest, 'msvc.dev/v1alpha1', 'MicroService', () => {
+          last = performance.now();
+        }),
+      ];
+      while (performance.now() - last < settleSeconds * 1000) await new Promise((r) => setTimeout(r, 1000));
+      for (const stop of stops) stop();
+      log(`steady-state: ${n} MicroServices, quiet for ${settleSeconds}s`);
+      const st = await steadyState(cluster, operator, { n, windowSeconds, resyncSeconds });
+      return await writeResult({
+        quick: false,
+        repeats: 1,
+        name: 'steady-state',
+        title: 'Steady-state requests',
+        inputs: { crs: n, windowSeconds, resyncSeconds, leaderElection: true, settledSeconds: settleSeconds },
+        rows: st.rows,
+        data: st.raw,
+      });
+    } finally {
+      await operator.stop();
+    }
+  } finally {
+    if (!argv.includes('--keep')) await env.tearDownCluster();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) log(`wrote ${await main()}`);
