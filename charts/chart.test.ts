@@ -182,7 +182,9 @@ describe('Dockerfile (no container engine here: checked against the chart and th
     const build = parse(readFileSync(join(repoRoot, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
     for (const dir of build.include) expect(stages[0]).toMatch(new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'));
     expect(stages[0]).toMatch(/tsc -p tsconfig\.build\.json/);
-    expect(runtime).toMatch(/^ENTRYPOINT \["\/nodejs\/bin\/node", "\/app\/dist\/operator\/main\.js"\]$/m);
+    expect(runtime).toMatch(
+      /^ENTRYPOINT \["\/nodejs\/bin\/node", "--max-semi-space-size=1", "\/app\/dist\/operator\/main\.js"\]$/m,
+    );
     expect(existsSync(join(repoRoot, 'operator/main.ts'))).toBe(true);
     expect(runtime).toMatch(/^COPY package\.json \.\/$/m); // "type": "module" makes dist/*.js ESM
     expect(runtime).toMatch(/^COPY --from=build \/src\/dist \.\/dist$/m);
