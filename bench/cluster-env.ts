@@ -160,6 +160,8 @@ export async function startBenchOperator(
   const logPath = join(benchDir, 'results', `.operator-${options.tag}.log`);
   const out = openSync(logPath, 'w');
   const args = [
+    // As the image runs it (Dockerfile ENTRYPOINT).
+    '--max-semi-space-size=1',
     '--expose-gc',
     '--import',
     join(benchDir, 'operator-probe.mjs'),
