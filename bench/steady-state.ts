@@ -18,6 +18,7 @@ import {
   OPERATOR_USER,
   type OperatorHandle,
   requestTotals,
+  watchAll,
 } from './cluster-env.ts';
 import { log, type Row } from './harness.ts';
 
@@ -32,13 +33,30 @@ const OUR_RESOURCES = [
   'events',
 ];
 
+async function quiet(env: BenchCluster, settleSeconds: number): Promise<void> {
+  let last = performance.now();
+  const touch = () => {
+    last = performance.now();
+  };
+  const stops = [
+    await watchAll(env.rest, 'apps/v1', 'Deployment', touch),
+    await watchAll(env.rest, 'msvc.dev/v1alpha1', 'MicroService', touch),
+  ];
+  const deadline = performance.now() + 600_000;
+  while (performance.now() - last < settleSeconds * 1000 && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  for (const stop of stops) stop();
+}
+
 export async function steadyState(
   env: BenchCluster,
   operator: OperatorHandle,
-  options: { n: number; windowSeconds: number; resyncSeconds: number },
+  options: { n: number; windowSeconds: number; resyncSeconds: number; settleSeconds?: number },
 ): Promise<{ rows: Row[]; raw: Record<string, unknown> }> {
-  // Let the last statuses and events of convergence settle first.
-  await new Promise((r) => setTimeout(r, 10_000));
+  // Start once nothing has changed for a while: no Deployment or MicroService event for
+  // `settleSeconds` (rollouts and the last statuses of convergence done), at most 10 minutes.
+  await quiet(env, options.settleSeconds ?? 30);
   const mark = auditMark(env.cluster);
   const before = await requestTotals(env.kubeconfig);
   const reconcilesBefore = await operator.metric('controller_runtime_reconcile_total');
@@ -133,19 +151,7 @@ export async function main(argv = process.argv.slice(2)): Promise<string> {
       ...(build ? { build } : {}),
     });
     try {
-      let last = performance.now();
-      const stops = [
-        await env.watchAll(cluster.rest, 'apps/v1', 'Deployment', () => {
-          last = performance.now();
-        }),
-        await env.watchAll(cluster.rest, 'msvc.dev/v1alpha1', 'MicroService', () => {
-          last = performance.now();
-        }),
-      ];
-      while (performance.now() - last < settleSeconds * 1000) await new Promise((r) => setTimeout(r, 1000));
-      for (const stop of stops) stop();
-      log(`steady-state: ${n} MicroServices, quiet for ${settleSeconds}s`);
-      const st = await steadyState(cluster, operator, { n, windowSeconds, resyncSeconds });
+      const st = await steadyState(cluster, operator, { n, windowSeconds, resyncSeconds, settleSeconds });
       return await writeResult({
         quick: false,
         repeats: 1,
