@@ -3,7 +3,7 @@
 // renderer makes of valid specs is accepted too (server-side dry run, so nothing is persisted).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { render } from '../render/index.ts';
 import { kubectl } from '../test/e2e/cluster.ts';
@@ -21,9 +21,13 @@ const kubeconfig = (): string => {
 };
 
 let namespace = '';
+let cleanup: (() => Promise<void>) | undefined;
 beforeAll(async () => {
   await installCrd(kubeconfig());
-  namespace = (await createTestNamespace(kubeconfig(), 'crd')).name;
+  ({ name: namespace, cleanup } = await createTestNamespace(kubeconfig(), 'crd'));
+});
+afterAll(async () => {
+  await cleanup?.();
 });
 
 const base: MicroServiceSpec = {
