@@ -7,13 +7,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { KubeRest } from '../operator/rest.ts';
 import { type Cluster, clusterInfo, kubectl, startCluster, stopCluster } from '../test/e2e/cluster.ts';
 import { installCrd } from '../test/e2e/kube.ts';
+import { freePort } from '../test/e2e/operator-process.ts';
 import { benchDir, ensureBuild, log, repoRoot } from './harness.ts';
 import { namespaces } from './specs.ts';
 
@@ -124,18 +124,6 @@ export interface OperatorHandle {
   memory(): Promise<{ rssMiB: number; hwmMiB: number; heapUsedMiB: number; heapTotalMiB: number; externalMiB: number }>;
   metric(name: string, labels?: Record<string, string>): Promise<number>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function statusMiB(pid: number, field: string): number {

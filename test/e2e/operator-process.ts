@@ -28,7 +28,8 @@ export interface StartOperatorOptions {
   readonly extraArgs?: readonly string[];
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
