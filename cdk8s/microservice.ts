@@ -113,8 +113,8 @@ export class MicroService extends Construct {
       // Only env can change after construction, and env never adds or removes an object.
       throw new Error(`${this.node.path}: ${kind} ${this.name} is no longer rendered`);
     }
-    // A copy: cdk8s must never share (and so mutate) the cached render.
-    return structuredClone(object);
+    // The cached render itself: OrderedApiObject only reads it and synthesizes a copy.
+    return object;
   }
 
   /**
