@@ -32,7 +32,7 @@ export interface ConstructPlace {
 export class MicroServiceDefinition {
   /** Construct path, for messages. */
   private readonly path: string;
-  private current: MicroServiceObject;
+  private value: MicroServiceObject;
   private revision = 0;
 
   constructor(place: ConstructPlace, props: MicroServiceProps) {
@@ -74,7 +74,7 @@ export class MicroServiceDefinition {
       }),
       spec,
     };
-    this.current = this.validate(candidate, metadata.name === undefined);
+    this.value = this.validate(candidate, metadata.name === undefined);
   }
 
   private describe(name: string): string {
@@ -101,33 +101,41 @@ export class MicroServiceDefinition {
     return plainData(this.current);
   }
 
+  /**
+   * The validated custom resource itself, not a copy: for readers that never change it or hand it
+   * out (render(), which is pure, and OrderedApiObject, which synthesizes a copy).
+   */
+  get current(): Readonly<MicroServiceObject> {
+    return this.value;
+  }
+
   /** Bumped on every change: lets constructs cache what they render from it. */
   get version(): number {
     return this.revision;
   }
 
   get name(): string {
-    return this.current.metadata.name;
+    return this.value.metadata.name;
   }
 
   get namespace(): string | undefined {
-    return this.current.metadata.namespace;
+    return this.value.metadata.namespace;
   }
 
   /** Adds variables after the user's `env` (and before runtime tuning); validated at once. */
   addEnv(...variables: MicroServiceEnvVar[]): void {
-    const spec = { ...this.current.spec, env: [...(this.current.spec.env ?? []), ...plainData(variables)] };
+    const spec = { ...this.value.spec, env: [...(this.value.spec.env ?? []), ...plainData(variables)] };
     this.replaceSpec(spec);
   }
 
   /** Adds ConfigMaps and Secrets imported as variables; validated at once. */
   addEnvFrom(...sources: MicroServiceEnvFrom[]): void {
-    const spec = { ...this.current.spec, envFrom: [...(this.current.spec.envFrom ?? []), ...plainData(sources)] };
+    const spec = { ...this.value.spec, envFrom: [...(this.value.spec.envFrom ?? []), ...plainData(sources)] };
     this.replaceSpec(spec);
   }
 
   private replaceSpec(spec: unknown): void {
-    this.current = this.validate({ ...this.current, spec }, false);
+    this.value = this.validate({ ...this.value, spec }, false);
     this.revision++;
   }
 }

@@ -51,6 +51,15 @@ describe('MicroServiceResource', () => {
     expect(out.metadata.labels).toEqual({ team: 'a' });
   });
 
+  it('hands out a copy of the resource, and synthesizes a copy too', () => {
+    const c = chart();
+    const cr = new MicroServiceResource(c, 'order', microServiceProps());
+    const before = ordered(Testing.synth(c));
+    (cr.resource.spec.ports as { port: number }[])[0]!.port = 9999;
+    Testing.synth(c)[0].spec.ports[0].port = 9999;
+    expect(ordered(Testing.synth(c))).toBe(before);
+  });
+
   it('validates at construction like MicroService', () => {
     expect(
       () =>

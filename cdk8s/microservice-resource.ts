@@ -21,7 +21,7 @@ export class MicroServiceResource extends OrderedApiObject {
   constructor(scope: Construct, id: string, props: MicroServiceProps) {
     // Validated before super(): ApiObject takes its name and metadata at construction.
     const definition = new MicroServiceDefinition({ scope, id }, props);
-    super(scope, id, { produce: () => definition.resource as unknown as JsonObject });
+    super(scope, id, { produce: () => definition.current as unknown as JsonObject });
     this.definition = definition;
   }
 

@@ -194,6 +194,19 @@ describe('MicroService renders lazily', () => {
     expect(() => ms.addEnv({ name: 'A', value: '2' })).toThrowError(/spec\.env/);
   });
 
+  it('hands out copies: changing resource, spec or explanations changes nothing rendered', () => {
+    const c = chart();
+    const ms = new MicroService(c, 'order', microServiceProps());
+    (ms.resource.spec.ports as { port: number }[])[0]!.port = 9999;
+    (ms.spec as { replicas?: number }).replicas = 7;
+    ms.explanations.splice(0);
+    ms.addEnv({ name: 'B', value: '2' }); // renders again, from the definition
+    const [, service, deployment] = Testing.synth(c);
+    expect(service.spec.ports[0].port).toBe(8080);
+    expect(deployment.spec.replicas).not.toBe(7);
+    expect(ms.explanations.length).toBeGreaterThan(0);
+  });
+
   it('never lets a later change of the props object leak in', () => {
     const c = chart();
     const props = microServiceProps();

@@ -97,7 +97,7 @@ export class MicroService extends Construct {
   private rendered(): { objects: Map<string, RenderedObject>; explanations: Explanation[] } {
     const version = this.definition.version;
     if (this.cache?.version !== version) {
-      const result = render(this.definition.resource, this.renderConfig);
+      const result = render(this.definition.current, this.renderConfig);
       this.cache = {
         version,
         objects: new Map(result.objects.map((o) => [o.kind, o])),
