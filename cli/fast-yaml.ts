@@ -7,8 +7,8 @@
 // by the library itself (memoized), so quoting rules are never re-implemented here, and the
 // schema (YAML 1.1 or 1.2) is whatever the options say.
 
-import type { DocumentOptions, SchemaOptions } from 'yaml';
-import { stringify, type ToStringOptions } from 'yaml';
+import type { DocumentOptions, SchemaOptions, ToStringOptions } from 'yaml';
+import { yaml } from './yaml-library.ts';
 
 export type YamlOptions = DocumentOptions & SchemaOptions & ToStringOptions;
 
@@ -30,7 +30,7 @@ function scalar(value: string): string {
   let out = scalarCache.get(value);
   if (out === undefined) {
     if (scalarCache.has(value)) throw new Unsupported();
-    const text = stringify(value, options);
+    const text = yaml().stringify(value, options);
     // One line and a newline: a plain or quoted scalar. Block scalars (multi-line) depend on context.
     const body = text.endsWith('\n') ? text.slice(0, -1) : undefined;
     out =

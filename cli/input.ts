@@ -3,8 +3,10 @@
 // this file produces is a user error, formatted `file:document: field.path: message`: no stack traces.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Document, isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import { API_GROUP, API_VERSION, type MicroService, parseMicroService } from '../api/index.ts';
+import { parseFast } from './fast-parse.ts';
+import { yaml } from './yaml-library.ts';
 
 /** What the user named on the command line for stdin, and how messages print it. */
 export const STDIN = '-';
@@ -135,6 +137,7 @@ export function parsePath(path: string): (string | number)[] {
  * map is the next line); for a field that is missing, the line of the deepest parent that exists.
  */
 function lineOf(doc: Document, lines: LineCounter, path: readonly (string | number)[]): number | undefined {
+  const { isMap, isScalar, isSeq } = yaml();
   let node: unknown = doc.contents;
   let offset = (node as { range?: [number, number, number] } | null)?.range?.[0];
   for (const segment of path) {
@@ -200,26 +203,49 @@ export function loadMicroServices(sources: readonly Source[]): LoadResult {
   const fail = (e: UserError) => errors.push({ ...e, order });
 
   for (const source of sources) {
-    const lines = new LineCounter();
-    const docs = parseAllDocuments(source.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-    // A stream the parser could not split into documents at all comes back as an empty array with no errors.
-    const list = Array.isArray(docs) ? docs : [docs];
-    list.forEach((doc, i) => {
+    // The library's documents, with their source positions: parsed only when needed (the fast
+    // parser declined, or a message needs a line number).
+    let parsed: { docs: Document[]; lines: LineCounter } | undefined;
+    const library = () => {
+      if (parsed === undefined) {
+        const { LineCounter, parseAllDocuments } = yaml();
+        const lines = new LineCounter();
+        const docs = parseAllDocuments(source.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+        // A stream the parser could not split into documents at all comes back as an empty array with no errors.
+        parsed = { docs: Array.isArray(docs) ? docs : [docs], lines };
+      }
+      return parsed;
+    };
+    // Equal to the library's values whenever it answers (fast-parse.test.ts).
+    const values = parseFast(source.text);
+    const count = values?.length ?? library().docs.length;
+    for (let i = 0; i < count; i++) {
       const where = `${source.name}:${i + 1}`;
       order++;
-      if (doc.errors.length > 0) {
-        for (const e of doc.errors) {
-          const pos = lines.linePos(e.pos[0]);
-          const message = e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
-          fail({
-            where,
-            message: `YAML syntax error at line ${pos.line}, column ${pos.col}: ${message}`,
-          });
+      let value: unknown;
+      if (values !== undefined) {
+        value = values[i];
+      } else {
+        const { docs, lines } = library();
+        const doc = docs[i] as Document;
+        if (doc.errors.length > 0) {
+          for (const e of doc.errors) {
+            const pos = lines.linePos(e.pos[0]);
+            const message = e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
+            fail({
+              where,
+              message: `YAML syntax error at line ${pos.line}, column ${pos.col}: ${message}`,
+            });
+          }
+          continue;
         }
-        return;
+        value = doc.toJS({ maxAliasCount: 100 });
       }
-      const value: unknown = doc.toJS({ maxAliasCount: 100 });
-      if (value === null || value === undefined) return;
+      if (value === null || value === undefined) continue;
+      const line = (path: readonly (string | number)[]) => {
+        const { docs, lines } = library();
+        return lineOf(docs[i] as Document, lines, path);
+      };
 
       const check = (object: unknown, prefix: (string | number)[], label: string) => {
         order++;
@@ -244,12 +270,12 @@ export function loadMicroServices(sources: readonly Source[]): LoadResult {
             // zod reports an unknown key at its parent; point at the key itself.
             const unknown = /^Unrecognized keys?: "([^"]+)"/.exec(issue.message)?.[1];
             if (unknown !== undefined) path.push(unknown);
-            const line = lineOf(doc, lines, [...prefix, ...path]);
+            const at = line([...prefix, ...path]);
             fail({
               where: label,
               path: issue.path,
               message: friendlier(issue.message),
-              ...(line !== undefined ? { line } : {}),
+              ...(at !== undefined ? { line: at } : {}),
             });
           }
           return;
@@ -258,12 +284,12 @@ export function loadMicroServices(sources: readonly Source[]): LoadResult {
         const key = `${ms.metadata.namespace ?? ''}/${ms.metadata.name}`;
         const first = seen.get(key);
         if (first !== undefined) {
-          const line = lineOf(doc, lines, [...prefix, 'metadata', 'name']);
+          const at = line([...prefix, 'metadata', 'name']);
           fail({
             where: label,
             path: 'metadata.name',
             message: `MicroService ${displayName(ms)} is also defined at ${first}; names must be unique per namespace`,
-            ...(line !== undefined ? { line } : {}),
+            ...(at !== undefined ? { line: at } : {}),
           });
           return;
         }
@@ -278,7 +304,7 @@ export function loadMicroServices(sources: readonly Source[]): LoadResult {
       } else {
         check(value, [], where);
       }
-    });
+    }
   }
   return { services, errors, skipped };
 }

@@ -1,8 +1,8 @@
 // One YAML writer for everything the CLI prints, so output is byte-identical across runs and
 // machines: keys in the order the renderer built them, no line folding (long annotations stay on
 // one line and diff cleanly), no anchors or aliases even when two fields share an object.
-import { stringify } from 'yaml';
 import { fastYaml } from './fast-yaml.ts';
+import { yaml } from './yaml-library.ts';
 
 export const YAML_OPTIONS = {
   // kubectl and most Kubernetes tooling read YAML 1.1, where a bare `off`, `on`, `yes` or `no` is a
@@ -17,7 +17,7 @@ export const YAML_OPTIONS = {
 /** One object as a YAML document body (ends with a newline, no `---`). */
 export function toYaml(value: unknown): string {
   // The fast path writes the same bytes for plain Kubernetes objects (fast-yaml.test.ts).
-  return fastYaml(value, YAML_OPTIONS) ?? stringify(value, YAML_OPTIONS);
+  return fastYaml(value, YAML_OPTIONS) ?? yaml().stringify(value, YAML_OPTIONS);
 }
 
 export interface StreamDocument {

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { parseFast } from './fast-parse.ts';
+import { loadMicroServices, type Source } from './input.ts';
+
+const source = (name: string, text: string): Source => ({ name, text, fromDirectory: false });
+
+const ORDER = `apiVersion: msvc.dev/v1alpha1
+kind: MicroService
+metadata:
+  name: order
+spec:
+  image: registry.example.com/order:1.0
+  ports:
+    - name: http
+      port: 8080
+`;
+
+describe('loadMicroServices', () => {
+  it('reads documents the fast parser takes, and finds line numbers for their errors in the library', () => {
+    const text = `${ORDER}---\n${ORDER.replace('port: 8080', 'port: 80800').replace('order', 'other')}`;
+    expect(parseFast(text)).toBeDefined();
+    const result = loadMicroServices([source('a.yaml', text)]);
+    expect(result.services.map((s) => [s.where, s.value.metadata.name, s.value.spec.ports?.[0]?.port])).toEqual([
+      ['a.yaml:1', 'order', 8080],
+    ]);
+    expect(result.errors).toEqual([
+      {
+        where: 'a.yaml:2',
+        path: 'spec.ports[0].port',
+        message: 'Too big: expected number to be <=65535',
+        line: 19,
+        order: 4,
+      },
+    ]);
+  });
+
+  it('points a duplicate name at its line, in the right document', () => {
+    const text = `# two\n---\n${ORDER}---\n${ORDER}`;
+    expect(parseFast(text)).toBeDefined();
+    const result = loadMicroServices([source('b.yaml', text)]);
+    expect(result.errors.map((e) => [e.where, e.line])).toEqual([['b.yaml:2', 16]]);
+  });
+
+  it('reads what the fast parser declines with the library, syntax errors included', () => {
+    const anchors = `${ORDER.replace('port: 8080', 'port: &p 8080')}  env:\n    - name: PORT\n      value: "*p"\n`;
+    expect(parseFast(anchors)).toBeUndefined();
+    const broken = `${ORDER}---\nkind: [\n`;
+    expect(parseFast(broken)).toBeUndefined();
+    const result = loadMicroServices([source('c.yaml', anchors), source('d.yaml', broken.replace('order', 'd'))]);
+    expect(result.services.map((s) => s.where)).toEqual(['c.yaml:1', 'd.yaml:1']);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]?.where).toBe('d.yaml:2');
+    expect(result.errors[0]?.message).toMatch(/^YAML syntax error at line 12, column \d+: /);
+  });
+});
