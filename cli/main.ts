@@ -1,14 +1,17 @@
 // The `msvc` command: commander wiring only. Each command lives in cli/commands/ and returns an
 // exit code; user errors are printed there as `file:document: field.path: message`. Run it as
 // `npx msvc …` (bin/msvc.js) or `node cli/main.ts …` on Node 24.
+//
+// A CLI run is short, so loading code is a large share of it: Node's compile cache is on (in the
+// OS temp directory, see module.enableCompileCache), and everything but commander is imported
+// after that, the command that runs only (the others would load zod, the renderer or the CRD
+// builder for nothing).
 import { readFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
-import { runCrd } from './commands/crd.ts';
-import { runExplain } from './commands/explain.ts';
-import { runReference } from './commands/reference.ts';
-import { runRender } from './commands/render.ts';
-import { runValidate } from './commands/validate.ts';
+import { enableCompileCache } from 'node:module';
 import type { Io } from './io.ts';
+
+enableCompileCache();
+const { Command, Option } = await import('commander');
 
 const io: Io = {
   stdin: process.stdin,
@@ -45,7 +48,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 const FILENAME_HELP =
   'a file, a directory (walked for *.yaml, *.yml, *.json, sorted) or - for stdin; repeatable. Multi-document YAML and JSON are read; kind: List is unpacked';
 
-function filenameOption(): Option {
+function filenameOption(): InstanceType<typeof Option> {
   return new Option('-f, --filename <path>', FILENAME_HELP).argParser(collect).makeOptionMandatory();
 }
 
@@ -71,7 +74,9 @@ program
   )
   .addOption(filenameOption())
   .option('--managed-by <value>', 'value of the app.kubernetes.io/managed-by label (default: msvc-operator)')
-  .action(async (opts: { filename: string[]; managedBy?: string }) => finish(await runRender(opts, io)));
+  .action(async (opts: { filename: string[]; managedBy?: string }) =>
+    finish(await (await import('./commands/render.ts')).runRender(opts, io)),
+  );
 
 program
   .command('validate')
@@ -80,7 +85,9 @@ program
     'Check MicroServices against the schema and the cross-field rules the API server enforces; exit 1 on any error.',
   )
   .addOption(filenameOption())
-  .action(async (opts: { filename: string[] }) => finish(await runValidate(opts, io)));
+  .action(async (opts: { filename: string[] }) =>
+    finish(await (await import('./commands/validate.ts')).runValidate(opts, io)),
+  );
 
 program
   .command('explain')
@@ -90,13 +97,15 @@ program
   )
   .addOption(filenameOption())
   .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
-  .action(async (opts: { filename: string[]; output: 'text' | 'json' }) => finish(await runExplain(opts, io)));
+  .action(async (opts: { filename: string[]; output: 'text' | 'json' }) =>
+    finish(await (await import('./commands/explain.ts')).runExplain(opts, io)),
+  );
 
 program
   .command('crd')
   .summary('print the CustomResourceDefinition')
   .description('Print the MicroService CustomResourceDefinition (generated from the schema).')
-  .action(() => finish(runCrd(io)));
+  .action(async () => finish((await import('./commands/crd.ts')).runCrd(io)));
 
 program
   .command('reference')
@@ -106,6 +115,8 @@ program
     '--update <file>',
     'rewrite the section between the api-reference markers of this file instead (e.g. README.md)',
   )
-  .action(async (opts: { update?: string }) => finish(await runReference(opts, io)));
+  .action(async (opts: { update?: string }) =>
+    finish(await (await import('./commands/reference.ts')).runReference(opts, io)),
+  );
 
 await program.parseAsync(process.argv);
