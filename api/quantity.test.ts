@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { compareQuantities, formatBytes, formatMilliCpu, isQuantity, toBytes, toMilliCpu } from './quantity.ts';
+import {
+  compareQuantities,
+  formatBytes,
+  formatMilliCpu,
+  isQuantity,
+  parseQuantity,
+  toBytes,
+  toMilliCpu,
+} from './quantity.ts';
 
 describe('quantity syntax', () => {
   it.each(['500m', '2', '0.5', '1.5Gi', '256Mi', '1e3', '1E-3', '100k', '.5', '10Ki', '1e999', '5e-3', 3])(
@@ -50,5 +58,20 @@ describe('quantity values', () => {
     expect(formatMilliCpu(2000)).toBe('2');
     expect(formatBytes(268435456n)).toBe('256Mi');
     expect(formatBytes(1000n)).toBe('1000');
+  });
+});
+
+describe('parseQuantity', () => {
+  it('parses each text once and shares the frozen result', () => {
+    const first = parseQuantity('1536Mi');
+    expect(first).toEqual({ numerator: 1536n * 2n ** 20n, denominator: 1n });
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(parseQuantity('1536Mi')).toBe(first);
+    expect(parseQuantity('0.5')).toEqual({ numerator: 5n, denominator: 10n });
+  });
+
+  it('still throws on malformed input, every time', () => {
+    expect(() => parseQuantity('1gb')).toThrow(/not a Kubernetes quantity/);
+    expect(() => parseQuantity('1gb')).toThrow(/not a Kubernetes quantity/);
   });
 });

@@ -35,8 +35,23 @@ export function isQuantity(value: unknown): boolean {
   return typeof value === 'string' && QUANTITY_RE.test(value);
 }
 
+/**
+ * Parsed quantities by their text: specs repeat the same few ("100m", "128Mi") and validation,
+ * budgets and runtime tuning parse each several times. Fractions are immutable, so sharing is safe.
+ */
+const parsed = new Map<string | number, Fraction>();
+const PARSED_MAX = 10_000;
+
 /** Parses a quantity exactly. Throws on malformed input (validate with {@link isQuantity} first). */
 export function parseQuantity(value: string | number): Fraction {
+  const known = parsed.get(value);
+  if (known !== undefined) return known;
+  const fraction = Object.freeze(parseUncached(value));
+  if (parsed.size < PARSED_MAX) parsed.set(value, fraction);
+  return fraction;
+}
+
+function parseUncached(value: string | number): Fraction {
   const text = String(value);
   if (!isQuantity(typeof value === 'number' ? value : text)) {
     throw new Error(`"${text}" is not a Kubernetes quantity (e.g. 500m, 2, 256Mi, 1Gi)`);
