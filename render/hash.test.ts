@@ -1,5 +1,20 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, contentHash } from './hash.ts';
+import { render } from './index.ts';
+import { microServiceArbitrary } from './testing/arbitraries.ts';
+
+/** canonicalJson as first written; the hash of its output is stored on live objects. */
+function reference(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${reference(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
 
 describe('canonicalJson', () => {
   const cases = [
@@ -13,6 +28,47 @@ describe('canonicalJson', () => {
     { name: 'strings escaped', input: { 'k"': 'v\n' }, want: '{"k\\"":"v\\n"}' },
   ];
   it.each(cases)('$name', ({ input, want }) => expect(canonicalJson(input)).toStrictEqual(want));
+
+  it('writes exactly the bytes of the first version, on any value', () => {
+    const value = fc.anything({
+      withBigInt: false,
+      withBoxedValues: true,
+      withDate: true,
+      withMap: true,
+      withNullPrototype: true,
+      withObjectString: true,
+      withSparseArray: true,
+      withTypedArray: true,
+      withUnicodeString: true,
+      key: fc.oneof(fc.string(), fc.constantFrom('a', 'B', '_', '-', '.', '/', ':', '"', '\\', '\n', 'é', '10', '9')),
+    });
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(canonicalJson(v)).toBe(reference(v));
+      }),
+      { numRuns: 3000 },
+    );
+    // Objects with many keys take the other sort.
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), value, { minKeys: 17, maxKeys: 40 }), (v) => {
+        expect(canonicalJson(v)).toBe(reference(v));
+      }),
+      { numRuns: 200 },
+    );
+    const holey: unknown[] = [1, undefined, () => 0];
+    holey[4] = { f: () => 0 };
+    expect(canonicalJson(holey)).toBe(reference(holey));
+    expect(canonicalJson(holey)).toBe('[1,,,,{"f":undefined}]');
+  });
+
+  it('writes exactly the bytes of the first version for rendered objects', () => {
+    fc.assert(
+      fc.property(microServiceArbitrary, (ms) => {
+        for (const object of render(ms).objects) expect(canonicalJson(object)).toBe(reference(object));
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
 
 describe('contentHash', () => {
