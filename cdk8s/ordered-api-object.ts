@@ -13,6 +13,7 @@ import {
   NumberStringUnionResolver,
 } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { withFastYaml } from './yaml-document.ts';
 
 /** A JSON object as the renderer and buildCrd() produce it: plain data, no tokens. */
 export type JsonObject = { [key: string]: unknown };
@@ -149,10 +150,10 @@ export class OrderedApiObject extends ApiObject {
       );
     }
     const fast = this.fastJson(produced);
-    if (fast) return fast;
+    if (fast) return withFastYaml(fast);
     const json = this.cdk8sJson(produced);
     if (this.clusterScoped && isPlainObject(json['metadata'])) delete json['metadata']['namespace'];
-    return orderLike(json, produced) as JsonObject;
+    return withFastYaml(orderLike(json, produced) as JsonObject);
   }
 
   /** ApiObject.toJson() over the produced object: resolved, sanitized, sorted and patched. */
