@@ -103,6 +103,8 @@ const BUILT_IN_RESOLVERS = [LazyResolver, ImplicitTokenResolver, NumberStringUni
  * toJson() gives what ApiObject.toJson() would, re-ordered like the producer's object. Without
  * JSON patches or custom App resolvers it copies the produced body once instead of resolving it
  * through cdk8s (resolve, sanitize, sort, then re-order), which is what dominated synth time.
+ * Its result also writes its own YAML when cdk8s's Yaml.stringify is given it, the same bytes as
+ * the yaml library's (yaml-document.ts); as data it is a plain object.
  */
 export class OrderedApiObject extends ApiObject {
   private readonly produceObject: () => JsonObject;
