@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { Document, stringify } from 'yaml';
 import { render } from '../render/index.ts';
 import { microServiceArbitrary } from '../render/testing/arbitraries.ts';
-import { fastYaml, type YamlOptions } from './fast-yaml.ts';
+import { fastYaml, TYPED_SCALAR_TESTS, type YamlOptions } from './fast-yaml.ts';
 import { YAML_OPTIONS } from './yaml.ts';
 
 const YAML_12: YamlOptions = { ...YAML_OPTIONS, version: '1.2' };
@@ -117,6 +117,24 @@ describe.each([
     );
   });
 
+  it('decides strings of letters, digits and _./:%- and JSON texts as the library does', () => {
+    const simple = fc.oneof(
+      fc.string({ unit: fc.constantFrom(...'aAeEnNoOxXbBtTyYZ0123456789_./:%-'.split('')), maxLength: 12 }),
+      fc.constantFrom('1:30', '1:30.5', '2001-12-14', '2001-12-14t21:59:43.10-05:00', '0b101', '0o17', '0x1F', '1_000'),
+      fc.constantFrom('1e3', '1.', '.5', 'Yes', 'ON', 'n', 'NULL', 'a:', 'a:b', '8080', '0123abcd', 'registry/x:1.0'),
+    );
+    const json = fc
+      .oneof(fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 3 }), fc.array(fc.jsonValue(), { maxLength: 3 }))
+      .map((v) => JSON.stringify(v));
+    fc.assert(
+      fc.property(fc.oneof(simple, json), (text) => {
+        same({ k: text, [text]: 1, list: [text] });
+        same({ k: text });
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('declines what it does not handle', () => {
     expect(fastYaml({ a: 'line\nbreak' }, options)).toBeUndefined();
     expect(fastYaml({ 'a b': 1 }, options)).toBeUndefined();
@@ -124,5 +142,15 @@ describe.each([
     expect(fastYaml({ a: new Date(0) }, options)).toBeUndefined();
     expect(fastYaml({ a: [[1]] }, options)).toBeUndefined();
     expect(fastYaml('scalar', options)).toBeUndefined();
+  });
+});
+
+describe('TYPED_SCALAR_TESTS', () => {
+  it.each(['1.1', '1.2'] as const)('are the tests of the yaml library’s %s schema', (version) => {
+    const { tags, compat } = new Document(null, { version }).schema;
+    const library = [...tags, ...(compat ?? [])]
+      .filter((tag) => tag.default && tag.tag !== 'tag:yaml.org,2002:str' && tag.test)
+      .map((tag) => String(tag.test));
+    expect(TYPED_SCALAR_TESTS[version].map(String)).toEqual(library);
   });
 });

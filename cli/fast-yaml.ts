@@ -3,9 +3,12 @@
 // (the `yaml` library builds a document node tree and tests every scalar against every tag, which
 // was ~55% of `msvc render`'s time; bench/render.ts). Anything outside the subset it knows makes it
 // return undefined and the caller uses the library: non-plain objects, non-integer numbers,
-// multi-line strings, keys that would need quotes. Strings that are not obviously plain are quoted
-// by the library itself (memoized), so quoting rules are never re-implemented here, and the
-// schema (YAML 1.1 or 1.2) is whatever the options say.
+// multi-line strings, keys that would need quotes. Strings of letters, digits and `_./:%-` are
+// decided here the way the library decides them (plain, unless one of the schema's implicit tags
+// would read them back as something else; then double-quoted), with the library's own tag tests
+// (TYPED_SCALAR_TESTS, compared with the library's in fast-yaml.test.ts), and so is a JSON text in
+// an annotation (single-quoted). Every other string is quoted by the library itself (memoized), so
+// `msvc render` of ordinary services never loads the library.
 
 import type { DocumentOptions, SchemaOptions, ToStringOptions } from 'yaml';
 import { yaml } from './yaml-library.ts';
@@ -20,13 +23,76 @@ export type YamlOptions = DocumentOptions & SchemaOptions & ToStringOptions;
 const SAFE_PLAIN = /^[A-Za-z_/][A-Za-z0-9_./-]*$/;
 const LONGEST_KEYWORD = 5;
 
+/**
+ * The tests of the implicit (untagged) scalar types of the library's schemas, other than str: a
+ * plain scalar matching one reads back as null, a boolean, a number or a timestamp, so the library
+ * quotes such a string. Copied from yaml/dist/schema; fast-yaml.test.ts checks they are the same.
+ */
+export const TYPED_SCALAR_TESTS: Record<'1.1' | '1.2', readonly RegExp[]> = {
+  '1.1': [
+    /^(?:~|[Nn]ull|NULL)?$/,
+    /^(?:Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/,
+    /^(?:N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/,
+    /^[-+]?0b[0-1_]+$/,
+    /^[-+]?0[0-7_]+$/,
+    /^[-+]?[0-9][0-9_]*$/,
+    /^[-+]?0x[0-9a-fA-F_]+$/,
+    /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
+    /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$/,
+    /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*$/,
+    /^<<$/,
+    /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+$/,
+    /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*$/,
+    /^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:t|T|[ \t]+)([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2}(\.[0-9]+)?)(?:[ \t]*(Z|[-+][012]?[0-9](?::[0-9]{2})?))?)?$/,
+  ],
+  '1.2': [
+    /^(?:~|[Nn]ull|NULL)?$/,
+    /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
+    /^0o[0-7]+$/,
+    /^[-+]?[0-9]+$/,
+    /^0x[0-9a-fA-F]+$/,
+    /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
+    /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
+    /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
+  ],
+};
+
+/**
+ * Strings the library writes plain unless a typed test matches, and double-quoted as their JSON
+ * otherwise (`25%`, `100m`, `registry/app:1.2`): no character needs escaping or starts an
+ * indicator, no `: `, ` #`, document marker (`---`, `...`, `%` first) or trailing `:`.
+ */
+const SIMPLE = /^[A-Za-z0-9_/][A-Za-z0-9_./:%-]*$/;
+/**
+ * A JSON object or array as one line of printable ASCII without `'`: the library cannot write it
+ * plain (it starts with an indicator) and, since it holds `"` but no `'`, single-quotes it as is.
+ */
+const JSON_TEXT = /^[[{][\x20-\x26\x28-\x7e]*"[\x20-\x26\x28-\x7e]*$/;
+/** Options under which the rules above are the library's (the CLI's, and the defaults). */
+const KNOWN_OPTIONS = new Set(['version', 'lineWidth', 'minContentWidth', 'aliasDuplicateObjects', 'indent']);
+
 class Unsupported extends Error {}
 
 let options: YamlOptions = {};
 let scalarCache = new Map<string, string | undefined>();
+/** The typed tests of the options' schema, when the options are ones the rules above hold for. */
+let typedTests: readonly RegExp[] | undefined;
+
+function typedTestsFor(yamlOptions: YamlOptions): readonly RegExp[] | undefined {
+  if (yamlOptions.lineWidth !== 0 || !Object.keys(yamlOptions).every((k) => KNOWN_OPTIONS.has(k))) return undefined;
+  const version = yamlOptions.version ?? '1.2';
+  return version === '1.1' || version === '1.2' ? TYPED_SCALAR_TESTS[version] : undefined;
+}
 
 function scalar(value: string): string {
   if (value.length > LONGEST_KEYWORD && SAFE_PLAIN.test(value)) return value;
+  if (typedTests !== undefined) {
+    if (SIMPLE.test(value) && !value.endsWith(':')) {
+      for (const test of typedTests) if (test.test(value)) return `"${value}"`;
+      return value;
+    }
+    if (JSON_TEXT.test(value)) return `'${value}'`;
+  }
   let out = scalarCache.get(value);
   if (out === undefined) {
     if (scalarCache.has(value)) throw new Unsupported();
@@ -112,6 +178,7 @@ export function fastYaml(value: unknown, yamlOptions: YamlOptions): string | und
   if (yamlOptions !== options) {
     options = yamlOptions;
     scalarCache = new Map();
+    typedTests = typedTestsFor(yamlOptions);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value) || !isPlainObject(value)) return undefined;
   try {

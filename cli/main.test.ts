@@ -33,11 +33,12 @@ const ours = (loaded: string[], path: string) => loaded.some((u) => u.startsWith
 const dependency = (loaded: string[], name: string) => loaded.some((u) => u.includes(`/node_modules/${name}/`));
 
 describe('msvc loads only what the command needs', () => {
-  it('render loads its own command, not the others', () => {
-    const { status, stdout, loaded } = run(['render', '-f', 'examples/catalog.yaml']);
+  it('render loads its own command, not the others, and no yaml library for plain specs', () => {
+    const { status, stdout, loaded } = run(['render', '-f', 'examples/catalog.yaml', '-f', 'examples/billing.yaml']);
     expect(status).toBe(0);
     expect(stdout).toContain('kind: Deployment');
     expect(ours(loaded, 'cli/commands/render.ts')).toBe(true);
+    expect(dependency(loaded, 'yaml')).toBe(false);
     for (const other of ['explain', 'validate', 'crd', 'reference']) {
       expect(ours(loaded, `cli/commands/${other}.ts`), other).toBe(false);
     }
