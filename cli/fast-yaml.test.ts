@@ -94,6 +94,11 @@ describe.each([
         '500m',
         '1Gi',
         'RuntimeDefault',
+        'e1000',
+        'e10000',
+        'E64096',
+        '1e1000',
+        '25%',
       ),
       fc.integer(),
       fc.double(),
@@ -102,7 +107,19 @@ describe.each([
     );
     const keys = fc.oneof(
       fc.string(),
-      fc.constantFrom('app.kubernetes.io/name', 'a', 'true', 'on', 'y', 'no', '1', 'a b', 'msvc.dev/x'),
+      fc.constantFrom(
+        'app.kubernetes.io/name',
+        'a',
+        'true',
+        'on',
+        'y',
+        'no',
+        '1',
+        'a b',
+        'msvc.dev/x',
+        'e1000',
+        'E64096',
+      ),
     );
     const value = fc.letrec((tie) => ({
       node: fc.oneof({ depthSize: 'small' }, scalars, tie('map'), tie('seq')),
@@ -135,6 +152,14 @@ describe.each([
     );
   });
 
+  it('quotes names YAML 1.1 reads as floats (e10000), key or value', () => {
+    const object = { metadata: { name: 'e10000' } };
+    expect(same(object)).toBe(true);
+    // A key that needs quotes is left to the library.
+    expect(same({ labels: { e12345: 'x' } })).toBe(options.version !== '1.1');
+    if (options.version === '1.1') expect(fastYaml(object, options)).toBe('metadata:\n  name: "e10000"\n');
+  });
+
   it('declines what it does not handle', () => {
     expect(fastYaml({ a: 'line\nbreak' }, options)).toBeUndefined();
     expect(fastYaml({ 'a b': 1 }, options)).toBeUndefined();
@@ -152,5 +177,58 @@ describe('TYPED_SCALAR_TESTS', () => {
       .filter((tag) => tag.default && tag.tag !== 'tag:yaml.org,2002:str' && tag.test)
       .map((tag) => String(tag.test));
     expect(TYPED_SCALAR_TESTS[version].map(String)).toEqual(library);
+  });
+
+  it('all start with a character fastYaml checks for first', () => {
+    // fast-yaml.ts skips the tests for strings starting with anything else.
+    const first = /^[-+.0-9~<eEnNyYtTfFoO]/;
+    const typed = [
+      '~',
+      'null',
+      'NULL',
+      'y',
+      'Yes',
+      'true',
+      'on',
+      'OFF',
+      'no',
+      'False',
+      '0b1',
+      '-0b1',
+      '017',
+      '+1',
+      '1_0',
+      '0x1F',
+    ];
+    typed.push(
+      '.inf',
+      '-.Inf',
+      '.nan',
+      '1e3',
+      '.5',
+      '1.',
+      '<<',
+      '1:30',
+      '-1:30.5',
+      '2001-12-14',
+      '2001-12-14T21:59:43Z',
+    );
+    for (const text of typed) {
+      expect(
+        TYPED_SCALAR_TESTS['1.1'].some((t) => t.test(text)) || TYPED_SCALAR_TESTS['1.2'].some((t) => t.test(text)),
+        text,
+      ).toBe(true);
+      expect(first.test(text), text).toBe(true);
+    }
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom(...'-+.0123456789~<aeEnNyYtTfFoOxXbBlLsSuUrRZ:_'.split('')), maxLength: 8 }),
+        (text) => {
+          const matches = [...TYPED_SCALAR_TESTS['1.1'], ...TYPED_SCALAR_TESTS['1.2']].some((t) => t.test(text));
+          if (matches && text !== '') expect(first.test(text), text).toBe(true);
+        },
+      ),
+      { numRuns: 5000 },
+    );
   });
 });

@@ -16,12 +16,10 @@ import { yaml } from './yaml-library.ts';
 export type YamlOptions = DocumentOptions & SchemaOptions & ToStringOptions;
 
 /**
- * Plain in every YAML schema unless it is a keyword: starts with a letter, `_` or `/`, and has no
- * spaces or indicators. Keywords that such a string can spell (true, no, off, y, Null, …) are all
- * at most 5 characters long; shorter strings are checked with the library.
+ * Keys written here: a letter, `_` or `/` first, no spaces or indicators, and plain as a scalar
+ * (not a keyword or a number: `on`, `y`, and in YAML 1.1 also `e1000`, a float).
  */
 const SAFE_PLAIN = /^[A-Za-z_/][A-Za-z0-9_./-]*$/;
-const LONGEST_KEYWORD = 5;
 
 /**
  * The tests of the implicit (untagged) scalar types of the library's schemas, other than str: a
@@ -63,6 +61,8 @@ export const TYPED_SCALAR_TESTS: Record<'1.1' | '1.2', readonly RegExp[]> = {
  * indicator, no `: `, ` #`, document marker (`---`, `...`, `%` first) or trailing `:`.
  */
 const SIMPLE = /^[A-Za-z0-9_/][A-Za-z0-9_./:%-]*$/;
+/** Every typed test needs one of these first (or the empty string, which SIMPLE excludes). */
+const MAYBE_TYPED = /^[-+.0-9~<eEnNyYtTfFoO]/;
 /**
  * A JSON object or array as one line of printable ASCII without `'`: the library cannot write it
  * plain (it starts with an indicator) and, since it holds `"` but no `'`, single-quotes it as is.
@@ -85,10 +85,9 @@ function typedTestsFor(yamlOptions: YamlOptions): readonly RegExp[] | undefined 
 }
 
 function scalar(value: string): string {
-  if (value.length > LONGEST_KEYWORD && SAFE_PLAIN.test(value)) return value;
   if (typedTests !== undefined) {
     if (SIMPLE.test(value) && !value.endsWith(':')) {
-      for (const test of typedTests) if (test.test(value)) return `"${value}"`;
+      if (MAYBE_TYPED.test(value)) for (const test of typedTests) if (test.test(value)) return `"${value}"`;
       return value;
     }
     if (JSON_TEXT.test(value)) return `'${value}'`;
@@ -108,7 +107,7 @@ function scalar(value: string): string {
 }
 
 function key(value: string): string {
-  if (SAFE_PLAIN.test(value) && (value.length > LONGEST_KEYWORD || scalar(value) === value)) return value;
+  if (SAFE_PLAIN.test(value) && scalar(value) === value) return value;
   throw new Unsupported();
 }
 
