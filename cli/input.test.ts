@@ -1,6 +1,9 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFast } from './fast-parse.ts';
-import { loadMicroServices, type Source } from './input.ts';
+import { loadMicroServices, readSources, type Source } from './input.ts';
 
 const source = (name: string, text: string): Source => ({ name, text, fromDirectory: false });
 
@@ -51,5 +54,31 @@ describe('loadMicroServices', () => {
     expect(result.errors).toHaveLength(1);
     expect(result.errors[0]?.where).toBe('d.yaml:2');
     expect(result.errors[0]?.message).toMatch(/^YAML syntax error at line 12, column \d+: /);
+  });
+});
+
+describe('readSources', () => {
+  it('reads a directory tree in sorted order without a trip through the event loop per file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'msvc-read-'));
+    try {
+      mkdirSync(join(dir, 'b'));
+      mkdirSync(join(dir, '.hidden'));
+      for (const f of ['c.yaml', 'a.json', 'b/x.yml', '.hidden/h.yaml', 'notes.txt']) writeFileSync(join(dir, f), f);
+      // Reading file after file with awaited fs/promises calls let this run in between.
+      let eventLoopTurned = false;
+      setImmediate(() => {
+        eventLoopTurned = true;
+      });
+      const { sources, errors } = await readSources([dir, join(dir, 'missing.yaml')]);
+      expect(eventLoopTurned).toBe(false);
+      expect(sources.map((s) => [s.name.slice(dir.length + 1), s.text, s.fromDirectory])).toEqual([
+        ['a.json', 'a.json', true],
+        ['b/x.yml', 'b/x.yml', true],
+        ['c.yaml', 'c.yaml', true],
+      ]);
+      expect(errors).toEqual([{ where: join(dir, 'missing.yaml'), message: 'no such file or directory' }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
