@@ -232,3 +232,15 @@ describe('TYPED_SCALAR_TESTS', () => {
     );
   });
 });
+
+describe('fastYaml caches', () => {
+  it('forget what they learnt when the options change', () => {
+    const yaml12: YamlOptions = { ...YAML_OPTIONS, version: '1.2' };
+    for (let i = 0; i < 2; i++) {
+      // `on` is a plain string in YAML 1.2 and a boolean in 1.1, as a key and as a value.
+      expect(fastYaml({ on: 'on' }, yaml12)).toBe('on: on\n');
+      expect(fastYaml({ k: 'on' }, YAML_OPTIONS)).toBe('k: "on"\n');
+      expect(fastYaml({ on: 1 }, YAML_OPTIONS)).toBeUndefined();
+    }
+  });
+});

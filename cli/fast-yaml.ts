@@ -75,6 +75,8 @@ class Unsupported extends Error {}
 
 let options: YamlOptions = {};
 let scalarCache = new Map<string, string | undefined>();
+/** Keys already known to be written as they are. */
+let plainKeys = new Set<string>();
 /** The typed tests of the options' schema, when the options are ones the rules above hold for. */
 let typedTests: readonly RegExp[] | undefined;
 
@@ -84,30 +86,39 @@ function typedTestsFor(yamlOptions: YamlOptions): readonly RegExp[] | undefined 
   return version === '1.1' || version === '1.2' ? TYPED_SCALAR_TESTS[version] : undefined;
 }
 
+/** The string as written after `key: ` or `- ` (cached: keys and most values repeat from object to object). */
 function scalar(value: string): string {
-  if (typedTests !== undefined) {
-    if (SIMPLE.test(value) && !value.endsWith(':')) {
-      if (MAYBE_TYPED.test(value)) for (const test of typedTests) if (test.test(value)) return `"${value}"`;
-      return value;
-    }
-    if (JSON_TEXT.test(value)) return `'${value}'`;
-  }
   let out = scalarCache.get(value);
+  if (out !== undefined) return out;
+  if (scalarCache.has(value)) throw new Unsupported();
+  out = typedTests === undefined ? undefined : decided(value);
   if (out === undefined) {
-    if (scalarCache.has(value)) throw new Unsupported();
     const text = yaml().stringify(value, options);
     // One line and a newline: a plain or quoted scalar. Block scalars (multi-line) depend on context.
     const body = text.endsWith('\n') ? text.slice(0, -1) : undefined;
     out =
       body !== undefined && !body.includes('\n') && !body.startsWith('|') && !body.startsWith('>') ? body : undefined;
-    if (scalarCache.size < 10_000) scalarCache.set(value, out);
-    if (out === undefined) throw new Unsupported();
   }
+  if (scalarCache.size < 10_000) scalarCache.set(value, out);
+  if (out === undefined) throw new Unsupported();
   return out;
 }
 
+/** The library's answer for the strings the rules above cover, or undefined for the others. */
+function decided(value: string): string | undefined {
+  if (SIMPLE.test(value) && !value.endsWith(':')) {
+    if (MAYBE_TYPED.test(value)) for (const test of typedTests ?? []) if (test.test(value)) return `"${value}"`;
+    return value;
+  }
+  return JSON_TEXT.test(value) ? `'${value}'` : undefined;
+}
+
 function key(value: string): string {
-  if (SAFE_PLAIN.test(value) && scalar(value) === value) return value;
+  if (plainKeys.has(value)) return value;
+  if (SAFE_PLAIN.test(value) && scalar(value) === value) {
+    if (plainKeys.size < 10_000) plainKeys.add(value);
+    return value;
+  }
   throw new Unsupported();
 }
 
@@ -177,6 +188,7 @@ export function fastYaml(value: unknown, yamlOptions: YamlOptions): string | und
   if (yamlOptions !== options) {
     options = yamlOptions;
     scalarCache = new Map();
+    plainKeys = new Set();
     typedTests = typedTestsFor(yamlOptions);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value) || !isPlainObject(value)) return undefined;
