@@ -23,6 +23,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY api ./api
 COPY render ./render
+COPY yaml ./yaml
 COPY operator ./operator
 COPY cdk8s ./cdk8s
 COPY cli ./cli

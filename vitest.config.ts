@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{api,render,cdk8s,cli,operator,test,bench,tools,examples,charts}/**/*.test.ts'],
+          include: ['{api,render,yaml,cdk8s,cli,operator,test,bench,tools,examples,charts}/**/*.test.ts'],
           exclude: ['**/*.e2e.test.ts', '**/node_modules/**', '**/dist/**', '**/.build/**'],
           testTimeout: 30_000,
         },

@@ -1,15 +1,15 @@
 // Fast YAML for synthesized objects. `cdk8s synth` writes every object with cdk8s's Yaml.stringify,
 // that is the `yaml` library's stringify, which builds a node tree and tests each scalar against
 // every YAML 1.1 tag: for a MicroService app that was over half of synth time, as it was for
-// `msvc render` before cli/fast-yaml.ts. cdk8s has no serializer hook, but the library's
+// `msvc render` before yaml/write.ts. cdk8s has no serializer hook, but the library's
 // stringify(value) returns value.toString(options) when value is a yaml Document, recognized by a
 // registered symbol. So toJson() results carry that symbol and a toString, both non-enumerable:
 // to everything else (JSON, spreads, Testing.synth, patches, equality) they stay plain objects.
-// toString writes the same bytes as the library (cdk8s/fast-yaml.ts, property-tested against it) and hands
+// toString writes the same bytes as the library (yaml/write.ts, property-tested against it) and hands
 // anything unusual to the library itself: other options, shared objects (the library would write
 // anchors), undefined values (keepUndefined writes null), or whatever fastYaml declines.
 import { createRequire } from 'node:module';
-import { fastYamlWriter, type YamlOptions } from './fast-yaml.ts';
+import { fastYamlWriter, type YamlOptions } from '../yaml/write.ts';
 import type { JsonObject } from './ordered-api-object.ts';
 
 /** yaml's node-type brand (nodes/identity.js): Symbol.for, so every copy of the library shares it. */
@@ -28,7 +28,7 @@ function yamlWriters(): { library: YamlLibrary; fast: (value: unknown) => string
   if (!writers) {
     const cdk8s = createRequire(import.meta.url).resolve('cdk8s');
     const library = createRequire(cdk8s)('yaml') as YamlLibrary;
-    writers = { library, fast: fastYamlWriter(library, CDK8S_OPTIONS) };
+    writers = { library, fast: fastYamlWriter(() => library, CDK8S_OPTIONS) };
   }
   return writers;
 }

@@ -1,7 +1,7 @@
 // One YAML writer for everything the CLI prints, so output is byte-identical across runs and
 // machines: keys in the order the renderer built them, no line folding (long annotations stay on
 // one line and diff cleanly), no anchors or aliases even when two fields share an object.
-import { fastYaml } from './fast-yaml.ts';
+import { fastYamlWriter } from '../yaml/write.ts';
 import { yaml } from './yaml-library.ts';
 
 export const YAML_OPTIONS = {
@@ -14,10 +14,13 @@ export const YAML_OPTIONS = {
   indent: 2,
 } as const;
 
+// The same bytes as the library for plain Kubernetes objects (yaml/write.test.ts), without loading it
+// for ordinary services.
+const fastYaml = fastYamlWriter(yaml, YAML_OPTIONS);
+
 /** One object as a YAML document body (ends with a newline, no `---`). */
 export function toYaml(value: unknown): string {
-  // The fast path writes the same bytes for plain Kubernetes objects (fast-yaml.test.ts).
-  return fastYaml(value, YAML_OPTIONS) ?? yaml().stringify(value, YAML_OPTIONS);
+  return fastYaml(value) ?? yaml().stringify(value, YAML_OPTIONS);
 }
 
 export interface StreamDocument {

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SOURCE_DIRS = ['api', 'render', 'operator', 'cdk8s', 'cli', 'test', 'bench', 'tools', 'examples'];
+const SOURCE_DIRS = ['api', 'render', 'yaml', 'operator', 'cdk8s', 'cli', 'test', 'bench', 'tools', 'examples'];
 
 interface SourceFile {
   /** Repository-relative, with forward slashes, e.g. `render/deployment.ts`. */
@@ -91,6 +91,11 @@ function checkBoundaries(files: readonly SourceFile[]): Violation[] {
         if (target.kind === 'package') flag('render/ imports no packages');
         if (target.kind === 'builtin' && target.name !== 'node:crypto') flag('render/ uses only node:crypto (pure)');
       }
+      if (own === 'yaml') {
+        if (target.kind === 'local' && target.dir !== 'yaml') flag('yaml/ imports only itself');
+        if (target.kind === 'package' && target.name !== 'yaml') flag('yaml/ imports only the yaml package');
+        if (target.kind === 'builtin') flag('yaml/ uses no Node built-ins (pure)');
+      }
       if (own === 'operator' && target.kind === 'local' && target.dir === 'cdk8s')
         flag('operator/ never imports cdk8s/');
       if (own === 'cdk8s' && target.kind === 'local' && target.dir === 'operator')
@@ -161,6 +166,21 @@ describe('the boundary checker', () => {
       want: [],
     },
     // Forbidden
+    {
+      name: 'yaml/ with the yaml package (types) and itself',
+      input: file('yaml/write.ts', "import type { DocumentOptions } from 'yaml';", "import { x } from './read.ts';"),
+      want: [],
+    },
+    {
+      name: 'yaml/ importing render/, another package or doing I/O',
+      input: file(
+        'yaml/write.ts',
+        "import { render } from '../render/index.ts';",
+        "import _ from 'lodash';",
+        "import { readFileSync } from 'node:fs';",
+      ),
+      want: ['yaml/ imports only itself', 'yaml/ imports only the yaml package', 'yaml/ uses no Node built-ins (pure)'],
+    },
     {
       name: 'api/ importing render/',
       input: file('api/defaults.ts', "import { names } from '../render/names.ts';"),

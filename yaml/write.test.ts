@@ -1,20 +1,27 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import * as yaml from 'yaml';
 import { Document, stringify } from 'yaml';
+import { parseMicroService } from '../api/index.ts';
+import { YAML_OPTIONS } from '../cli/yaml.ts';
 import { render } from '../render/index.ts';
 import { microServiceArbitrary } from '../render/testing/arbitraries.ts';
-import { fastYaml, TYPED_SCALAR_TESTS, type YamlOptions } from './fast-yaml.ts';
-import { YAML_OPTIONS } from './yaml.ts';
+import { fastYamlWriter, TYPED_SCALAR_TESTS, type YamlOptions } from './write.ts';
 
 const YAML_12: YamlOptions = { ...YAML_OPTIONS, version: '1.2' };
+/** What cdk8s's Yaml.stringify passes for each document (cdk8s/lib/yaml.js). */
+const CDK8S_OPTIONS: YamlOptions = { keepUndefined: true, lineWidth: 0, version: '1.1' };
 
 describe.each([
   ['the CLI options (YAML 1.1)', YAML_OPTIONS],
   ['YAML 1.2', YAML_12],
-])('fastYaml with %s', (_, options: YamlOptions) => {
-  /** Every value fastYaml accepts must come out byte-identical to the library's. */
+  ["cdk8s's options (YAML 1.1, keepUndefined)", CDK8S_OPTIONS],
+])('fastYamlWriter with %s', (_, options: YamlOptions) => {
+  const write = fastYamlWriter(() => yaml, options);
+  const fastYaml = (value: unknown) => write(value);
+  /** Every value the writer accepts must come out byte-identical to the library's. */
   function same(value: unknown): boolean {
-    const fast = fastYaml(value, options);
+    const fast = fastYaml(value);
     if (fast !== undefined) expect(fast).toBe(stringify(value, options));
     return fast !== undefined;
   }
@@ -99,11 +106,18 @@ describe.each([
         'E64096',
         '1e1000',
         '25%',
+        // YAML 1.1 floats need no digits before the exponent: these are numbers there, at any length.
+        'e37376',
+        'E5',
+        'e-123456',
+        'ee37376',
+        'e37376a',
       ),
       fc.integer(),
       fc.double(),
       fc.boolean(),
       fc.constant(null),
+      fc.constant(undefined),
     );
     const keys = fc.oneof(
       fc.string(),
@@ -157,16 +171,45 @@ describe.each([
     expect(same(object)).toBe(true);
     // A key that needs quotes is left to the library.
     expect(same({ labels: { e12345: 'x' } })).toBe(options.version !== '1.1');
-    if (options.version === '1.1') expect(fastYaml(object, options)).toBe('metadata:\n  name: "e10000"\n');
+    if (options.version === '1.1') expect(fastYaml(object)).toBe('metadata:\n  name: "e10000"\n');
   });
 
   it('declines what it does not handle', () => {
-    expect(fastYaml({ a: 'line\nbreak' }, options)).toBeUndefined();
-    expect(fastYaml({ 'a b': 1 }, options)).toBeUndefined();
-    expect(fastYaml({ a: 1.5 }, options)).toBeUndefined();
-    expect(fastYaml({ a: new Date(0) }, options)).toBeUndefined();
-    expect(fastYaml({ a: [[1]] }, options)).toBeUndefined();
-    expect(fastYaml('scalar', options)).toBeUndefined();
+    expect(fastYaml({ a: 'line\nbreak' })).toBeUndefined();
+    expect(fastYaml({ 'a b': 1 })).toBeUndefined();
+    expect(fastYaml({ a: 1.5 })).toBeUndefined();
+    expect(fastYaml({ a: new Date(0) })).toBeUndefined();
+    expect(fastYaml({ a: [[1]] })).toBeUndefined();
+    expect(fastYaml('scalar')).toBeUndefined();
+    expect(fastYaml({ a: [undefined] })).toBeUndefined();
+  });
+
+  it('drops undefined values as the library does, or leaves them to it when the options keep them', () => {
+    const object = { a: 1, b: undefined, c: { d: undefined } };
+    if (options.keepUndefined) expect(fastYaml(object)).toBeUndefined();
+    else expect(fastYaml(object)).toBe(stringify(object, options));
+  });
+});
+
+describe('fastYamlWriter and the library', () => {
+  it('loads the library only for strings its rules do not decide', () => {
+    let calls = 0;
+    const write = fastYamlWriter(() => {
+      calls++;
+      return yaml;
+    }, YAML_OPTIONS);
+    const parsed = parseMicroService({
+      apiVersion: 'msvc.dev/v1alpha1',
+      kind: 'MicroService',
+      metadata: { name: 'order', namespace: 'shop' },
+      spec: { image: 'registry.example.com/shop/order:1.4.2', ports: [{ name: 'http', port: 8080 }] },
+    });
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    const deployment = render(parsed.value).objects.find((o) => o.kind === 'Deployment');
+    expect(write(deployment)).toBe(stringify(deployment, YAML_OPTIONS));
+    expect(calls).toBe(0);
+    expect(write({ note: 'two words' })).toBe('note: two words\n');
+    expect(calls).toBe(1);
   });
 });
 
@@ -180,7 +223,7 @@ describe('TYPED_SCALAR_TESTS', () => {
   });
 
   it('all start with a character fastYaml checks for first', () => {
-    // fast-yaml.ts skips the tests for strings starting with anything else.
+    // write.ts skips the tests for strings starting with anything else.
     const first = /^[-+.0-9~<eEnNyYtTfFoO]/;
     const typed = [
       '~',
@@ -233,14 +276,15 @@ describe('TYPED_SCALAR_TESTS', () => {
   });
 });
 
-describe('fastYaml caches', () => {
-  it('forget what they learnt when the options change', () => {
-    const yaml12: YamlOptions = { ...YAML_OPTIONS, version: '1.2' };
+describe('fastYamlWriter caches', () => {
+  it('belong to one writer: what one learnt under its options never leaks into another', () => {
+    const yaml12 = fastYamlWriter(() => yaml, { ...YAML_OPTIONS, version: '1.2' });
+    const yaml11 = fastYamlWriter(() => yaml, YAML_OPTIONS);
     for (let i = 0; i < 2; i++) {
       // `on` is a plain string in YAML 1.2 and a boolean in 1.1, as a key and as a value.
-      expect(fastYaml({ on: 'on' }, yaml12)).toBe('on: on\n');
-      expect(fastYaml({ k: 'on' }, YAML_OPTIONS)).toBe('k: "on"\n');
-      expect(fastYaml({ on: 1 }, YAML_OPTIONS)).toBeUndefined();
+      expect(yaml12({ on: 'on' })).toBe('on: on\n');
+      expect(yaml11({ k: 'on' })).toBe('k: "on"\n');
+      expect(yaml11({ on: 1 })).toBeUndefined();
     }
   });
 });
