@@ -10,7 +10,12 @@ COMMIT="${1:?usage: bench/build-before.sh COMMIT}"
 DIR="${TMPDIR:-/tmp}/msvc-bench-before-$(git -C "$REPO" rev-parse --short "$COMMIT")"
 rm -rf "$DIR"
 mkdir -p "$DIR/src"
-git -C "$REPO" archive "$COMMIT" api render operator cdk8s cli package.json tsconfig.json tsconfig.build.json |
+# yaml/ exists from 53b6906 on; older commits are archived without it.
+PATHS=()
+for p in api render yaml operator cdk8s cli package.json tsconfig.json tsconfig.build.json; do
+  git -C "$REPO" cat-file -e "$COMMIT:$p" 2>/dev/null && PATHS+=("$p")
+done
+git -C "$REPO" archive "$COMMIT" "${PATHS[@]}" |
   tar -x -C "$DIR/src"
 ln -s "$REPO/node_modules" "$DIR/src/node_modules"
 "$REPO/node_modules/.bin/tsc" -p "$DIR/src/tsconfig.build.json" --outDir "$DIR/src/out" >&2 ||
