@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { buildOperator } from './app.ts';
 import { loadKubeConfig } from './kubeconfig.ts';
 import { createLogger } from './log.ts';
+import { OperatorMetrics } from './metrics.ts';
 
 const program = new Command()
   .name('msvc-operator')
@@ -81,9 +82,12 @@ const kubeConfig = await loadKubeConfig(
   typeof flags['kubeconfig'] === 'string' && flags['kubeconfig'] !== '' ? flags['kubeconfig'] : undefined,
 );
 
+const metrics = new OperatorMetrics();
+metrics.collectProcessMetrics();
 const manager = buildOperator({
   kubeConfig,
   log,
+  metrics,
   namespaces:
     typeof flags['namespaces'] === 'string'
       ? flags['namespaces']

@@ -63,6 +63,16 @@ describe('OperatorMetrics', () => {
     queue.shutDown();
   });
 
+  it('exposes the process metrics only when asked (main.ts asks, once per process)', async () => {
+    const metrics = new OperatorMetrics();
+    expect(await metrics.expose()).not.toContain('process_cpu_seconds_total');
+    metrics.collectProcessMetrics();
+    const text = await metrics.expose();
+    expect(text).toMatch(/^process_cpu_seconds_total \d/m);
+    expect(text).toMatch(/^process_resident_memory_bytes [1-9]\d*/m);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes [1-9]\d*/m);
+  });
+
   it('keeps two instances apart (no global registry)', async () => {
     new OperatorMetrics().forController('one', 1);
     expect(await new OperatorMetrics().expose()).not.toContain('controller="one"');

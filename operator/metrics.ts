@@ -3,7 +3,7 @@
 // pkg/metrics/workqueue.go, pkg/leaderelection). Our own extras live under `msvc_`. Every label
 // combination we know of is set to 0 when a controller, queue or lease is registered, so rate()
 // and absent() behave from the first scrape.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { QueueMetricsHooks, WorkQueue } from './queue.ts';
 
 /** The `result` label values of controller_runtime_reconcile_total. */
@@ -59,6 +59,16 @@ export class OperatorMetrics {
   readonly watchErrors: Counter<'resource'>;
   readonly watchEvents: Counter<'resource' | 'type'>;
   readonly cacheObjectsGauge: Gauge<'resource'>;
+
+  /**
+   * Adds the process's own metrics to the registry: process_cpu_seconds_total,
+   * process_resident_memory_bytes, process_start_time_seconds, open fds, and nodejs_heap_* /
+   * nodejs_eventloop_lag_* (prom-client's default collectors), the Node counterparts of the process
+   * and Go runtime collectors a controller-runtime binary registers. Once per process (main.ts).
+   */
+  collectProcessMetrics(): void {
+    collectDefaultMetrics({ register: this.registry });
+  }
 
   /** @param registry where to register; a fresh one by default so tests and two managers don't collide. */
   constructor(registry: Registry = new Registry()) {
