@@ -167,6 +167,24 @@ describe('chart', () => {
     expect(find(docs, 'CustomResourceDefinition')).toEqual([]); // crds/ is installed by helm, not templated
   });
 
+  it('runs the image entrypoint unless nodeFlags adds Node flags to it', async () => {
+    const container = async (args: string[]) => {
+      const [deployment] = find(await template(args), 'Deployment');
+      return deployment?.['spec']['template']['spec']['containers'][0];
+    };
+    expect((await container([]))['command']).toBeUndefined();
+    const tuned = await container(['--set', 'nodeFlags={--lite-mode,--stack-trace-limit=50}']);
+    expect(tuned['command']).toEqual([
+      '/nodejs/bin/node',
+      '--max-semi-space-size=1',
+      '--lite-mode',
+      '--stack-trace-limit=50',
+      '/app/dist/operator/main.js',
+    ]);
+    expect(tuned['args']).toContain('--leader-elect');
+    await expect(template(['--set', 'nodeFlags={rm -rf}'])).rejects.toThrow(/nodeFlags/);
+  });
+
   it('has a README values table that matches values.schema.json (node charts/values-table.ts --update README.md)', () => {
     const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
     expect(readmeBlock(readme)).toBe(valuesTable());
