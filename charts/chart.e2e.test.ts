@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { parseMicroService } from '../api/index.ts';
+import { ensureBuild } from '../bench/harness.ts';
 import { render } from '../render/index.ts';
 import { kubectl } from '../test/e2e/cluster.ts';
 import { eventually, getJson } from '../test/e2e/kube.ts';
@@ -181,7 +182,17 @@ const FORBIDDEN_CLUSTER: [string, string][] = [
 /** The operator process as the chart's ServiceAccount, watching appNs, leader-elected on the chart's Lease. */
 async function operatorAsServiceAccount(watch: string): Promise<OperatorProcess> {
   const saKubeconfig = await serviceAccountKubeconfig(kubeconfig(), releaseNs, fullname(), tmp);
+  // The installed Deployment's command: the image's node, the chart's Node flags (nodeFlags,
+  // --lite-mode by default), the compiled entry point. Run compiled, with those flags.
+  const deployment = await getJson<{ spec: { template: { spec: { containers: { command?: string[] }[] } } } }>(
+    kubeconfig(),
+    ['-n', releaseNs, `deployment/${fullname()}`],
+  );
+  const command = deployment?.spec.template.spec.containers[0]?.command;
+  expect(command?.at(-1)).toBe('/app/dist/operator/main.js');
   const op = await startOperator({
+    nodeArgs: command?.slice(1, -1) ?? [],
+    entry: join(ensureBuild(), 'operator/main.js'),
     kubeconfig: saKubeconfig,
     namespaces: [watch],
     leaderElect: { namespace: releaseNs, name: LEASE, leaseDurationSeconds: 4 },

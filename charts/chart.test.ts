@@ -167,12 +167,18 @@ describe('chart', () => {
     expect(find(docs, 'CustomResourceDefinition')).toEqual([]); // crds/ is installed by helm, not templated
   });
 
-  it('runs the image entrypoint unless nodeFlags adds Node flags to it', async () => {
+  it('runs the image entrypoint with nodeFlags added (--lite-mode by default), or as it is with none', async () => {
     const container = async (args: string[]) => {
       const [deployment] = find(await template(args), 'Deployment');
       return deployment?.['spec']['template']['spec']['containers'][0];
     };
-    expect((await container([]))['command']).toBeUndefined();
+    expect((await container([]))['command']).toEqual([
+      '/nodejs/bin/node',
+      '--max-semi-space-size=1',
+      '--lite-mode',
+      '/app/dist/operator/main.js',
+    ]);
+    expect((await container(['--set-json', 'nodeFlags=[]']))['command']).toBeUndefined();
     const tuned = await container(['--set', 'nodeFlags={--lite-mode,--stack-trace-limit=50}']);
     expect(tuned['command']).toEqual([
       '/nodejs/bin/node',

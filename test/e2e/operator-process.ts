@@ -3,7 +3,7 @@
  * runs in a pod: flags, JSON logs on stdout, SIGTERM to stop. Suites use it to restart the
  * operator, kill a leader, or read its /metrics.
  *
- *   startOperator({ kubeconfig, namespaces?, leaderElect?, extraArgs? }): Promise<OperatorProcess>
+ *   startOperator({ kubeconfig, namespaces?, leaderElect?, extraArgs?, entry?, nodeArgs? }): Promise<OperatorProcess>
  *   OperatorProcess: { pid, metricsUrl, logs(): string, stop(signal?): Promise<number|null>, exited }
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -26,6 +26,10 @@ export interface StartOperatorOptions {
   readonly leaderElect?: { namespace: string; name: string; leaseDurationSeconds?: number };
   readonly resyncSeconds?: number;
   readonly extraArgs?: readonly string[];
+  /** The entry point (default operator/main.ts; e.g. a compiled main.js, as the image runs it). */
+  readonly entry?: string;
+  /** Node flags before the entry point (e.g. the chart's nodeFlags; --lite-mode needs compiled JS). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
@@ -51,7 +55,8 @@ function nodeBinary(): string {
 export async function startOperator(options: StartOperatorOptions): Promise<OperatorProcess> {
   const port = await freePort();
   const args = [
-    join(repoRoot, 'operator/main.ts'),
+    ...(options.nodeArgs ?? []),
+    options.entry ?? join(repoRoot, 'operator/main.ts'),
     '--kubeconfig',
     options.kubeconfig,
     '--health-address',
