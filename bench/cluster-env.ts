@@ -9,7 +9,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { KubeRest } from '../operator/rest.ts';
 import { type Cluster, clusterInfo, kubectl, startCluster, stopCluster } from '../test/e2e/cluster.ts';
 import { installCrd } from '../test/e2e/kube.ts';
@@ -22,6 +22,17 @@ export const SYSTEM_NS = 'msvc-bench-system';
 export const OPERATOR_SA = 'msvc-bench-operator';
 export const OPERATOR_USER = `system:serviceaccount:${SYSTEM_NS}:${OPERATOR_SA}`;
 export const LEASE_NAME = 'msvc-operator-bench';
+
+/**
+ * The Node flags the Helm chart adds to the image's ENTRYPOINT by default (values.yaml nodeFlags,
+ * e.g. --lite-mode): the cluster benchmarks run the operator as the chart installs it.
+ */
+export function chartNodeFlags(): string[] {
+  const values = parse(readFileSync(join(repoRoot, 'charts/microservice-operator/values.yaml'), 'utf8')) as {
+    nodeFlags?: string[];
+  };
+  return values.nodeFlags ?? [];
+}
 
 export interface BenchCluster {
   readonly cluster: Cluster;

@@ -10,10 +10,13 @@
  *                             [--before-concurrency 4 [--before-ns 100]]
  *                             [--operator-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *
+ * The operator runs compiled with the image's Node flags plus the chart's default nodeFlags
+ * (--lite-mode), as the chart installs it; --operator-node-args replaces the chart's flags.
+ *
  * Each service has 1 replica, so N services mean N kwok pods; kwok nodes hold 110 pods each, so the
  * default 12 nodes fit two runs of 1,000 side by side.
  */
-import { type BenchCluster, setUpCluster, tearDownCluster } from './cluster-env.ts';
+import { type BenchCluster, chartNodeFlags, setUpCluster, tearDownCluster } from './cluster-env.ts';
 import { converge } from './converge.ts';
 import { log, parseFlags, writeResult } from './harness.ts';
 import { memory } from './memory.ts';
@@ -53,7 +56,8 @@ export async function main(argv = process.argv.slice(2)): Promise<string[]> {
   const nodes = flags.get('nodes', quick ? 3 : 12);
   const concurrency = flags.get('concurrency', 0) || undefined;
   const nodeArgsFlag = flags.str('operator-node-args', '');
-  const nodeArgs = nodeArgsFlag ? nodeArgsFlag.split(' ') : undefined;
+  const nodeArgs = nodeArgsFlag ? nodeArgsFlag.split(' ') : chartNodeFlags();
+  const operatorNodeFlags = ['--max-semi-space-size=1', ...nodeArgs].join(' ');
   const keepCluster = argv.includes('--keep');
   const runId = Date.now().toString(36).slice(-4);
   const paths: string[] = [];
@@ -77,6 +81,7 @@ export async function main(argv = process.argv.slice(2)): Promise<string[]> {
         title: 'Convergence',
         history: c.history,
         inputs: {
+          operatorNodeFlags,
           ns,
           repeatsPerN: repeatsList,
           replicasPerService: 1,
@@ -97,7 +102,7 @@ export async function main(argv = process.argv.slice(2)): Promise<string[]> {
           repeats: 1,
           name: 'memory',
           title: 'Operator memory',
-          inputs: { crs: n, childrenPerCr: 3, podsPerCr: 1 },
+          inputs: { operatorNodeFlags, crs: n, childrenPerCr: 3, podsPerCr: 1 },
           rows: m.rows.map((r) => (quick ? { ...r, met: undefined } : r)),
           data: m.raw,
         }),
@@ -109,7 +114,7 @@ export async function main(argv = process.argv.slice(2)): Promise<string[]> {
           repeats: 1,
           name: 'steady-state',
           title: 'Steady-state requests',
-          inputs: { crs: n, windowSeconds, resyncSeconds, leaderElection: true },
+          inputs: { operatorNodeFlags, crs: n, windowSeconds, resyncSeconds, leaderElection: true },
           rows: st.rows.map((r) => (quick ? { ...r, met: undefined } : r)),
           data: st.raw,
         }),
@@ -121,7 +126,7 @@ export async function main(argv = process.argv.slice(2)): Promise<string[]> {
           repeats: changes,
           name: 'spec-change',
           title: 'Spec change latency',
-          inputs: { crsPresent: n, changes, sequential: true },
+          inputs: { operatorNodeFlags, crsPresent: n, changes, sequential: true },
           rows: s.rows.map((r) => (quick ? { ...r, met: undefined } : r)),
           data: { latenciesMs: s.latenciesMs.map((x) => Math.round(x)) },
         }),
