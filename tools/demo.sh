@@ -45,7 +45,18 @@ KUBECTL=("$("$NODE" -e "import('$REPO_DIR/tools/bin.ts').then((m) => console.log
 
 echo "demo: installing the MicroService CRD"
 "${KUBECTL[@]}" apply --server-side --force-conflicts -f "$REPO_DIR/crds/microservices.msvc.dev.yaml" >/dev/null
-"${KUBECTL[@]}" wait --for=condition=Established crd/microservices.msvc.dev --timeout=60s >/dev/null
+# Polled, not `kubectl wait --for=condition=Established`: right after the create the CRD's
+# status.conditions can be null, which kubectl 1.35's wait reports as an error instead of waiting.
+for _ in $(seq 1 120); do
+  established="$("${KUBECTL[@]}" get crd/microservices.msvc.dev \
+    -o 'jsonpath={.status.conditions[?(@.type=="Established")].status}' 2>/dev/null || true)"
+  [[ "$established" == True ]] && break
+  sleep 0.5
+done
+if [[ "$established" != True ]]; then
+  echo "demo: the MicroService CRD is not Established after 60s: kubectl get crd microservices.msvc.dev -o yaml" >&2
+  exit 1
+fi
 
 echo "demo: starting the operator (logs: $LOG_FILE)"
 stop_operator
