@@ -10,7 +10,5 @@ if (major < 22 || (major === 22 && minor < 18)) {
   );
   process.exit(1);
 }
-// Cache compiled code between runs (OS temp directory): startup is a large share of a CLI run.
-(await import('node:module')).enableCompileCache();
 const installed = import.meta.url.includes('/node_modules/');
 await import(installed ? '../dist/cli/main.js' : '../cli/main.ts');
