@@ -97,9 +97,13 @@ describe('local control plane', () => {
     await ns?.cleanup();
   });
 
-  it('serves v1.35 with kwok nodes that are Ready', async () => {
+  it('serves the Kubernetes version tools/kubernetes pins, with kwok nodes that are Ready', async () => {
+    const pinned = /^\s*k8s\.io\/kubernetes (v1\.\d+\.\d+)/m.exec(
+      readFileSync(new URL('./kubernetes/go.mod', import.meta.url), 'utf8'),
+    )?.[1];
+    expect(pinned).toMatch(/^v1\.(3[7-9]|[4-9]\d)\./); // 1.37 or newer: the ShardedListAndWatch era
     const version = await getJson(['version']);
-    expect(version.serverVersion.gitVersion).toMatch(/^v1\.35\./);
+    expect(version.serverVersion.gitVersion).toBe(pinned);
     expect(version.clientVersion.gitVersion).toBe(version.serverVersion.gitVersion);
     const nodes = await getJson(['get', 'nodes']);
     expect(nodes.items.length).toBeGreaterThanOrEqual(1);

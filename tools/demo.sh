@@ -46,7 +46,7 @@ KUBECTL=("$("$NODE" -e "import('$REPO_DIR/tools/bin.ts').then((m) => console.log
 echo "demo: installing the MicroService CRD"
 "${KUBECTL[@]}" apply --server-side --force-conflicts -f "$REPO_DIR/crds/microservices.msvc.dev.yaml" >/dev/null
 # Polled, not `kubectl wait --for=condition=Established`: right after the create the CRD's
-# status.conditions can be null, which kubectl 1.35's wait reports as an error instead of waiting.
+# status.conditions can be null, which kubectl (1.35 and later) reports as an error instead of waiting.
 for _ in $(seq 1 120); do
   established="$("${KUBECTL[@]}" get crd/microservices.msvc.dev \
     -o 'jsonpath={.status.conditions[?(@.type=="Established")].status}' 2>/dev/null || true)"
@@ -60,7 +60,7 @@ fi
 
 echo "demo: starting the operator (logs: $LOG_FILE)"
 stop_operator
-nohup "$NODE" "$REPO_DIR/operator/main.ts" --kubeconfig "$KUBECONFIG_PATH" --health-address 127.0.0.1:18080 \
+nohup "$NODE" "$REPO_DIR/operator/microservice/main.ts" --kubeconfig "$KUBECONFIG_PATH" --health-address 127.0.0.1:18080 \
   >"$LOG_FILE" 2>&1 &
 echo $! >"$PID_FILE"
 for _ in $(seq 1 100); do
