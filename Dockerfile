@@ -28,7 +28,7 @@ COPY operator ./operator
 COPY cdk8s ./cdk8s
 COPY cli ./cli
 RUN npx tsc -p tsconfig.build.json \
- && node dist/operator/main.js --help >/dev/null
+ && node dist/operator/microservice/main.js --help >/dev/null
 
 FROM node:${NODE_VERSION}-bookworm-slim AS deps
 WORKDIR /app
@@ -49,4 +49,4 @@ EXPOSE 8080
 # --max-semi-space-size=1 (MiB): V8's young generation otherwise grows to tens of MiB during the
 # initial lists and keeps them; with 1,000 MicroServices cached, RSS after GC 285 → 154 MiB for the
 # same 41 MiB of live heap (bench/memory.ts, bench/results/memory-fix.json).
-ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "/app/dist/operator/main.js"]
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "/app/dist/operator/microservice/main.js"]

@@ -10,8 +10,7 @@ import { kubectl } from '../test/e2e/cluster.ts';
 import { installCrd } from '../test/e2e/kube.ts';
 import { createTestNamespace } from '../test/e2e/namespace.ts';
 import { repoRoot } from '../tools/bin.ts';
-import { SPEC_RULES } from './rules.ts';
-import type { MicroServiceSpec } from './schema.ts';
+import { type MicroServiceSpec, SPEC_RULES } from './spec/index.ts';
 import { parseMicroService, parseSpec } from './validate.ts';
 
 const kubeconfig = (): string => {

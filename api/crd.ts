@@ -1,9 +1,10 @@
 // Generates the MicroService CustomResourceDefinition from the zod schema. zod's JSON Schema is
-// not a CRD schema as it stands (DESIGN.md, "Known traps"); every translation happens in
+// not a CRD schema as it stands (see toStructural for what differs); every translation happens in
 // `toStructural` below, and the e2e suite installs the result into a real API server.
 import { z } from 'zod';
 import { DNS1035_LABEL, DNS1035_LABEL_MAX } from './patterns.ts';
-import { API_GROUP, API_VERSION, KIND, PLURAL, SHORT_NAME, specSchema, statusSchema } from './schema.ts';
+import { API_GROUP, API_VERSION, KIND, PLURAL, SHORT_NAME, statusSchema } from './schema.ts';
+import { specSchema } from './spec/index.ts';
 
 type JsonSchema = { [key: string]: unknown };
 

@@ -3,6 +3,6 @@ export * from './crd.ts';
 export * from './defaults.ts';
 export * from './patterns.ts';
 export * from './quantity.ts';
-export * from './rules.ts';
 export * from './schema.ts';
+export * from './spec/index.ts';
 export * from './validate.ts';

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SPEC_RULES } from './rules.ts';
-import type { MicroServiceSpec } from './schema.ts';
+import { type MicroServiceSpec, SPEC_RULES } from './spec/index.ts';
 import { parseMicroService, parseSpec } from './validate.ts';
 
 const base: MicroServiceSpec = {
@@ -19,7 +18,7 @@ describe('valid specs', () => {
     { name: 'minimal', input: { image: 'nginx:1.27' } },
     { name: 'with ports', input: base },
     {
-      name: 'the DESIGN.md sketch',
+      name: 'the full example from the API overview',
       input: {
         image: 'registry.example.com/shop/order:1.4.2',
         replicas: 3,

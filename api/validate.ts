@@ -1,7 +1,8 @@
 // Turns untrusted input (YAML from a file, cdk8s props, a CR read from the cluster) into a typed
 // MicroService, or into issues that name the field and say what to do.
 import type { z } from 'zod';
-import { type MicroService, type MicroServiceSpec, microServiceSchema, specSchema } from './schema.ts';
+import { type MicroService, microServiceSchema } from './schema.ts';
+import { type MicroServiceSpec, specSchema } from './spec/index.ts';
 
 export interface ValidationIssue {
   /** Field path, e.g. `spec.ports[1].name`. */

@@ -2,7 +2,7 @@
 # bench/build-before.sh COMMIT — compiles api/, render/, operator/, cdk8s/ and cli/ as they were at
 # COMMIT into a scratch directory outside the repository (node_modules linked from this checkout),
 # without touching the work tree, so a benchmark can time the code before a fix next to the code
-# after it in the same run. Prints the directory holding cli/main.js and operator/main.js, e.g.
+# after it in the same run. Prints the directory holding cli/main.js and the operator (operator/microservice/main.js, or operator/main.js before the split), e.g.
 #   npx node bench/render.ts --before-cli "$(bench/build-before.sh 6a603f1 | tail -1)/cli/main.js"
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

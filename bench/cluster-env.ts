@@ -10,11 +10,11 @@ import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync 
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parse, stringify } from 'yaml';
-import { KubeRest } from '../operator/rest.ts';
+import { KubeRest } from '../operator/runtime/rest.ts';
 import { type Cluster, clusterInfo, kubectl, startCluster, stopCluster } from '../test/e2e/cluster.ts';
 import { installCrd } from '../test/e2e/kube.ts';
 import { freePort } from '../test/e2e/operator-process.ts';
-import { benchDir, ensureBuild, log, repoRoot } from './harness.ts';
+import { benchDir, ensureBuild, log, operatorEntry, repoRoot } from './harness.ts';
 import { namespaces } from './specs.ts';
 
 export const BENCH_CLUSTER = process.env.MSVC_BENCH_CLUSTER || 'msvc-bench';
@@ -150,7 +150,7 @@ export async function startBenchOperator(
     concurrency?: number;
     nodeArgs?: readonly string[];
     tag: string;
-    /** A compiled tree holding operator/main.js (default: this checkout, ensureBuild()). */
+    /** A compiled tree holding the operator (operatorEntry; default: this checkout, ensureBuild()). */
     build?: string;
     kubeconfig?: string;
   },
@@ -165,7 +165,7 @@ export async function startBenchOperator(
     '--import',
     join(benchDir, 'operator-probe.mjs'),
     ...(options.nodeArgs ?? []),
-    join(options.build ?? ensureBuild(), 'operator/main.js'),
+    operatorEntry(options.build ?? ensureBuild()),
     '--kubeconfig',
     options.kubeconfig ?? env.operatorKubeconfig,
     '--health-address',

@@ -97,7 +97,7 @@ export async function convergeOnce(
     nodeArgs?: readonly string[];
     resyncSeconds: number;
     keep: boolean;
-    /** A compiled tree holding operator/main.js (default: this checkout). */
+    /** A compiled tree holding the operator (see operatorEntry; default: this checkout). */
     build?: string;
   },
 ): Promise<{ run: ConvergeRun; operator?: OperatorHandle }> {

@@ -237,10 +237,20 @@ export function log(message: string): void {
 let built: string | undefined;
 
 /**
+ * The operator's entry point in a compiled tree: operator/microservice/main.js, or
+ * operator/main.js in trees built from commits before the operator was split into
+ * operator/runtime/ and operator/microservice/ (bench/build-before.sh builds those).
+ */
+export function operatorEntry(dir: string): string {
+  const split = join(dir, 'operator/microservice/main.js');
+  return existsSync(split) || !existsSync(join(dir, 'operator/main.js')) ? split : join(dir, 'operator/main.js');
+}
+
+/**
  * Compiles api/, render/, operator/, cdk8s/ and cli/ to JavaScript (tsconfig.build.json) in
  * bench/.build, once per process, so benchmarks run the code the way it ships (the image runs
- * dist/operator/main.js; an installed `msvc` runs dist/cli/main.js), without type stripping.
- * Returns the directory; `<dir>/operator/main.js`, `<dir>/cli/main.js`.
+ * dist/operator/microservice/main.js; an installed `msvc` runs dist/cli/main.js), without type stripping.
+ * Returns the directory; `<dir>/operator/microservice/main.js`, `<dir>/cli/main.js`.
  */
 export function ensureBuild(): string {
   if (built !== undefined) return built;
@@ -253,7 +263,7 @@ export function ensureBuild(): string {
     });
   } catch (error) {
     // tsc still emits on type errors (another engineer's work in progress); fail only if nothing came out.
-    if (!existsSync(join(outDir, 'operator/main.js')) || !existsSync(join(outDir, 'cli/main.js'))) throw error;
+    if (!existsSync(operatorEntry(outDir)) || !existsSync(join(outDir, 'cli/main.js'))) throw error;
     log('build: tsc reported errors but emitted the entry points; continuing');
   }
   built = outDir;

@@ -56,7 +56,7 @@ const CLOCK_TICKS = 100;
  *
  *   npx node bench/memory.ts --before DIR --after DIR [--tuned-node-args "--lite-mode|--optimize-for-size"]
  *                            [--n 1000] [--repeats 2] [--before-label TEXT] [--after-label TEXT]
- * DIR: a compiled tree with operator/main.js (bench/build-before.sh COMMIT prints one).
+ * DIR: a compiled tree with the operator (bench/build-before.sh COMMIT prints one).
  * --tuned-node-args: `|`-separated sets of extra Node flags, each a variant of the after build.
  */
 export async function main(argv = process.argv.slice(2)): Promise<string> {

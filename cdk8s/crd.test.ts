@@ -1,8 +1,8 @@
 import { Testing } from 'cdk8s';
 import { expect, it } from 'vitest';
 import { buildCrd } from '../api/index.ts';
+import { chart } from '../test/support/cdk8s.ts';
 import { MicroServiceCrd } from './crd.ts';
-import { chart } from './testing.ts';
 
 it('synthesizes buildCrd() unchanged, key order included', () => {
   const c = chart();

@@ -1,6 +1,7 @@
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { describe, expect, it } from 'vitest';
+import { chart, microServiceProps } from '../test/support/cdk8s.ts';
 import {
   envFromConfigMap,
   envFromConfigMapKeys,
@@ -11,7 +12,6 @@ import {
   serviceAccountFromKplus,
 } from './kplus.ts';
 import { MicroService } from './microservice.ts';
-import { chart, microServiceProps } from './testing.ts';
 
 describe('env from cdk8s-plus ConfigMaps and Secrets', () => {
   it('references a ConfigMap defined in the same chart by its (generated) name', () => {

@@ -2,9 +2,9 @@ import { ApiObject, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { parseMicroService } from '../api/index.ts';
 import { render } from '../render/index.ts';
+import { chart, exampleMicroServices, microServiceProps, propsOf, withMetadata } from '../test/support/cdk8s.ts';
 import { MicroService } from './microservice.ts';
 import { MicroServiceResource } from './microservice-resource.ts';
-import { chart, exampleMicroServices, microServiceProps, propsOf, withMetadata } from './testing.ts';
 
 const ordered = (value: unknown) => JSON.stringify(value, null, 1);
 

@@ -2,7 +2,6 @@ import { ApiObject, JsonPatch, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { type MicroService as MicroServiceObject, MicroServiceValidationError } from '../api/index.ts';
 import { render } from '../render/index.ts';
-import { MicroService } from './microservice.ts';
 import {
   chart,
   exampleMicroServices,
@@ -14,7 +13,8 @@ import {
   withMetadata,
   withoutPorts,
   withReplicas,
-} from './testing.ts';
+} from '../test/support/cdk8s.ts';
+import { MicroService } from './microservice.ts';
 
 /** JSON text keeps key order, so equal strings mean equal values in the same order. */
 const ordered = (value: unknown) => JSON.stringify(value, null, 1);

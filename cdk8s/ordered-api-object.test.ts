@@ -1,9 +1,9 @@
 import { type App, Chart, type IResolver, JsonPatch, Lazy, type ResolutionContext, Testing, Yaml } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { render } from '../render/index.ts';
+import { chart, exampleMicroServices, microServiceProps, propsOf } from '../test/support/cdk8s.ts';
 import { MicroService } from './microservice.ts';
 import { type JsonObject, OrderedApiObject } from './ordered-api-object.ts';
-import { chart, exampleMicroServices, microServiceProps, propsOf } from './testing.ts';
 
 /** JSON text keeps key order, so equal strings mean equal values in the same order. */
 const ordered = (value: unknown) => JSON.stringify(value, null, 1);

@@ -3,11 +3,11 @@ import { JsonPatch, Testing, Yaml } from 'cdk8s';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
-import { microServiceArbitrary } from '../render/testing/arbitraries.ts';
+import { microServiceArbitrary } from '../test/support/arbitraries.ts';
+import { chart, exampleMicroServices, microServiceProps, propsOf } from '../test/support/cdk8s.ts';
 import { MicroServiceCrd } from './crd.ts';
 import { MicroService } from './microservice.ts';
 import { MicroServiceResource } from './microservice-resource.ts';
-import { chart, exampleMicroServices, microServiceProps, propsOf } from './testing.ts';
 
 /** The yaml library cdk8s bundles and writes with. */
 const cdk8sYaml = createRequire(createRequire(import.meta.url).resolve('cdk8s'))('yaml') as typeof import('yaml');

@@ -10,7 +10,6 @@
 // anchors), undefined values (keepUndefined writes null), or whatever fastYaml declines.
 import { createRequire } from 'node:module';
 import { fastYamlWriter, type YamlOptions } from '../yaml/write.ts';
-import type { JsonObject } from './ordered-api-object.ts';
 
 /** yaml's node-type brand (nodes/identity.js): Symbol.for, so every copy of the library shares it. */
 const NODE_TYPE = Symbol.for('yaml.node.type');
@@ -18,6 +17,9 @@ const DOC = Symbol.for('yaml.document');
 
 /** What cdk8s's Yaml.stringify passes for each document (cdk8s/lib/yaml.js). */
 const CDK8S_OPTIONS: YamlOptions = { keepUndefined: true, lineWidth: 0, version: '1.1' };
+
+/** A JSON object as ordered-api-object.ts produces it (the same type; declared here so this file imports nothing of it). */
+type JsonObject = { [key: string]: unknown };
 
 type YamlLibrary = typeof import('yaml');
 

@@ -189,10 +189,10 @@ async function operatorAsServiceAccount(watch: string): Promise<OperatorProcess>
     ['-n', releaseNs, `deployment/${fullname()}`],
   );
   const command = deployment?.spec.template.spec.containers[0]?.command;
-  expect(command?.at(-1)).toBe('/app/dist/operator/main.js');
+  expect(command?.at(-1)).toBe('/app/dist/operator/microservice/main.js');
   const op = await startOperator({
     nodeArgs: command?.slice(1, -1) ?? [],
-    entry: join(ensureBuild(), 'operator/main.js'),
+    entry: join(ensureBuild(), 'operator/microservice/main.js'),
     kubeconfig: saKubeconfig,
     namespaces: [watch],
     leaderElect: { namespace: releaseNs, name: LEASE, leaseDurationSeconds: 4 },

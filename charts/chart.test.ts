@@ -176,7 +176,7 @@ describe('chart', () => {
       '/nodejs/bin/node',
       '--max-semi-space-size=1',
       '--lite-mode',
-      '/app/dist/operator/main.js',
+      '/app/dist/operator/microservice/main.js',
     ]);
     expect((await container(['--set-json', 'nodeFlags=[]']))['command']).toBeUndefined();
     const tuned = await container(['--set', 'nodeFlags={--lite-mode,--stack-trace-limit=50}']);
@@ -185,7 +185,7 @@ describe('chart', () => {
       '--max-semi-space-size=1',
       '--lite-mode',
       '--stack-trace-limit=50',
-      '/app/dist/operator/main.js',
+      '/app/dist/operator/microservice/main.js',
     ]);
     expect(tuned['args']).toContain('--leader-elect');
     await expect(template(['--set', 'nodeFlags={rm -rf}'])).rejects.toThrow(/nodeFlags/);
@@ -202,14 +202,14 @@ describe('Dockerfile (no container engine here: checked against the chart and th
   const stages = dockerfile.split(/^FROM /m).slice(1);
   const runtime = stages.at(-1) ?? '';
 
-  it('compiles every folder the build includes and runs dist/operator/main.js', () => {
+  it('compiles every folder the build includes and runs dist/operator/microservice/main.js', () => {
     const build = parse(readFileSync(join(repoRoot, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
     for (const dir of build.include) expect(stages[0]).toMatch(new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'));
     expect(stages[0]).toMatch(/tsc -p tsconfig\.build\.json/);
     expect(runtime).toMatch(
-      /^ENTRYPOINT \["\/nodejs\/bin\/node", "--max-semi-space-size=1", "\/app\/dist\/operator\/main\.js"\]$/m,
+      /^ENTRYPOINT \["\/nodejs\/bin\/node", "--max-semi-space-size=1", "\/app\/dist\/operator\/microservice\/main\.js"\]$/m,
     );
-    expect(existsSync(join(repoRoot, 'operator/main.ts'))).toBe(true);
+    expect(existsSync(join(repoRoot, 'operator/microservice/main.ts'))).toBe(true);
     expect(runtime).toMatch(/^COPY package\.json \.\/$/m); // "type": "module" makes dist/*.js ESM
     expect(runtime).toMatch(/^COPY --from=build \/src\/dist \.\/dist$/m);
   });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { msvc, ROOT, runWith } from './testing.ts';
+import { msvc, ROOT, runWith } from '../test/support/cli.ts';
 
 const valid = (name: string, extra = '') => `apiVersion: msvc.dev/v1alpha1
 kind: MicroService

@@ -1,11 +1,11 @@
 // The checked-in CRD must be exactly what `msvc crd` prints today, and it must be a structural
-// schema the API server accepts as it stands (DESIGN.md, "Known traps": zod's JSON Schema is not).
+// schema the API server accepts as it stands (zod's JSON Schema is not: see api/crd.ts toStructural).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildCrd } from '../api/index.ts';
+import { ROOT } from '../test/support/cli.ts';
 import { crdYaml } from './commands/crd.ts';
-import { ROOT } from './testing.ts';
 
 const CRD_FILE = 'crds/microservices.msvc.dev.yaml';
 

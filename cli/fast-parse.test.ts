@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify, type ToStringOptions } from 'yaml';
-import { microServiceArbitrary } from '../render/testing/arbitraries.ts';
+import { microServiceArbitrary } from '../test/support/arbitraries.ts';
 import { parseFast, resolvePlain } from './fast-parse.ts';
 
 /** What cli/input.ts gets from the library: every document's value, or 'error' when any has errors. */

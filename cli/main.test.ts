@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, NODE, ROOT } from './testing.ts';
+import { BIN, NODE, ROOT } from '../test/support/cli.ts';
 
 /** Preloaded into the child: prints every module URL it loaded, as one JSON line on stderr, at exit. */
 const RECORD_LOADS = `data:text/javascript,${encodeURIComponent(`

@@ -2,8 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ROOT } from '../test/support/cli.ts';
 import { REFERENCE_END, REFERENCE_START, referenceMarkdown, spliceReference } from './commands/reference.ts';
-import { ROOT } from './testing.ts';
 
 describe('README.md', () => {
   it('has the API reference that `msvc reference` generates from the schema', async () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { renderHorizontalPodAutoscaler } from './autoscaling.ts';
 import {
   cpuMetric,
   horizontalPodAutoscaler,
@@ -8,7 +7,8 @@ import {
   withAutoscaling,
   withHpaSpec,
   withReplicas,
-} from './testing/fixtures.ts';
+} from '../test/support/fixtures.ts';
+import { renderHorizontalPodAutoscaler } from './autoscaling.ts';
 import { DEFAULT_RENDER_CONFIG } from './types.ts';
 
 describe('renderHorizontalPodAutoscaler', () => {

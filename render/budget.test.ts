@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { microService, withMesh, withResources } from '../test/support/fixtures.ts';
 import { podBudget } from './budget.ts';
-import { microService, withMesh, withResources } from './testing/fixtures.ts';
 
 const app = { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '128Mi' } };
 const istioProxy = { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '2', memory: '1Gi' } };

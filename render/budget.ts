@@ -1,5 +1,6 @@
 // The pod's resource budget, app plus mesh proxy, as ResourceQuota and LimitRange will count it
-// (reference/mesh.md §0: effective request = max(init phase, sum of app containers + sidecars)).
+// (effective request = max(init phase, sum of app containers + sidecars):
+// https://kubernetes.io/docs/concepts/resource-management/effective-pod-requests-limits/).
 // Written as an annotation so a quota rejection can be explained from the Deployment alone.
 import {
   formatBytes,
@@ -11,7 +12,7 @@ import {
   resolveResources,
   toBytes,
 } from '../api/index.ts';
-import { PROXY_CONTAINER } from './mesh.ts';
+import { PROXY_CONTAINER } from './mesh/index.ts';
 import { names } from './names.ts';
 
 export const POD_RESOURCES_ANNOTATION = 'msvc.dev/pod-resources';

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { renderAppContainer } from './container.ts';
 import {
   appContainer,
   microService,
@@ -19,7 +18,8 @@ import {
   withResources,
   withShutdown,
   withSpec,
-} from './testing/fixtures.ts';
+} from '../test/support/fixtures.ts';
+import { renderAppContainer } from './container.ts';
 
 describe('renderAppContainer', () => {
   const cases = [

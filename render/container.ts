@@ -1,9 +1,9 @@
 // The app container: image, ports, env (user env first, then runtime tuning), resources, probes,
 // the preStop sleep and the `restricted` Pod Security settings.
 import { type MicroService, resolveResources, resolveShutdown } from '../api/index.ts';
-import { goTuning, tuningEnv } from './go-runtime.ts';
 import { names } from './names.ts';
 import { renderProbe } from './probes.ts';
+import { goTuning, tuningEnv } from './runtime/go.ts';
 import type { EnvVar } from './types.ts';
 
 function resourceBlock(values: { cpu?: string | number; memory?: string | number }): Record<string, string | number> {
@@ -60,7 +60,8 @@ export function renderAppContainer(ms: MicroService): Record<string, unknown> {
   }
   const { preStopSleepSeconds } = resolveShutdown(spec);
   if (preStopSleepSeconds > 0) {
-    // The native sleep action (GA in 1.34) needs no shell in the image (reference/go-runtime.md §5).
+    // The native sleep action needs no shell in the image (PodLifecycleSleepAction, GA in 1.34:
+    // https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#hook-handler-implementations).
     container['lifecycle'] = { preStop: { sleep: { seconds: preStopSleepSeconds } } };
   }
   container['securityContext'] = {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { MicroService } from '../api/index.ts';
-import { POD_TEMPLATE_HASH_ANNOTATION, renderDeployment } from './deployment.ts';
 import {
   appContainer,
   deployment,
@@ -37,7 +36,8 @@ import {
   withService,
   withServiceAccount,
   withShutdown,
-} from './testing/fixtures.ts';
+} from '../test/support/fixtures.ts';
+import { POD_TEMPLATE_HASH_ANNOTATION, renderDeployment } from './deployment.ts';
 import { DEFAULT_RENDER_CONFIG, type RenderConfig } from './types.ts';
 
 const cfg = DEFAULT_RENDER_CONFIG;

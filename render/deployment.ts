@@ -5,7 +5,7 @@ import { POD_RESOURCES_ANNOTATION, podBudget } from './budget.ts';
 import { renderAppContainer } from './container.ts';
 import { contentHash } from './hash.ts';
 import { commonLabels, selectorLabels } from './labels.ts';
-import { meshKeys, splitMeshKeys } from './mesh.ts';
+import { meshKeys, splitMeshKeys } from './mesh/index.ts';
 import { names } from './names.ts';
 import type { RenderConfig, RenderedObject } from './types.ts';
 

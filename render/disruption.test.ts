@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { renderPodDisruptionBudget } from './disruption.ts';
 import {
   microService,
   podDisruptionBudget,
@@ -7,7 +6,8 @@ import {
   withBudget,
   withDisruption,
   withReplicas,
-} from './testing/fixtures.ts';
+} from '../test/support/fixtures.ts';
+import { renderPodDisruptionBudget } from './disruption.ts';
 import { DEFAULT_RENDER_CONFIG } from './types.ts';
 
 describe('renderPodDisruptionBudget', () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { explain } from './explain.ts';
 import {
   microService,
   withAutoscaling,
@@ -8,7 +7,8 @@ import {
   withProbes,
   withReplicas,
   withShutdown,
-} from './testing/fixtures.ts';
+} from '../test/support/fixtures.ts';
+import { explain } from './explain.ts';
 
 const D = 'Deployment/order';
 const pick = (ms: ReturnType<typeof microService>, field: string) => {

@@ -2,10 +2,10 @@
 // budget, probes, replicas and the disruption budget. `msvc explain` prints this list.
 import { DEFAULTS, type MicroService, meshProvider, minimumReplicas, resolveShutdown } from '../api/index.ts';
 import { POD_RESOURCES_ANNOTATION, podBudget } from './budget.ts';
-import { goTuning } from './go-runtime.ts';
-import { meshKeys } from './mesh.ts';
+import { meshKeys } from './mesh/index.ts';
 import { names } from './names.ts';
 import { renderProbe } from './probes.ts';
+import { goTuning } from './runtime/go.ts';
 import type { Explanation } from './types.ts';
 
 export function explain(ms: MicroService): Explanation[] {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { microServiceArbitrary } from '../test/support/arbitraries.ts';
 import { canonicalJson, contentHash } from './hash.ts';
 import { render } from './index.ts';
-import { microServiceArbitrary } from './testing/arbitraries.ts';
 
 /** canonicalJson as first written; the hash of its output is stored on live objects. */
 function reference(value: unknown): string {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { render } from './index.ts';
 import {
   deployment,
   horizontalPodAutoscaler,
@@ -16,7 +15,8 @@ import {
   withPodSpecField,
   withReplicas,
   withServiceAccount,
-} from './testing/fixtures.ts';
+} from '../test/support/fixtures.ts';
+import { render } from './index.ts';
 
 describe('render', () => {
   const cases = [

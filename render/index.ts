@@ -26,6 +26,6 @@ export { POD_RESOURCES_ANNOTATION, podBudget } from './budget.ts';
 export { POD_TEMPLATE_HASH_ANNOTATION } from './deployment.ts';
 export { canonicalJson, contentHash } from './hash.ts';
 export * from './labels.ts';
-export { PROXY_CONTAINER } from './mesh.ts';
+export { PROXY_CONTAINER } from './mesh/index.ts';
 export { names } from './names.ts';
 export * from './types.ts';

@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { render } from './index.ts';
-import { commonLabels, imageVersion, selectorLabels, selectorString } from './labels.ts';
 import {
   labels,
   microService,
@@ -9,7 +7,9 @@ import {
   withMetadataLabels,
   withoutVersionLabel,
   withVersionLabel,
-} from './testing/fixtures.ts';
+} from '../test/support/fixtures.ts';
+import { render } from './index.ts';
+import { commonLabels, imageVersion, selectorLabels, selectorString } from './labels.ts';
 import { DEFAULT_RENDER_CONFIG } from './types.ts';
 
 const cfg = DEFAULT_RENDER_CONFIG;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MicroService } from '../api/index.ts';
+import { microService, withoutPorts, withPorts, withProbes } from '../test/support/fixtures.ts';
 import { type ProbeKind, renderProbe } from './probes.ts';
-import { microService, withoutPorts, withPorts, withProbes } from './testing/fixtures.ts';
 
 type Probes = Record<`${ProbeKind}Probe`, Record<string, unknown> | undefined>;
 

@@ -1,7 +1,9 @@
 // Liveness, readiness and startup probes: derived from the first HTTP/HTTP2/GRPC port (TCP as a
 // fallback) unless the spec gives them, with timings from api/defaults.ts. Istio rewrites httpGet,
-// tcpSocket and grpc probes to its agent (we ask it to explicitly, see istio.ts); Linkerd lets
-// kubelet HTTP probes through under its default policy (reference/mesh.md §1.5, §2.5).
+// tcpSocket and grpc probes to its agent (we ask it to explicitly, see mesh/istio.ts;
+// https://istio.io/latest/docs/ops/configuration/mesh/app-health-check/); Linkerd does not rewrite
+// probes, and its policy controller authorizes kubelet HTTP probes under the default policy
+// (https://linkerd.io/2/features/server-policy/).
 import { DEFAULTS, type MicroServiceSpec, type Probe } from '../api/index.ts';
 
 export type ProbeKind = 'liveness' | 'readiness' | 'startup';

@@ -6,10 +6,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { formatPath, type MicroServiceSpec, parseSpec, QUANTITY_PATTERN, SPEC_RULES } from '../api/index.ts';
+import { microServiceArbitrary, rawSpecArbitrary, specArbitrary } from '../test/support/arbitraries.ts';
+import { semanticIssues, validateOpenApi } from '../test/support/kubernetes.ts';
 import { canonicalJson } from './hash.ts';
 import { render } from './index.ts';
-import { microServiceArbitrary, rawSpecArbitrary, specArbitrary } from './testing/arbitraries.ts';
-import { semanticIssues, validateOpenApi } from './testing/kubernetes.ts';
 
 const RUNS = { numRuns: 150 };
 

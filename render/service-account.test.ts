@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { microService, serviceAccount, withServiceAccount } from '../test/support/fixtures.ts';
 import { renderServiceAccount } from './service-account.ts';
-import { microService, serviceAccount, withServiceAccount } from './testing/fixtures.ts';
 import { DEFAULT_RENDER_CONFIG } from './types.ts';
 
 describe('renderServiceAccount', () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { renderService } from './service.ts';
 import {
   microService,
   service,
@@ -13,7 +12,8 @@ import {
   withService,
   withServicePorts,
   withServiceSpec,
-} from './testing/fixtures.ts';
+} from '../test/support/fixtures.ts';
+import { renderService } from './service.ts';
 import { DEFAULT_RENDER_CONFIG } from './types.ts';
 
 describe('renderService', () => {

@@ -1,15 +1,20 @@
-// Module boundaries (STYLE.md "Our conventions" 1, DESIGN.md layout): api/ depends on nothing but
-// zod, yaml and Node built-ins; render/ only on api/ (and node:crypto for hashing); operator/ and
-// cdk8s/ never on each other; nothing imports cli/. Imports are read with a regular expression
-// over the non-test sources, and the checker is itself tested on small fixtures, so a forbidden
-// import cannot slip through a checker that silently matches nothing.
+// The layout's "may import" rules (docs/architecture.md), enforced: each product layer imports only
+// the layers and packages it is allowed; operator/runtime/ knows nothing of MicroService;
+// operator/ and cdk8s/ never import each other; nothing imports cli/; product code never imports
+// test support; product folders hold no test support; and there is no import cycle anywhere in
+// product code. Imports are read with regular expressions over the sources, and the checker is
+// itself tested on small fixtures, so a forbidden import cannot slip through a checker that
+// silently matches nothing.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SOURCE_DIRS = ['api', 'render', 'yaml', 'operator', 'cdk8s', 'cli', 'test', 'bench', 'tools', 'examples'];
+/** What ships to users: every other folder is tests, benchmarks, tooling or examples. */
+const PRODUCT_DIRS = ['api', 'render', 'yaml', 'operator', 'cdk8s', 'cli'];
+const OTHER_DIRS = ['test', 'bench', 'tools', 'examples', 'charts'];
+const TEST_PACKAGES = ['vitest', 'fast-check', 'kubernetes-models'];
 
 interface SourceFile {
   /** Repository-relative, with forward slashes, e.g. `render/deployment.ts`. */
@@ -22,12 +27,53 @@ interface Violation {
   readonly rule: string;
 }
 
-/** Test code and test helpers (`*.test.ts`, `testing.ts`, `testing/`) may import test tooling. */
-function isTestCode(path: string): boolean {
-  return /\.test\.ts$/.test(path) || /(^|\/)testing(\.ts$|\/)/.test(path);
+/** A product layer: where it lives and what it may import. */
+interface Layer {
+  readonly name: string;
+  /** Local folders (path prefixes ending in '/') it may import, itself included. */
+  readonly local: readonly string[];
+  /** Packages it may import. */
+  readonly packages: readonly string[];
+  /** Node built-ins it may import; undefined: any. */
+  readonly builtins?: readonly string[];
 }
 
-function collectSources(root: string): SourceFile[] {
+const RUNTIME_PACKAGES = ['@kubernetes/client-node', 'pino', 'prom-client', 'yaml'];
+
+/** Longest prefix first, so operator/runtime/ is found before a rule for operator/ would be. */
+const LAYERS: readonly Layer[] = [
+  { name: 'api/', local: ['api/'], packages: ['zod', 'yaml'] },
+  { name: 'render/', local: ['render/', 'api/'], packages: [], builtins: ['node:crypto'] },
+  { name: 'yaml/', local: ['yaml/'], packages: ['yaml'], builtins: [] },
+  { name: 'operator/runtime/', local: ['operator/runtime/'], packages: RUNTIME_PACKAGES },
+  {
+    name: 'operator/microservice/',
+    local: ['operator/microservice/', 'operator/runtime/', 'api/', 'render/'],
+    packages: [...RUNTIME_PACKAGES, 'commander'],
+  },
+  {
+    name: 'cdk8s/',
+    local: ['cdk8s/', 'api/', 'render/', 'yaml/'],
+    packages: ['cdk8s', 'constructs', 'cdk8s-plus-27', 'yaml'],
+  },
+  { name: 'cli/', local: ['cli/', 'api/', 'render/', 'yaml/'], packages: ['commander', 'yaml'] },
+];
+
+function layerOf(path: string): Layer | undefined {
+  return LAYERS.find((layer) => path.startsWith(layer.name));
+}
+
+/** Test code: `*.test.ts` anywhere, and everything under test/. */
+function isTestCode(path: string): boolean {
+  return /\.test\.ts$/.test(path) || path.startsWith('test/');
+}
+
+/** A file in a product folder that only tests use (the old `testing.ts`, `testing/`, `testdata/` helpers). */
+function isTestSupportInProduct(path: string): boolean {
+  return PRODUCT_DIRS.some((d) => path.startsWith(`${d}/`)) && /(^|\/)(testing|testdata|fixtures)(\.ts$|\/)/.test(path);
+}
+
+function collectSources(root: string, dirs: readonly string[]): SourceFile[] {
   const out: SourceFile[] = [];
   const walk = (dir: string) => {
     let entries: import('node:fs').Dirent[];
@@ -41,16 +87,16 @@ function collectSources(root: string): SourceFile[] {
       if (e.isDirectory()) {
         if (!['node_modules', 'dist', 'imports', '__snapshots__'].includes(e.name) && !e.name.startsWith('.'))
           walk(path);
-      } else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') && !isTestCode(path)) {
+      } else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) {
         out.push({ path, source: readFileSync(join(root, path), 'utf8') });
       }
     }
   };
-  for (const dir of SOURCE_DIRS) walk(dir);
+  for (const dir of dirs) walk(dir);
   return out;
 }
 
-/** Module specifiers of static imports and re-exports, side-effect imports and dynamic `import()`. */
+/** Module specifiers of static imports and re-exports (type-only too), side-effect imports and dynamic `import()`. */
 function importsOf(source: string): string[] {
   const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
   const patterns = [
@@ -61,12 +107,11 @@ function importsOf(source: string): string[] {
   return patterns.flatMap((p) => [...code.matchAll(p)].map((m) => m[1] as string));
 }
 
-type Target = { kind: 'local'; dir: string } | { kind: 'builtin'; name: string } | { kind: 'package'; name: string };
+type Target = { kind: 'local'; path: string } | { kind: 'builtin'; name: string } | { kind: 'package'; name: string };
 
 function resolveTarget(file: string, specifier: string): Target {
   if (specifier.startsWith('.')) {
-    const resolved = posix.normalize(posix.join(posix.dirname(file), specifier));
-    return { kind: 'local', dir: resolved.split('/')[0] as string };
+    return { kind: 'local', path: posix.normalize(posix.join(posix.dirname(file), specifier)) };
   }
   if (specifier.startsWith('node:')) return { kind: 'builtin', name: specifier };
   const parts = specifier.split('/');
@@ -77,51 +122,108 @@ function resolveTarget(file: string, specifier: string): Target {
 function checkBoundaries(files: readonly SourceFile[]): Violation[] {
   const violations: Violation[] = [];
   for (const { path, source } of files) {
-    const own = path.split('/')[0] as string;
+    if (isTestCode(path) && !path.startsWith('test/')) continue; // unit tests may import what they test
+    const layer = layerOf(path);
     for (const specifier of importsOf(source)) {
       const target = resolveTarget(path, specifier);
       const flag = (rule: string) => violations.push({ file: path, specifier, rule });
-      if (target.kind === 'local' && target.dir === 'cli' && own !== 'cli') flag('nothing imports cli/');
-      if (own === 'api') {
-        if (target.kind === 'local' && target.dir !== 'api') flag('api/ imports only itself');
-        if (target.kind === 'package' && !['zod', 'yaml'].includes(target.name)) flag('api/ imports only zod and yaml');
+      if (target.kind === 'local' && target.path.startsWith('cli/') && !path.startsWith('cli/'))
+        flag('nothing imports cli/');
+      if (layer === undefined) continue;
+      if (target.kind === 'local') {
+        if (target.path.startsWith('test/')) flag(`${layer.name} never imports test support`);
+        else if (!layer.local.some((dir) => target.path.startsWith(dir)) && !target.path.startsWith('cli/'))
+          flag(`${layer.name} imports only ${layer.local.join(', ')}`);
       }
-      if (own === 'render') {
-        if (target.kind === 'local' && !['render', 'api'].includes(target.dir)) flag('render/ imports only api/');
-        if (target.kind === 'package') flag('render/ imports no packages');
-        if (target.kind === 'builtin' && target.name !== 'node:crypto') flag('render/ uses only node:crypto (pure)');
+      if (target.kind === 'package') {
+        if (TEST_PACKAGES.includes(target.name)) flag(`${layer.name} never imports test tooling (${target.name})`);
+        else if (!layer.packages.includes(target.name))
+          flag(`${layer.name} imports no package but ${layer.packages.join(', ') || 'none'}`);
       }
-      if (own === 'yaml') {
-        if (target.kind === 'local' && target.dir !== 'yaml') flag('yaml/ imports only itself');
-        if (target.kind === 'package' && target.name !== 'yaml') flag('yaml/ imports only the yaml package');
-        if (target.kind === 'builtin') flag('yaml/ uses no Node built-ins (pure)');
-      }
-      if (own === 'operator' && target.kind === 'local' && target.dir === 'cdk8s')
-        flag('operator/ never imports cdk8s/');
-      if (own === 'cdk8s' && target.kind === 'local' && target.dir === 'operator')
-        flag('cdk8s/ never imports operator/');
+      if (target.kind === 'builtin' && layer.builtins !== undefined && !layer.builtins.includes(target.name))
+        flag(
+          `${layer.name} uses ${layer.builtins.length ? `only ${layer.builtins.join(', ')}` : 'no Node built-ins'} (pure)`,
+        );
     }
   }
   return violations;
 }
 
+/** The local module graph of `files` (edges to files in the set only). */
+function moduleGraph(files: readonly SourceFile[]): Map<string, string[]> {
+  const paths = new Set(files.map((f) => f.path));
+  const graph = new Map<string, string[]>();
+  for (const { path, source } of files) {
+    const edges = importsOf(source)
+      .map((s) => resolveTarget(path, s))
+      .flatMap((t) => (t.kind === 'local' && paths.has(t.path) ? [t.path] : []));
+    graph.set(path, [...new Set(edges)]);
+  }
+  return graph;
+}
+
+/** Strongly connected components with more than one module, or a module importing itself (Tarjan). */
+function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+  let index = 0;
+  const indices = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const out: string[][] = [];
+  const visit = (v: string) => {
+    indices.set(v, index);
+    low.set(v, index);
+    index++;
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!indices.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) {
+        low.set(v, Math.min(low.get(v)!, indices.get(w)!));
+      }
+    }
+    if (low.get(v) === indices.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1 || (graph.get(v) ?? []).includes(v)) out.push(component.sort());
+    }
+  };
+  for (const v of [...graph.keys()].sort()) if (!indices.has(v)) visit(v);
+  return out;
+}
+
+const productFiles = () => collectSources(ROOT, PRODUCT_DIRS).filter((f) => !isTestCode(f.path));
+
 describe('module boundaries', () => {
   it('hold across the repository', () => {
-    const files = collectSources(ROOT);
+    const files = collectSources(ROOT, [...PRODUCT_DIRS, ...OTHER_DIRS]);
     // The scan must see the layers it guards, or it would pass by looking at nothing.
-    for (const dir of ['api', 'render'])
+    for (const layer of LAYERS)
       expect(
-        files.some((f) => f.path.startsWith(`${dir}/`)),
-        dir,
+        files.some((f) => f.path.startsWith(layer.name) && !isTestCode(f.path)),
+        layer.name,
       ).toBe(true);
     expect(files.some((f) => f.path === 'render/index.ts' && importsOf(f.source).length > 0)).toBe(true);
     expect(checkBoundaries(files)).toStrictEqual([]);
   });
 
-  it('test helpers are the only render/ files that import test tooling', () => {
-    const files = collectSources(ROOT).map((f) => f.path);
-    expect(files).not.toContain('render/testing/arbitraries.ts');
-    expect(files).toContain('render/deployment.ts');
+  it('no import cycle in product code', () => {
+    const graph = moduleGraph(productFiles());
+    expect(graph.get('render/mesh/index.ts')).toContain('render/mesh/istio.ts');
+    expect(cycles(graph)).toStrictEqual([]);
+  });
+
+  it('product folders hold no test support (it lives under test/)', () => {
+    const all = collectSources(ROOT, PRODUCT_DIRS).map((f) => f.path);
+    expect(all).toContain('render/deployment.ts');
+    expect(all.filter(isTestSupportInProduct)).toStrictEqual([]);
   });
 });
 
@@ -137,26 +239,38 @@ describe('the boundary checker', () => {
         "import { stringify } from 'yaml';",
         "import { readFileSync } from 'node:fs';",
         "import { DNS } from './patterns.ts';",
-        "export * from './rules.ts';",
+        "export * from './spec/index.ts';",
       ),
       want: [],
     },
     {
       name: 'render/ with api/, itself and node:crypto',
       input: file(
-        'render/deployment.ts',
-        "import { DEFAULTS, type MicroService } from '../api/index.ts';",
-        "import type { RenderConfig } from './types.ts';",
+        'render/mesh/istio.ts',
+        "import { DEFAULTS } from '../../api/index.ts';",
+        "import type { MeshKey } from './shared.ts';",
         "import { createHash } from 'node:crypto';",
       ),
       want: [],
     },
     {
-      name: 'operator/ with api/, render/ and its packages',
+      name: 'operator/microservice/ with api/, render/, the runtime and its packages',
       input: file(
-        'operator/reconciler.ts',
-        "import { render } from '../render/index.ts';",
-        "import * as k8s from '@kubernetes/client-node';",
+        'operator/microservice/reconciler.ts',
+        "import { render } from '../../render/index.ts';",
+        "import { parseMicroService } from '../../api/index.ts';",
+        "import { Client } from '../runtime/client.ts';",
+        "import { Command } from 'commander';",
+      ),
+      want: [],
+    },
+    {
+      name: 'operator/runtime/ with itself and its packages',
+      input: file(
+        'operator/runtime/informer.ts',
+        "import { Writer } from './cache.ts';",
+        "import { KubeConfig } from '@kubernetes/client-node';",
+        "import { pino } from 'pino';",
       ),
       want: [],
     },
@@ -165,11 +279,45 @@ describe('the boundary checker', () => {
       input: file('render/names.ts', "// import x from '../cli/main.ts';", "/* import y from 'lodash'; */"),
       want: [],
     },
-    // Forbidden
     {
       name: 'yaml/ with the yaml package (types) and itself',
       input: file('yaml/write.ts', "import type { DocumentOptions } from 'yaml';", "import { x } from './read.ts';"),
       want: [],
+    },
+    {
+      name: 'test support may import anything but cli/',
+      input: file(
+        'test/support/fixtures.ts',
+        "import fc from 'fast-check';",
+        "import { render } from '../../render/index.ts';",
+        "import { Client } from '../../operator/runtime/client.ts';",
+      ),
+      want: [],
+    },
+    {
+      name: 'a unit test beside its code may import test support',
+      input: file('render/deployment.test.ts', "import { microService } from '../test/support/fixtures.ts';"),
+      want: [],
+    },
+    {
+      name: 'cli/ may import itself',
+      input: file('cli/main.ts', "import { crd } from './commands/crd.ts';"),
+      want: [],
+    },
+    // Forbidden
+    {
+      name: 'operator/runtime/ importing the MicroService controller',
+      input: file('operator/runtime/manager.ts', "import { FIELD_MANAGER } from '../microservice/identity.ts';"),
+      want: ['operator/runtime/ imports only operator/runtime/'],
+    },
+    {
+      name: 'operator/runtime/ importing api/ or render/ (type-only too)',
+      input: file(
+        'operator/runtime/cache.ts',
+        "import type { MicroService } from '../../api/index.ts';",
+        "import { render } from '../../render/index.ts';",
+      ),
+      want: ['operator/runtime/ imports only operator/runtime/', 'operator/runtime/ imports only operator/runtime/'],
     },
     {
       name: 'yaml/ importing render/, another package or doing I/O',
@@ -179,22 +327,22 @@ describe('the boundary checker', () => {
         "import _ from 'lodash';",
         "import { readFileSync } from 'node:fs';",
       ),
-      want: ['yaml/ imports only itself', 'yaml/ imports only the yaml package', 'yaml/ uses no Node built-ins (pure)'],
+      want: ['yaml/ imports only yaml/', 'yaml/ imports no package but yaml', 'yaml/ uses no Node built-ins (pure)'],
     },
     {
       name: 'api/ importing render/',
-      input: file('api/defaults.ts', "import { names } from '../render/names.ts';"),
-      want: ['api/ imports only itself'],
+      input: file('api/spec/mesh.ts', "import { names } from '../../render/names.ts';"),
+      want: ['api/ imports only api/'],
     },
     {
       name: 'api/ importing another package',
       input: file('api/schema.ts', "import _ from 'lodash';"),
-      want: ['api/ imports only zod and yaml'],
+      want: ['api/ imports no package but zod, yaml'],
     },
     {
       name: 'render/ importing a package',
       input: file('render/service.ts', "import { stringify } from 'yaml';"),
-      want: ['render/ imports no packages'],
+      want: ['render/ imports no package but none'],
     },
     {
       name: 'render/ doing I/O',
@@ -202,24 +350,28 @@ describe('the boundary checker', () => {
       want: ['render/ uses only node:crypto (pure)'],
     },
     {
-      name: 'render/ importing operator/ (type-only too)',
-      input: file('render/index.ts', "import type { Store } from '../operator/cache.ts';"),
-      want: ['render/ imports only api/'],
-    },
-    {
       name: 'render/ re-exporting from operator/ across lines',
-      input: file('render/index.ts', 'export {', '  Store,', "} from '../operator/cache.ts';"),
-      want: ['render/ imports only api/'],
+      input: file('render/index.ts', 'export {', '  Store,', "} from '../operator/runtime/cache.ts';"),
+      want: ['render/ imports only render/, api/'],
     },
     {
       name: 'operator/ importing cdk8s/',
-      input: file('operator/app.ts', "import { MicroService } from '../cdk8s/index.ts';"),
-      want: ['operator/ never imports cdk8s/'],
+      input: file('operator/microservice/app.ts', "import { MicroService } from '../../cdk8s/index.ts';"),
+      want: ['operator/microservice/ imports only operator/microservice/, operator/runtime/, api/, render/'],
     },
     {
       name: 'cdk8s/ importing operator/ from a subfolder',
-      input: file('cdk8s/sub/x.ts', "import { reconcile } from '../../operator/reconciler.ts';"),
-      want: ['cdk8s/ never imports operator/'],
+      input: file('cdk8s/sub/x.ts', "import { Reconciler } from '../../operator/microservice/reconciler.ts';"),
+      want: ['cdk8s/ imports only cdk8s/, api/, render/, yaml/'],
+    },
+    {
+      name: 'product code importing test support or test tooling',
+      input: file(
+        'render/deployment.ts',
+        "import { microService } from '../test/support/fixtures.ts';",
+        "import fc from 'fast-check';",
+      ),
+      want: ['render/ never imports test support', 'render/ never imports test tooling (fast-check)'],
     },
     {
       name: 'test/ importing cli/',
@@ -228,18 +380,13 @@ describe('the boundary checker', () => {
     },
     {
       name: 'a dynamic import of cli/',
-      input: file('operator/main.ts', "const cli = await import('../cli/main.ts');"),
+      input: file('operator/microservice/main.ts', "const cli = await import('../../cli/main.ts');"),
       want: ['nothing imports cli/'],
     },
     {
       name: 'a side-effect import in api/',
       input: file('api/index.ts', "import '../operator/register.ts';"),
-      want: ['api/ imports only itself'],
-    },
-    {
-      name: 'cli/ may import itself',
-      input: file('cli/main.ts', "import { crd } from './commands/crd.ts';"),
-      want: [],
+      want: ['api/ imports only api/'],
     },
   ];
   it.each(cases)('$name', ({ input, want }) => {
@@ -247,22 +394,47 @@ describe('the boundary checker', () => {
   });
 
   it('a forbidden import added to the real sources fails the check', () => {
-    const files = collectSources(ROOT);
+    const files = collectSources(ROOT, PRODUCT_DIRS);
     const tampered = files.map((f) =>
-      f.path === 'render/index.ts' ? { ...f, source: `import { main } from '../cli/main.ts';\n${f.source}` } : f,
+      f.path === 'operator/runtime/queue.ts'
+        ? { ...f, source: `import { names } from '../../render/names.ts';\n${f.source}` }
+        : f,
     );
     expect(checkBoundaries(tampered)).toStrictEqual([
-      { file: 'render/index.ts', specifier: '../cli/main.ts', rule: 'nothing imports cli/' },
-      { file: 'render/index.ts', specifier: '../cli/main.ts', rule: 'render/ imports only api/' },
+      {
+        file: 'operator/runtime/queue.ts',
+        specifier: '../../render/names.ts',
+        rule: 'operator/runtime/ imports only operator/runtime/',
+      },
     ]);
   });
 
-  it('test code and test helpers are not scanned', () => {
+  it('finds a cycle, a type-only one too, and a module importing itself', () => {
+    const graph = moduleGraph([
+      file('render/mesh/shared.ts', "import type { X } from './istio.ts';"),
+      file('render/mesh/istio.ts', "import { portList } from './shared.ts';"),
+      file('render/mesh/index.ts', "import { istio } from './istio.ts';"),
+      file('api/a.ts', "import { a } from './a.ts';"),
+    ]);
+    expect(cycles(graph)).toStrictEqual([['api/a.ts'], ['render/mesh/istio.ts', 'render/mesh/shared.ts']]);
+  });
+
+  it('a cycle added to the real sources fails the check', () => {
+    const tampered = productFiles().map((f) =>
+      f.path === 'render/mesh/shared.ts' ? { ...f, source: `import './istio.ts';\n${f.source}` } : f,
+    );
+    expect(cycles(moduleGraph(tampered))).toStrictEqual([['render/mesh/istio.ts', 'render/mesh/shared.ts']]);
+  });
+
+  it('knows test code and test support in product folders', () => {
     expect(isTestCode('render/deployment.test.ts')).toBe(true);
-    expect(isTestCode('render/testing/fixtures.ts')).toBe(true);
-    expect(isTestCode('operator/testing.ts')).toBe(true);
     expect(isTestCode('api/crd.e2e.test.ts')).toBe(true);
+    expect(isTestCode('test/support/fixtures.ts')).toBe(true);
     expect(isTestCode('render/deployment.ts')).toBe(false);
-    expect(isTestCode('render/testings.ts')).toBe(false);
+    expect(isTestSupportInProduct('render/testing/fixtures.ts')).toBe(true);
+    expect(isTestSupportInProduct('operator/testing.ts')).toBe(true);
+    expect(isTestSupportInProduct('operator/testdata/manager-main.ts')).toBe(true);
+    expect(isTestSupportInProduct('test/support/fixtures.ts')).toBe(false);
+    expect(isTestSupportInProduct('render/testings.ts')).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import { Document, stringify } from 'yaml';
 import { parseMicroService } from '../api/index.ts';
 import { YAML_OPTIONS } from '../cli/yaml.ts';
 import { render } from '../render/index.ts';
-import { microServiceArbitrary } from '../render/testing/arbitraries.ts';
+import { microServiceArbitrary } from '../test/support/arbitraries.ts';
 import { fastYamlWriter, TYPED_SCALAR_TESTS, type YamlOptions } from './write.ts';
 
 const YAML_12: YamlOptions = { ...YAML_OPTIONS, version: '1.2' };

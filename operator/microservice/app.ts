@@ -1,23 +1,23 @@
 // Wires the MicroService controller: informers for MicroServices, their children and their pods,
 // the event handlers that map each to a MicroService key, and the reconciler. main.ts turns flags
 // into OperatorOptions; tests call startOperator directly.
-import { API_GROUP, KIND } from '../api/index.ts';
-import { LABEL_MANAGED_BY, LABEL_NAME } from '../render/index.ts';
-import { KubeEventRecorder } from './events.ts';
-import { enqueueOwner, enqueueSelf } from './handler.ts';
+import { API_GROUP, KIND } from '../../api/index.ts';
+import { LABEL_MANAGED_BY, LABEL_NAME } from '../../render/index.ts';
+import { KubeEventRecorder } from '../runtime/events.ts';
+import { enqueueOwner, enqueueSelf } from '../runtime/handler.ts';
+import type { Informer } from '../runtime/informer.ts';
+import { formatKey, type KubeObject } from '../runtime/key.ts';
+import { Manager, type ManagerOptions, type Watch } from '../runtime/manager.ts';
+import { skipStatusOnlyUpdates } from '../runtime/predicate.ts';
+import { stripManagedFields } from '../runtime/source.ts';
 import { appliesReplicas, OWNS_REPLICAS } from './handoff.ts';
-import type { Informer } from './informer.ts';
-import { formatKey, type KubeObject } from './key.ts';
-import { Manager, type ManagerOptions, type Watch } from './manager.ts';
-import { skipStatusOnlyUpdates } from './predicate.ts';
+import { CONTROLLER_NAME, FIELD_MANAGER, MANAGED_BY } from './identity.ts';
 import { CHILD_KINDS, type ChildKind, type MicroServiceObject, POD_INDEX, Reconciler } from './reconciler.ts';
-import { stripManagedFields } from './source.ts';
 import type { PodLike } from './status.ts';
 
-export const MANAGED_BY = 'msvc-operator';
-export const CONTROLLER_NAME = 'microservice';
+export { CONTROLLER_NAME, FIELD_MANAGER, MANAGED_BY };
 
-export interface OperatorOptions extends ManagerOptions {
+export interface OperatorOptions extends Omit<ManagerOptions, 'fieldManager'> {
   /** Namespaces to watch; all when empty. */
   readonly namespaces?: readonly string[];
   /** @default 4 */
@@ -62,7 +62,7 @@ const podMicroService = (pod: PodLike): string[] => {
 };
 
 export function buildOperator(options: OperatorOptions = {}): Manager {
-  const manager = new Manager(options);
+  const manager = new Manager({ ...options, fieldManager: FIELD_MANAGER });
   const managed = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
   const namespaces = options.namespaces;
   const microServices = manager.informer<MicroServiceObject>({
@@ -98,7 +98,7 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
       Informer<KubeObject>['store']
     >,
     pods: pods.store,
-    recorder: new KubeEventRecorder(manager.rest, manager.log),
+    recorder: new KubeEventRecorder(manager.client, manager.log, { component: FIELD_MANAGER }),
   });
   const owner = { group: API_GROUP, kind: KIND };
   const watches: Watch<KubeObject>[] = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../runtime/key.ts';
 import { APPLIED_HASH_ANNOTATION, containsFields, needsApply, withAppliedHash } from './drift.ts';
-import type { KubeObject } from './key.ts';
 
 type Deployment = KubeObject & {
   spec: { replicas?: number; template: { spec: { containers: Record<string, unknown>[] } } };

@@ -6,9 +6,9 @@
 // Fields other managers own (an HPA's replicas, someone's extra annotation or env var) are never
 // compared, so they never cause a write.
 
-import { compareQuantities, isQuantity } from '../api/index.ts';
-import { contentHash } from '../render/index.ts';
-import type { KubeObject } from './key.ts';
+import { compareQuantities, isQuantity } from '../../api/index.ts';
+import { contentHash } from '../../render/index.ts';
+import type { KubeObject } from '../runtime/key.ts';
 
 /** On every child: the hash of what the operator last applied (without this annotation). */
 export const APPLIED_HASH_ANNOTATION = 'msvc.dev/applied-hash';

@@ -3,11 +3,12 @@
 // autoscaling is on it stops sending the field; server-side apply would then *remove* it (back to
 // the default of 1) because no one else owns it, dropping a 5-pod Deployment to 1 until the HPA
 // reacts. The documented fix is a one-time apply of the current value under a second field
-// manager before the first apply without it ("Transferring ownership", Kubernetes server-side
-// apply docs): the field stays, then the HPA's scale updates take it over.
-import { APPLY_PATCH_CONTENT_TYPE, FIELD_MANAGER } from './client.ts';
-import type { KubeObject } from './key.ts';
-import type { KubeRest } from './rest.ts';
+// manager before the first apply without it ("Transferring ownership" in the Kubernetes
+// server-side apply documentation, linked from docs/operator.md): the field stays, then the HPA's
+// scale updates take it over.
+import type { Client, RequestControl } from '../runtime/client.ts';
+import type { KubeObject } from '../runtime/key.ts';
+import { FIELD_MANAGER } from './identity.ts';
 
 export const HANDOFF_FIELD_MANAGER = 'msvc-operator-handoff';
 
@@ -30,20 +31,16 @@ export function appliesReplicas(deployment: KubeObject): boolean {
 }
 
 /** Applies the live replica count under the handoff manager, so dropping it from our apply keeps it. */
-export async function handOffReplicas(rest: KubeRest, live: KubeObject): Promise<void> {
+export async function handOffReplicas(client: Client, live: KubeObject, control: RequestControl = {}): Promise<void> {
   const replicas = (live['spec'] as { replicas?: number } | undefined)?.replicas;
   if (replicas === undefined) return;
-  const info = await rest.resource('apps/v1', 'Deployment');
-  await rest.request({
-    method: 'PATCH',
-    path: rest.path(info, { namespace: live.metadata?.namespace, name: live.metadata?.name }),
-    query: { fieldManager: HANDOFF_FIELD_MANAGER, force: false },
-    contentType: APPLY_PATCH_CONTENT_TYPE,
-    body: {
+  await client.apply(
+    {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: live.metadata?.name, namespace: live.metadata?.namespace },
       spec: { replicas },
     },
-  });
+    { ...control, fieldManager: HANDOFF_FIELD_MANAGER, force: false },
+  );
 }

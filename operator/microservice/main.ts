@@ -1,10 +1,10 @@
 // The operator process: flags (and MSVC_* env vars) → buildOperator → run until SIGTERM.
-// `node operator/main.ts --help` lists every flag.
+// `node operator/microservice/main.ts --help` lists every flag.
 import { Command, Option } from 'commander';
+import { loadKubeConfig } from '../runtime/kubeconfig.ts';
+import { createLogger } from '../runtime/log.ts';
+import { OperatorMetrics } from '../runtime/metrics.ts';
 import { buildOperator } from './app.ts';
-import { loadKubeConfig } from './kubeconfig.ts';
-import { createLogger } from './log.ts';
-import { OperatorMetrics } from './metrics.ts';
 
 const program = new Command()
   .name('msvc-operator')
@@ -14,7 +14,7 @@ const program = new Command()
   .addOption(
     new Option(
       '--kubeconfig <path>',
-      'kubeconfig file (default: in-cluster, then $KUBECONFIG, then ~/.kube/config)',
+      'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then the in-cluster service account)',
     ).env('KUBECONFIG'),
   )
   .addOption(

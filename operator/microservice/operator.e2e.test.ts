@@ -2,12 +2,20 @@
 // that the API server owns (SSA ownership, garbage collection, watch expiry, quota) is proven
 // here, with the real operator process and write counts read from the API server's own metrics.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type MicroService, parseMicroService } from '../api/index.ts';
-import { render } from '../render/index.ts';
-import { etcdctl, kubectl, restartApiServer } from '../test/e2e/cluster.ts';
-import { apply, conditionOf, eventually, getJson, installCrd, requestCounts, writesBetween } from '../test/e2e/kube.ts';
-import { createTestNamespace } from '../test/e2e/namespace.ts';
-import { type OperatorProcess, startOperator } from '../test/e2e/operator-process.ts';
+import { type MicroService, parseMicroService } from '../../api/index.ts';
+import { render } from '../../render/index.ts';
+import { etcdctl, kubectl, restartApiServer } from '../../test/e2e/cluster.ts';
+import {
+  apply,
+  conditionOf,
+  eventually,
+  getJson,
+  installCrd,
+  requestCounts,
+  writesBetween,
+} from '../../test/e2e/kube.ts';
+import { createTestNamespace } from '../../test/e2e/namespace.ts';
+import { type OperatorProcess, startOperator } from '../../test/e2e/operator-process.ts';
 import { containsFields, withAppliedHash } from './drift.ts';
 
 const kubeconfig = (): string => {

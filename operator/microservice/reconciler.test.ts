@@ -2,12 +2,12 @@
 // of the API server. What the API server itself does with the writes (SSA merges, conflicts, GC)
 // is proven in operator.e2e.test.ts; here: which writes happen, and which do not.
 import { describe, expect, it } from 'vitest';
-import { Writer } from './cache.ts';
-import { ObjectError } from './client.ts';
-import type { ReconcileContext } from './controller.ts';
-import { MemoryEventRecorder } from './events.ts';
-import type { KubeObject } from './key.ts';
-import { silentLogger } from './log.ts';
+import { Writer } from '../runtime/cache.ts';
+import { ObjectError } from '../runtime/client.ts';
+import type { ReconcileContext } from '../runtime/controller.ts';
+import { MemoryEventRecorder } from '../runtime/events.ts';
+import type { KubeObject } from '../runtime/key.ts';
+import { silentLogger } from '../runtime/log.ts';
 import { CHILD_KINDS, type ChildKind, type MicroServiceObject, POD_INDEX, Reconciler } from './reconciler.ts';
 import type { PodLike } from './status.ts';
 
@@ -35,19 +35,11 @@ function recordingClient(fail?: (obj: KubeObject) => Error | undefined) {
   const writes: string[] = [];
   const applied: KubeObject[] = [];
   const client = {
-    rest: {
-      async resource() {
-        return {};
-      },
-      path() {
-        return '/apis/apps/v1/namespaces/shop/deployments/order';
-      },
-      async request(options: { query?: { fieldManager?: string } }) {
-        writes.push(`handoff by ${options.query?.fieldManager}`);
-        return {};
-      },
-    },
-    async apply(obj: KubeObject) {
+    async apply(obj: KubeObject, options: { fieldManager?: string } = {}) {
+      if (options.fieldManager !== undefined) {
+        writes.push(`handoff by ${options.fieldManager}`);
+        return obj;
+      }
       const error = fail?.(obj);
       writes.push(`apply ${obj.kind}`);
       if (error) throw error;

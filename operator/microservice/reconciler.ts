@@ -2,7 +2,7 @@
 // differs with server-side apply, prune children it no longer renders, and write status when it
 // changed. It never sees the event that queued it; a deleted MicroService is noticed as missing
 // and its children go by garbage collection (owner references).
-import { type MicroService, type MicroServiceStatus, minimumReplicas, parseMicroService } from '../api/index.ts';
+import { type MicroService, type MicroServiceStatus, minimumReplicas, parseMicroService } from '../../api/index.ts';
 import {
   DEFAULT_RENDER_CONFIG,
   POD_TEMPLATE_HASH_ANNOTATION,
@@ -10,14 +10,14 @@ import {
   type RenderedObject,
   render,
   selectorString,
-} from '../render/index.ts';
-import type { Store } from './cache.ts';
-import { type Client, ObjectError } from './client.ts';
-import { type ReconcileContext, type ReconcileResult, TerminalError } from './controller.ts';
+} from '../../render/index.ts';
+import type { Store } from '../runtime/cache.ts';
+import { type Client, ObjectError } from '../runtime/client.ts';
+import { type ReconcileContext, type ReconcileResult, TerminalError } from '../runtime/controller.ts';
+import type { EventRecorder } from '../runtime/events.ts';
+import { formatKey, type KubeObject, type ObjectKey } from '../runtime/key.ts';
 import { AppliedMemo, needsApply, withAppliedHash } from './drift.ts';
-import type { EventRecorder } from './events.ts';
 import { handOffReplicas, OWNS_REPLICAS } from './handoff.ts';
-import { formatKey, type KubeObject, type ObjectKey } from './key.ts';
 import {
   computeStatus,
   type DeploymentLike,
@@ -128,14 +128,14 @@ export class Reconciler {
           const autoscaled = obj.kind === 'Deployment' && ms.spec.autoscaling !== undefined;
           if (autoscaled && live?.[OWNS_REPLICAS]) {
             ctx.log.info({ kind: obj.kind }, 'handing replicas over to the HorizontalPodAutoscaler');
-            await handOffReplicas(this.#deps.client.rest, live);
+            await handOffReplicas(this.#deps.client, live);
           }
           ctx.log.info({ kind: obj.kind, action: live ? 'update' : 'create' }, 'applying child');
           // A new autoscaled Deployment starts at minReplicas, not the API default of 1, and the
           // count is handed to the HPA at once (same hash: the annotation excludes this field).
           const body = autoscaled && !live ? withReplicas(desired, minimumReplicas(ms.spec)) : desired;
           current = await this.#deps.client.apply(body, { force: true });
-          if (autoscaled && !live) await handOffReplicas(this.#deps.client.rest, current);
+          if (autoscaled && !live) await handOffReplicas(this.#deps.client, current);
           this.#applied.remember(childKey, desired, current);
         }
         if (obj.kind === 'Deployment') {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { MicroService } from '../api/index.ts';
-import { POD_TEMPLATE_HASH_ANNOTATION } from '../render/index.ts';
+import type { MicroService } from '../../api/index.ts';
+import { POD_TEMPLATE_HASH_ANNOTATION } from '../../render/index.ts';
 import { computeStatus, type DeploymentLike, type Observation, type PodLike, statusChanged } from './status.ts';
 
 const NOW = '2026-11-26T06:00:00Z';

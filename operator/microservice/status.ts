@@ -8,10 +8,10 @@
 //   Stalled      True when progress needs a person: invalid spec, quota, image, crash loop, OOM,
 //                progress deadline. Else False.
 // status.observedGeneration is only set once the operator acted on that generation.
-import type { Condition, MicroService, MicroServiceStatus } from '../api/index.ts';
-import { resolveResources } from '../api/index.ts';
-import { canonicalJson, names, POD_TEMPLATE_HASH_ANNOTATION } from '../render/index.ts';
-import type { KubeObject } from './key.ts';
+import type { Condition, MicroService, MicroServiceStatus } from '../../api/index.ts';
+import { resolveResources } from '../../api/index.ts';
+import { canonicalJson, names, POD_TEMPLATE_HASH_ANNOTATION } from '../../render/index.ts';
+import type { KubeObject } from '../runtime/key.ts';
 
 export interface DeploymentLike extends KubeObject {
   spec?: { replicas?: number; template?: { metadata?: { annotations?: Record<string, string> } } };

@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestNamespace, type TestNamespace } from '../test/e2e/namespace.ts';
-import { Client, FIELD_MANAGER, ObjectError } from './client.ts';
-import type { KubeObject } from './key.ts';
-import { e2eKubeconfigPath, e2eRest, eventually } from './testing.ts';
+import { createTestNamespace, type TestNamespace } from '../../test/e2e/namespace.ts';
+import { Client, ObjectError } from './client.ts';
 
-const client = new Client(e2eRest());
+const FIELD_MANAGER = 'client-e2e';
+
+import { e2eKubeconfigPath, e2eRest, eventually } from '../../test/support/operator.ts';
+import type { KubeObject } from './key.ts';
+
+const client = new Client(e2eRest(), { fieldManager: FIELD_MANAGER });
 let namespace: TestNamespace;
 
 // A throwaway CRD with a status subresource, so status apply is tested without depending on api/.

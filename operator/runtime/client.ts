@@ -1,12 +1,13 @@
-// Every write the operator makes goes through here, so every write carries the same field manager
-// (controller-runtime's WithFieldOwner). Writes are server-side apply: we send only the fields we
-// own, the API server merges them and keeps everyone else's (an HPA's replicas, another
-// controller's annotations). Status goes through the status subresource. Errors name the object.
+// Every request the controllers, leader election and the event recorder make about an object goes
+// through here (watches stream through rest.ts), so every write carries the same field manager
+// (controller-runtime's WithFieldOwner), every request can be bounded and aborted, and every
+// error names the object. Controllers write with server-side apply: they send only the fields
+// they own, the API server merges them and keeps everyone else's (an HPA's replicas, another
+// controller's annotations). Status goes through the status subresource. create and update (PUT
+// with the object's resourceVersion, so a stale copy fails with 409) are for objects that are
+// read-modify-written, such as a Lease, or only ever created, such as an Event.
 import type { KubeObject } from './key.ts';
 import { ApiError, isNotFound, type KubeRest } from './rest.ts';
-
-/** The one field manager of every operator write. */
-export const FIELD_MANAGER = 'msvc-operator';
 
 /** The server-side apply content type; a JSON body is valid YAML. */
 export const APPLY_PATCH_CONTENT_TYPE = 'application/apply-patch+yaml';
@@ -19,23 +20,31 @@ export interface ObjectRef {
   readonly name: string;
 }
 
-/** A failed request about one object; `key` is `Kind namespace/name`. */
-export class ObjectError extends Error {
+/**
+ * A failed request about one object; `key` is `Kind namespace/name`. An ApiError itself (status,
+ * reason and body of the cause), so isNotFound/isConflict/isGone work on it.
+ */
+export class ObjectError extends ApiError {
   readonly key: string;
-  readonly status: number;
-  readonly reason: string;
   constructor(verb: string, ref: ObjectRef, cause: unknown) {
     const key = `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
     const detail = cause instanceof Error ? cause.message : String(cause);
-    super(`${verb} ${key}: ${detail}`, { cause });
+    const api = cause instanceof ApiError ? cause : undefined;
+    super(`${verb} ${key}: ${detail}`, api?.status ?? 0, api?.reason ?? '', api?.body, { cause });
     this.name = 'ObjectError';
     this.key = key;
-    this.status = cause instanceof ApiError ? cause.status : 0;
-    this.reason = cause instanceof ApiError ? cause.reason : '';
   }
 }
 
-export interface ApplyOptions {
+/** Bounds for one request. */
+export interface RequestControl {
+  /** Aborts the request (e.g. a reconcile's `ctx.signal`, or lost leadership). */
+  readonly signal?: AbortSignal;
+  /** @default 30000 (rest.ts) */
+  readonly timeoutMs?: number;
+}
+
+export interface ApplyOptions extends RequestControl {
   /**
    * Take over fields another manager owns instead of failing with 409 Conflict. Use for children
    * (they are ours by definition); leave off where a conflict is information.
@@ -44,34 +53,47 @@ export interface ApplyOptions {
   readonly force?: boolean;
   /** Validate and merge on the server without persisting. */
   readonly dryRun?: boolean;
+  /**
+   * Apply as another field manager than the client's, for a deliberate ownership transfer
+   * (server-side apply's documented way to hand a field over; docs/operator.md, replica hand-off).
+   * @default the client's fieldManager
+   */
+  readonly fieldManager?: string;
 }
 
-export interface DeleteOptions {
+export interface DeleteOptions extends RequestControl {
   /** @default 'Background' */
   readonly propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
   /** Delete only if the object still has this uid (don't delete a recreated namesake). */
   readonly uid?: string;
 }
 
-export interface ListOptions {
+export interface ListOptions extends RequestControl {
   readonly namespace?: string;
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
 }
 
-function refOf(obj: KubeObject): ObjectRef {
+function refOf(obj: KubeObject, verb: string): ObjectRef {
   const { apiVersion, kind } = obj;
   const name = obj.metadata?.name;
-  if (!apiVersion || !kind || !name) throw new Error('apply needs apiVersion, kind and metadata.name');
+  if (!apiVersion || !kind || !name) throw new Error(`${verb} needs apiVersion, kind and metadata.name`);
   return { apiVersion, kind, namespace: obj.metadata?.namespace, name };
 }
 
-/** Apply, status apply, delete, get and list with a fixed field manager. */
+export interface ClientOptions {
+  /** The field manager of every write (server-side apply, create, update). */
+  readonly fieldManager: string;
+}
+
+/** Apply, status apply, create, update, delete, get and list with a fixed field manager. */
 export class Client {
   readonly rest: KubeRest;
+  readonly fieldManager: string;
 
-  constructor(rest: KubeRest) {
+  constructor(rest: KubeRest, options: ClientOptions) {
     this.rest = rest;
+    this.fieldManager = options.fieldManager;
   }
 
   /** Server-side apply of `obj` (complete, with apiVersion and kind, holding only fields we own). */
@@ -83,8 +105,45 @@ export class Client {
    * Server-side apply of `obj.status` through the status subresource (spec and metadata in the
    * body are ignored by the server there). Forced: status is written by this operator only.
    */
-  async applyStatus<T extends KubeObject>(obj: T): Promise<T> {
-    return this.#apply(obj, 'status', { force: true });
+  async applyStatus<T extends KubeObject>(obj: T, control: RequestControl = {}): Promise<T> {
+    return this.#apply(obj, 'status', { ...control, force: true });
+  }
+
+  /** Creates `obj` (POST); fails with 409 AlreadyExists if it exists. */
+  async create<T extends KubeObject>(obj: T, control: RequestControl = {}): Promise<T> {
+    const ref = refOf(obj, 'create');
+    try {
+      const info = await this.rest.resource(ref.apiVersion, ref.kind);
+      return await this.rest.request<T>({
+        method: 'POST',
+        path: this.rest.path(info, { namespace: ref.namespace }),
+        query: { fieldManager: this.fieldManager },
+        body: obj,
+        ...control,
+      });
+    } catch (error) {
+      throw new ObjectError('create', ref, error);
+    }
+  }
+
+  /**
+   * Replaces `obj` (PUT). With metadata.resourceVersion set (as read), the API server refuses a
+   * stale copy with 409 Conflict: optimistic concurrency for read-modify-write.
+   */
+  async update<T extends KubeObject>(obj: T, control: RequestControl = {}): Promise<T> {
+    const ref = refOf(obj, 'update');
+    try {
+      const info = await this.rest.resource(ref.apiVersion, ref.kind);
+      return await this.rest.request<T>({
+        method: 'PUT',
+        path: this.rest.path(info, { namespace: ref.namespace, name: ref.name }),
+        query: { fieldManager: this.fieldManager },
+        body: obj,
+        ...control,
+      });
+    } catch (error) {
+      throw new ObjectError('update', ref, error);
+    }
   }
 
   /** Deletes an object; resolves false if it was already gone. */
@@ -98,6 +157,8 @@ export class Client {
           propagationPolicy: options.propagationPolicy ?? 'Background',
           ...(options.uid === undefined ? {} : { preconditions: { uid: options.uid } }),
         },
+        signal: options.signal,
+        timeoutMs: options.timeoutMs,
       });
       return true;
     } catch (error) {
@@ -107,12 +168,13 @@ export class Client {
   }
 
   /** Reads an object from the API server (not the cache); undefined if it does not exist. */
-  async get<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined> {
+  async get<T extends KubeObject>(ref: ObjectRef, control: RequestControl = {}): Promise<T | undefined> {
     try {
       const info = await this.rest.resource(ref.apiVersion, ref.kind);
       return await this.rest.request<T>({
         method: 'GET',
         path: this.rest.path(info, { namespace: ref.namespace, name: ref.name }),
+        ...control,
       });
     } catch (error) {
       if (isNotFound(error)) return undefined;
@@ -137,6 +199,8 @@ export class Client {
             limit: 500,
             continue: continueToken,
           },
+          signal: options.signal,
+          timeoutMs: options.timeoutMs,
         });
         for (const item of page.items ?? []) items.push({ apiVersion, kind, ...item });
         continueToken = page.metadata?.continue || undefined;
@@ -148,19 +212,21 @@ export class Client {
   }
 
   async #apply<T extends KubeObject>(obj: T, subresource: string | undefined, options: ApplyOptions): Promise<T> {
-    const ref = refOf(obj);
+    const ref = refOf(obj, 'apply');
     try {
       const info = await this.rest.resource(ref.apiVersion, ref.kind);
       return await this.rest.request<T>({
         method: 'PATCH',
         path: this.rest.path(info, { namespace: ref.namespace, name: ref.name, subresource }),
         query: {
-          fieldManager: FIELD_MANAGER,
+          fieldManager: options.fieldManager ?? this.fieldManager,
           force: options.force ? true : undefined,
           dryRun: options.dryRun ? 'All' : undefined,
         },
         contentType: APPLY_PATCH_CONTENT_TYPE,
         body: obj,
+        signal: options.signal,
+        timeoutMs: options.timeoutMs,
       });
     } catch (error) {
       throw new ObjectError(subresource === undefined ? 'apply' : `apply ${subresource} of`, ref, error);

@@ -1,10 +1,9 @@
-// Kubernetes Events for transitions a person should see in `kubectl describe msvc/x`: Ready
-// flipping, a child pruned, a spec rejected, an apply failing. Events are best effort: failing to
-// record one never fails a reconcile (client-go's recorder behaves the same way).
-import { FIELD_MANAGER } from './client.ts';
+// Kubernetes Events for transitions a person should see in `kubectl describe KIND/NAME`: a
+// condition flipping, a child pruned, a spec rejected, an apply failing. Events are best effort:
+// failing to record one never fails a reconcile (client-go's recorder behaves the same way).
+import type { Client } from './client.ts';
 import type { KubeObject } from './key.ts';
 import type { Logger } from './log.ts';
-import type { KubeRest } from './rest.ts';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -14,17 +13,23 @@ export interface EventRecorder {
 
 /** Writes core/v1 Events (what `kubectl describe` and `kubectl events` show). */
 export class KubeEventRecorder implements EventRecorder {
-  readonly #rest: KubeRest;
+  readonly #client: Client;
   readonly #log: Logger;
   readonly #now: () => Date;
+  readonly #component: string;
   readonly #instance: string;
   #sequence = 0;
 
-  constructor(rest: KubeRest, log: Logger, options: { now?: () => Date; instance?: string } = {}) {
-    this.#rest = rest;
+  /**
+   * @param options.component `source.component` and `reportingComponent` of every Event
+   * @param options.instance `reportingInstance` (e.g. the pod name); defaults to the component
+   */
+  constructor(client: Client, log: Logger, options: { component: string; now?: () => Date; instance?: string }) {
+    this.#client = client;
     this.#log = log;
     this.#now = options.now ?? (() => new Date());
-    this.#instance = options.instance ?? 'msvc-operator';
+    this.#component = options.component;
+    this.#instance = options.instance ?? options.component;
   }
 
   async event(object: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
@@ -47,19 +52,15 @@ export class KubeEventRecorder implements EventRecorder {
       type,
       reason,
       message: message.slice(0, 1024),
-      source: { component: FIELD_MANAGER },
-      reportingComponent: FIELD_MANAGER,
+      source: { component: this.#component },
+      reportingComponent: this.#component,
       reportingInstance: this.#instance,
       firstTimestamp: now,
       lastTimestamp: now,
       count: 1,
     };
     try {
-      await this.#rest.request({
-        method: 'POST',
-        path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
-        body,
-      });
+      await this.#client.create(body);
     } catch (error) {
       this.#log.warn({ err: error, reason }, 'could not record event');
     }

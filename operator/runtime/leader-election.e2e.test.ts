@@ -2,14 +2,14 @@
 // over at once; when it dies without releasing (partitioned), the other takes over after the
 // lease duration and the partitioned one notices it lost leadership.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestNamespace, type TestNamespace } from '../test/e2e/namespace.ts';
+import { createTestNamespace, type TestNamespace } from '../../test/e2e/namespace.ts';
+import { e2eKubeconfigPath, e2eRest, eventually } from '../../test/support/operator.ts';
 import { Client } from './client.ts';
 import { LeaderElector } from './leader-election.ts';
 import { ApiError, type KubeRest } from './rest.ts';
-import { e2eKubeconfigPath, e2eRest, eventually } from './testing.ts';
 
 const rest = e2eRest();
-const client = new Client(rest);
+const client = new Client(rest, { fieldManager: 'leader-election-e2e' });
 let namespace: TestNamespace;
 
 beforeAll(async () => {
@@ -48,7 +48,7 @@ describe('LeaderElector', () => {
     const changes: string[] = [];
     const make = (identity: string) =>
       new LeaderElector({
-        rest,
+        client,
         namespace: namespace.name,
         name: 'handover',
         identity,
@@ -83,13 +83,13 @@ describe('LeaderElector', () => {
   it('takes over after the lease expires when the leader dies, and the old leader sees it lost', async () => {
     const partitioned = partitionable(rest);
     const one = new LeaderElector({
-      rest: partitioned.rest,
+      client: new Client(partitioned.rest, { fieldManager: 'leader-election-e2e' }),
       namespace: namespace.name,
       name: 'crash',
       identity: 'one',
       ...timing,
     });
-    const two = new LeaderElector({ rest, namespace: namespace.name, name: 'crash', identity: 'two', ...timing });
+    const two = new LeaderElector({ client, namespace: namespace.name, name: 'crash', identity: 'two', ...timing });
     const stop = new AbortController();
     const runOne = one.run(stop.signal);
     await one.waitForLeadership();

@@ -2,8 +2,17 @@
 // optimistic concurrency (PUT must carry the current resourceVersion). The real API server is in
 // leader-election.e2e.test.ts.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Client } from './client.ts';
+import type { KubeConfigLike } from './kubeconfig.ts';
 import { LeaderElector } from './leader-election.ts';
-import { ApiError, type KubeRest, type RequestOptions } from './rest.ts';
+import { ApiError, KubeRest, type RequestOptions } from './rest.ts';
+
+/** A KubeRest whose requests go to `request` instead of a server. */
+function fakeClient(request: (options: RequestOptions) => Promise<unknown>): Client {
+  const rest = new KubeRest({} as KubeConfigLike);
+  rest.request = request as KubeRest['request'];
+  return new Client(rest, { fieldManager: 'test' });
+}
 
 interface Lease {
   metadata: { name: string; namespace: string; resourceVersion?: string };
@@ -14,31 +23,29 @@ function leaseEndpoint() {
   let lease: Lease | undefined;
   let version = 0;
   const unreachable = new Set<string>();
-  const restFor = (identity: string) =>
-    ({
-      request: async (options: RequestOptions) => {
-        if (unreachable.has(identity)) throw new ApiError('connection refused', 0, 'Transport');
-        const body = options.body as Lease | undefined;
-        switch (options.method) {
-          case 'GET':
-            if (lease === undefined) throw new ApiError('not found', 404, 'NotFound');
-            return structuredClone(lease);
-          case 'POST':
-            if (lease !== undefined) throw new ApiError('already exists', 409, 'AlreadyExists');
-            lease = { ...structuredClone(body!), metadata: { ...body!.metadata, resourceVersion: String(++version) } };
-            return structuredClone(lease);
-          case 'PUT':
-            if (lease?.metadata.resourceVersion !== body?.metadata.resourceVersion) {
-              throw new ApiError('conflict', 409, 'Conflict');
-            }
-            lease = { ...structuredClone(body!), metadata: { ...body!.metadata, resourceVersion: String(++version) } };
-            return structuredClone(lease);
-          default:
-            throw new Error(`unexpected ${options.method}`);
-        }
-      },
-    }) as unknown as KubeRest;
-  return { restFor, lease: () => lease, cut: (identity: string) => unreachable.add(identity) };
+  const clientFor = (identity: string) =>
+    fakeClient(async (options: RequestOptions) => {
+      if (unreachable.has(identity)) throw new ApiError('connection refused', 0, 'Transport');
+      const body = options.body as Lease | undefined;
+      switch (options.method) {
+        case 'GET':
+          if (lease === undefined) throw new ApiError('not found', 404, 'NotFound');
+          return structuredClone(lease);
+        case 'POST':
+          if (lease !== undefined) throw new ApiError('already exists', 409, 'AlreadyExists');
+          lease = { ...structuredClone(body!), metadata: { ...body!.metadata, resourceVersion: String(++version) } };
+          return structuredClone(lease);
+        case 'PUT':
+          if (lease?.metadata.resourceVersion !== body?.metadata.resourceVersion) {
+            throw new ApiError('conflict', 409, 'Conflict');
+          }
+          lease = { ...structuredClone(body!), metadata: { ...body!.metadata, resourceVersion: String(++version) } };
+          return structuredClone(lease);
+        default:
+          throw new Error(`unexpected ${options.method}`);
+      }
+    });
+  return { clientFor, lease: () => lease, cut: (identity: string) => unreachable.add(identity) };
 }
 
 const timing = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
@@ -46,8 +53,9 @@ const timing = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs
 function candidate(endpoint: ReturnType<typeof leaseEndpoint>, identity: string) {
   const changes: boolean[] = [];
   const elector = new LeaderElector({
-    rest: endpoint.restFor(identity),
+    client: endpoint.clientFor(identity),
     namespace: 'ops',
+    name: 'test',
     identity,
     ...timing,
     onLeaderChange: (leader) => changes.push(leader),
@@ -137,9 +145,10 @@ describe('LeaderElector', () => {
   });
 
   it('rejects timings where two leaders could overlap', () => {
-    const rest = leaseEndpoint().restFor('x');
+    const client = leaseEndpoint().clientFor('x');
     expect(
-      () => new LeaderElector({ rest, namespace: 'ops', leaseDurationMs: 10_000, renewDeadlineMs: 10_000 }),
+      () =>
+        new LeaderElector({ client, namespace: 'ops', name: 'test', leaseDurationMs: 10_000, renewDeadlineMs: 10_000 }),
     ).toThrow(/renewDeadlineMs/);
   });
 });

@@ -8,15 +8,17 @@
 // over at once instead of after leaseDuration.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { Client } from './client.ts';
+import type { KubeObject } from './key.ts';
 import { type Logger, silentLogger } from './log.ts';
-import { isConflict, isNotFound, type KubeRest } from './rest.ts';
+import { isConflict } from './rest.ts';
 
 export interface LeaderElectionOptions {
-  readonly rest: KubeRest;
+  readonly client: Client;
   /** Namespace of the Lease (usually the operator's own). */
   readonly namespace: string;
-  /** @default 'msvc-operator' */
-  readonly name?: string;
+  /** Name of the Lease. */
+  readonly name: string;
   /** Unique per replica. @default `${hostname}_${uuid}` */
   readonly identity?: string;
   /**
@@ -45,7 +47,7 @@ interface LeaseSpec {
   leaseTransitions?: number;
 }
 
-interface Lease {
+interface Lease extends KubeObject {
   apiVersion: 'coordination.k8s.io/v1';
   kind: 'Lease';
   metadata: { name: string; namespace: string; resourceVersion?: string };
@@ -78,7 +80,7 @@ export class LeaderElector {
   readonly identity: string;
   readonly name: string;
   readonly namespace: string;
-  readonly #rest: KubeRest;
+  readonly #client: Client;
   readonly #leaseDurationMs: number;
   readonly #renewDeadlineMs: number;
   readonly #retryPeriodMs: number;
@@ -89,9 +91,9 @@ export class LeaderElector {
   #leaderWaiters: Array<() => void> = [];
 
   constructor(options: LeaderElectionOptions) {
-    this.#rest = options.rest;
+    this.#client = options.client;
     this.namespace = options.namespace;
-    this.name = options.name ?? 'msvc-operator';
+    this.name = options.name;
     this.identity = options.identity ?? `${hostname()}_${randomUUID()}`;
     this.#leaseDurationMs = options.leaseDurationMs ?? 15_000;
     this.#renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
@@ -231,41 +233,20 @@ export class LeaderElector {
     };
   }
 
-  #path(name?: string): string {
-    const base = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.namespace)}/leases`;
-    return name === undefined ? base : `${base}/${encodeURIComponent(name)}`;
-  }
-
   async #get(): Promise<Lease | undefined> {
-    try {
-      return await this.#rest.request<Lease>({
-        method: 'GET',
-        path: this.#path(this.name),
-        timeoutMs: this.#requestTimeoutMs(),
-      });
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
+    return this.#client.get<Lease>(
+      { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: this.namespace, name: this.name },
+      { timeoutMs: this.#requestTimeoutMs() },
+    );
   }
 
   #create(lease: Lease): Promise<Lease> {
-    return this.#rest.request<Lease>({
-      method: 'POST',
-      path: this.#path(),
-      body: lease,
-      timeoutMs: this.#requestTimeoutMs(),
-    });
+    return this.#client.create(lease, { timeoutMs: this.#requestTimeoutMs() });
   }
 
   /** PUT with the read resourceVersion: optimistic concurrency. */
   #put(lease: Lease): Promise<Lease> {
-    return this.#rest.request<Lease>({
-      method: 'PUT',
-      path: this.#path(this.name),
-      body: lease,
-      timeoutMs: this.#requestTimeoutMs(),
-    });
+    return this.#client.update(lease, { timeoutMs: this.#requestTimeoutMs() });
   }
 
   /** A hung request must not outlive the renew deadline (client-go bounds it the same way). */

@@ -5,12 +5,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestNamespace, type TestNamespace } from '../test/e2e/namespace.ts';
+import { createTestNamespace, type TestNamespace } from '../../test/e2e/namespace.ts';
+import { e2eKubeconfigPath, e2eRest, eventually } from '../../test/support/operator.ts';
 import { Client } from './client.ts';
 import type { KubeObject } from './key.ts';
-import { e2eKubeconfigPath, e2eRest, eventually } from './testing.ts';
 
-const client = new Client(e2eRest());
+const client = new Client(e2eRest(), { fieldManager: 'manager-e2e' });
 let namespace: TestNamespace;
 const children: ChildProcess[] = [];
 
@@ -32,7 +32,7 @@ function freePort(): Promise<number> {
 }
 
 function startOperator(identity: string, port: number) {
-  const script = fileURLToPath(new URL('./testdata/manager-main.ts', import.meta.url));
+  const script = fileURLToPath(new URL('../../test/support/manager-main.ts', import.meta.url));
   const child = spawn(process.execPath, [script, e2eKubeconfigPath(), namespace.name, identity, String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -66,7 +66,13 @@ const deployment = (name: string, owner: string): KubeObject => ({
 });
 
 function setup(rest: KubeRest) {
-  const manager = new Manager({ rest, log: silentLogger, healthAddress: false, handleSignals: false });
+  const manager = new Manager({
+    fieldManager: 'test',
+    rest,
+    log: silentLogger,
+    healthAddress: false,
+    handleSignals: false,
+  });
   const microServices = manager.informer<KubeObject>({ apiVersion: 'msvc.dev/v1alpha1', kind: 'MicroService' });
   const deployments = manager.informer<KubeObject>({ apiVersion: 'apps/v1', kind: 'Deployment' });
   return { manager, microServices, deployments };

@@ -19,6 +19,8 @@ import { type BackoffOptions, WorkQueue } from './queue.ts';
 import { KubeRest } from './rest.ts';
 
 export interface ManagerOptions {
+  /** The field manager of every write this manager's client makes (controller-runtime's FieldOwner). */
+  readonly fieldManager: string;
   /** @default KubeConfig.loadFromDefault() (in-cluster service account, or ~/.kube/config) */
   readonly kubeConfig?: KubeConfigLike;
   /** The transport to use instead of one built from `kubeConfig` (tests). */
@@ -30,6 +32,7 @@ export interface ManagerOptions {
     | false
     | {
         namespace: string;
+        /** @default the fieldManager */
         name?: string;
         identity?: string;
         leaseDurationMs?: number;
@@ -90,16 +93,17 @@ export class Manager {
   readonly #stop = new AbortController();
   #stopping: Promise<void> | undefined;
 
-  constructor(options: ManagerOptions = {}) {
+  constructor(options: ManagerOptions) {
     this.#options = options;
     this.rest = options.rest ?? new KubeRest(options.kubeConfig ?? defaultKubeConfig());
-    this.client = new Client(this.rest);
+    this.client = new Client(this.rest, { fieldManager: options.fieldManager });
     this.metrics = options.metrics ?? new OperatorMetrics();
     this.log = options.log ?? createLogger();
     const election = options.leaderElection ?? false;
     if (election !== false) {
-      const onLeaderChange = this.metrics.forLease(election.name ?? 'msvc-operator');
-      this.elector = new LeaderElector({ ...election, rest: this.rest, log: this.log, onLeaderChange });
+      const name = election.name ?? options.fieldManager;
+      const onLeaderChange = this.metrics.forLease(name);
+      this.elector = new LeaderElector({ ...election, name, client: this.client, log: this.log, onLeaderChange });
     }
   }
 

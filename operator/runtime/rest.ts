@@ -60,6 +60,27 @@ export interface RequestOptions {
   readonly timeoutMs?: number;
 }
 
+/**
+ * Built-in kinds every API server serves, so requests about them need no discovery round trip
+ * (plural and scope as `kubectl api-resources` lists them). Anything else,
+ * custom resources above all, is looked up by discovery.
+ */
+const BUILTIN_RESOURCES: Readonly<Record<string, { plural: string; namespaced: boolean }>> = {
+  'v1/ConfigMap': { plural: 'configmaps', namespaced: true },
+  'v1/Event': { plural: 'events', namespaced: true },
+  'v1/Namespace': { plural: 'namespaces', namespaced: false },
+  'v1/Pod': { plural: 'pods', namespaced: true },
+  'v1/Secret': { plural: 'secrets', namespaced: true },
+  'v1/Service': { plural: 'services', namespaced: true },
+  'v1/ServiceAccount': { plural: 'serviceaccounts', namespaced: true },
+  'apps/v1/Deployment': { plural: 'deployments', namespaced: true },
+  'apps/v1/ReplicaSet': { plural: 'replicasets', namespaced: true },
+  'autoscaling/v2/HorizontalPodAutoscaler': { plural: 'horizontalpodautoscalers', namespaced: true },
+  'coordination.k8s.io/v1/Lease': { plural: 'leases', namespaced: true },
+  'events.k8s.io/v1/Event': { plural: 'events', namespaced: true },
+  'policy/v1/PodDisruptionBudget': { plural: 'poddisruptionbudgets', namespaced: true },
+};
+
 /** A JSON client bound to one KubeConfig context. */
 export class KubeRest {
   readonly kubeConfig: KubeConfigLike;
@@ -69,11 +90,13 @@ export class KubeRest {
     this.kubeConfig = kubeConfig;
   }
 
-  /** Finds the plural and scope of a kind by discovery (cached per group/version). */
+  /** Finds the plural and scope of a kind: built in, or by discovery (cached per group/version). */
   async resource(apiVersion: string, kind: string): Promise<ResourceInfo> {
     const slash = apiVersion.indexOf('/');
     const group = slash < 0 ? '' : apiVersion.slice(0, slash);
     const version = slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
+    const builtin = BUILTIN_RESOURCES[`${apiVersion}/${kind}`];
+    if (builtin !== undefined) return { group, version, apiVersion, kind, ...builtin };
     let resources = this.#discovery.get(apiVersion);
     if (resources === undefined) {
       const path = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;

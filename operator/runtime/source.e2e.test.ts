@@ -1,19 +1,19 @@
 // The watcher and cache against a real API server and etcd: a relist after 410 Gone (etcd
 // compaction while the watch was down), and an API server restart mid-run, without losing events.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { etcdctl, restartApiServer } from '../test/e2e/cluster.ts';
-import { createTestNamespace, type TestNamespace } from '../test/e2e/namespace.ts';
+import { etcdctl, restartApiServer } from '../../test/e2e/cluster.ts';
+import { createTestNamespace, type TestNamespace } from '../../test/e2e/namespace.ts';
+import { e2eClusterName, e2eKubeconfigPath, e2eRest, eventually } from '../../test/support/operator.ts';
 import { Client } from './client.ts';
 import { Informer, type ObjectEvent } from './informer.ts';
 import type { KubeObject } from './key.ts';
 import { OperatorMetrics } from './metrics.ts';
 import type { KubeRest } from './rest.ts';
 import { stripManagedFields, type WatcherState } from './source.ts';
-import { e2eClusterName, e2eKubeconfigPath, e2eRest, eventually } from './testing.ts';
 
 const MANAGED = { 'app.kubernetes.io/managed-by': 'msvc-operator' };
 const rest = e2eRest();
-const client = new Client(rest);
+const client = new Client(rest, { fieldManager: 'source-e2e' });
 let namespace: TestNamespace;
 
 beforeAll(async () => {

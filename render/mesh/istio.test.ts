@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { meshKeys, splitMeshKeys } from './mesh.ts';
 import {
   istioSidecar,
   microService,
@@ -7,7 +6,8 @@ import {
   withMeshAnnotations,
   withMeshLabels,
   withShutdown,
-} from './testing/fixtures.ts';
+} from '../../test/support/fixtures.ts';
+import { meshKeys, splitMeshKeys } from './index.ts';
 
 const NATIVE_CONFIG = '{"terminationDrainDuration":"5s"}';
 

@@ -1,15 +1,11 @@
-// Istio keys (reference/mesh.md §1, checked against istio/api annotations.yaml and labels.yaml and
-// the injection template). Sidecar and native-sidecar enrol with the pod label
-// `sidecar.istio.io/inject`; ambient with `istio.io/dataplane-mode`.
-import { DEFAULTS, type MeshMode, type MicroServiceSpec, type Resources, type ShutdownBudget } from '../api/index.ts';
-import { type MeshKey, portAnnotation, proxyResourceAnnotations } from './mesh.ts';
-
-export interface MeshInput {
-  readonly spec: MicroServiceSpec;
-  readonly mode: MeshMode;
-  readonly proxy: Resources | undefined;
-  readonly shutdown: ShutdownBudget;
-}
+// Istio keys, as Istio's own sources define them: the annotations and labels of istio/api
+// (https://github.com/istio/api/blob/master/annotation/annotations.yaml,
+// https://github.com/istio/api/blob/master/label/labels.yaml) and the sidecar injection template
+// (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml in istio/istio).
+// Sidecar and native-sidecar enrol with the pod label `sidecar.istio.io/inject`; ambient with
+// `istio.io/dataplane-mode` (https://istio.io/latest/docs/ambient/usage/add-workloads/).
+import { DEFAULTS } from '../../api/index.ts';
+import { type MeshInput, type MeshKey, portAnnotation, proxyResourceAnnotations } from './shared.ts';
 
 export function istioMetadata({ spec, mode, proxy, shutdown }: MeshInput): MeshKey[] {
   const mesh = spec.mesh;
@@ -19,14 +15,13 @@ export function istioMetadata({ spec, mode, proxy, shutdown }: MeshInput): MeshK
         kind: 'label',
         key: 'istio.io/dataplane-mode',
         value: 'ambient',
-        reason: 'enrols the pod in ambient mode: node-level ztunnel, no sidecar, no restart needed (§1.1)',
+        reason: 'enrols the pod in ambient mode: node-level ztunnel, no sidecar, no restart needed',
       },
       {
         kind: 'label',
         key: 'sidecar.istio.io/inject',
         value: 'false',
-        reason:
-          'keeps a sidecar out even in an istio-injection=enabled namespace: a sidecar would win over ambient (§1.1)',
+        reason: 'keeps a sidecar out even in an istio-injection=enabled namespace: a sidecar would win over ambient',
       },
     ];
   }
@@ -35,7 +30,7 @@ export function istioMetadata({ spec, mode, proxy, shutdown }: MeshInput): MeshK
       kind: 'label',
       key: 'sidecar.istio.io/inject',
       value: 'true',
-      reason: 'opts the pod in (the label, not the deprecated annotation, is what the webhook selects on) (§1.1)',
+      reason: 'opts the pod in (the label, not the deprecated annotation, is what the webhook selects on)',
     },
   ];
   if (mesh?.revision) {
@@ -43,7 +38,7 @@ export function istioMetadata({ spec, mode, proxy, shutdown }: MeshInput): MeshK
       kind: 'label',
       key: 'istio.io/rev',
       value: mesh.revision,
-      reason: 'selects the revisioned control plane; honoured when the namespace has no injection label (§1.1)',
+      reason: 'selects the revisioned control plane; honoured when the namespace has no injection label',
     });
   }
   const native = mode === 'native-sidecar';
@@ -52,8 +47,8 @@ export function istioMetadata({ spec, mode, proxy, shutdown }: MeshInput): MeshK
     key: 'sidecar.istio.io/nativeSidecar',
     value: String(native),
     reason: native
-      ? 'runs istio-proxy as a Kubernetes native sidecar: started before and stopped after the app (§1.3)'
-      : 'pins the classic sidecar so Istio 1.27+ "auto" does not switch modes under the shutdown budget (§1.3)',
+      ? 'runs istio-proxy as a Kubernetes native sidecar: started before and stopped after the app'
+      : 'pins the classic sidecar so Istio 1.27+ "auto" does not switch modes under the shutdown budget',
   });
   if (proxy) {
     keys.push(
@@ -64,12 +59,14 @@ export function istioMetadata({ spec, mode, proxy, shutdown }: MeshInput): MeshK
           ['sidecar.istio.io/proxyCPULimit', proxy.limits.cpu, 'CPU limit'],
           ['sidecar.istio.io/proxyMemoryLimit', proxy.limits.memory, 'memory limit'],
         ],
-        (what) => `proxy ${what}; all four are always set because Istio drops the unset ones once any is set (§1.2)`,
+        (what) => `proxy ${what}; all four are always set because Istio drops the unset ones once any is set`,
       ),
     );
   }
   // Classic sidecars get SIGTERM with the app (before its preStop sleep ends): the proxy must keep
-  // draining for the app's whole shutdown, or the app's last outbound calls fail (§1.4).
+  // draining for the app's whole shutdown, or the app's last outbound calls fail. The agent drains
+  // Envoy for terminationDrainDuration on SIGTERM (ProxyConfig, default 5s:
+  // https://github.com/istio/api/blob/master/mesh/v1alpha1/proxy.proto).
   const drain = native
     ? DEFAULTS.mesh.nativeSidecarDrainSeconds
     : shutdown.preStopSleepSeconds + shutdown.timeoutSeconds;
@@ -88,26 +85,24 @@ export function istioMetadata({ spec, mode, proxy, shutdown }: MeshInput): MeshK
         : `drains for preStop sleep + app shutdown (${drain}s), since the proxy gets SIGTERM at the same time as the app`,
     ]
       .filter(Boolean)
-      .join('; ')
-      .concat(' (§1.3, §1.4)'),
+      .join('; '),
   });
   keys.push({
     kind: 'annotation',
     key: 'sidecar.istio.io/rewriteAppHTTPProbers',
     value: 'true',
-    reason:
-      'kubelet probes go to the agent on 15020 and reach the app without mTLS, whatever the install default (§1.5)',
+    reason: 'kubelet probes go to the agent on 15020 and reach the app without mTLS, whatever the install default',
   });
   keys.push(
     ...portAnnotation(
       'traffic.sidecar.istio.io/excludeOutboundPorts',
       mesh?.excludeOutboundPorts,
-      'outbound traffic to these ports bypasses Envoy: no mTLS, policy or telemetry (§1.5)',
+      'outbound traffic to these ports bypasses Envoy: no mTLS, policy or telemetry',
     ),
     ...portAnnotation(
       'traffic.sidecar.istio.io/excludeInboundPorts',
       mesh?.excludeInboundPorts,
-      'inbound traffic to these ports bypasses Envoy (§1.5)',
+      'inbound traffic to these ports bypasses Envoy',
     ),
   );
   return keys;

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { meshKeys, splitMeshKeys } from './mesh.ts';
-import { linkerdSidecar, microService, withMesh, withMeshAnnotations, withShutdown } from './testing/fixtures.ts';
+import {
+  linkerdSidecar,
+  microService,
+  withMesh,
+  withMeshAnnotations,
+  withShutdown,
+} from '../../test/support/fixtures.ts';
+import { meshKeys, splitMeshKeys } from './index.ts';
 
 const native = withMeshAnnotations({
   'config.linkerd.io/proxy-enable-native-sidecar': 'true',

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { renderDeployment } from './deployment.ts';
-import { portList } from './mesh.ts';
-import { microService, withMesh } from './testing/fixtures.ts';
-import { DEFAULT_RENDER_CONFIG } from './types.ts';
+import { microService, withMesh } from '../../test/support/fixtures.ts';
+import { renderDeployment } from '../deployment.ts';
+import { DEFAULT_RENDER_CONFIG } from '../types.ts';
+import { portList } from './shared.ts';
 
 describe('portList', () => {
   const cases = [

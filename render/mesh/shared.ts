@@ -1,9 +1,8 @@
-// Mesh enrolment: the pod-template labels and annotations a mesh's own injector reads
-// (reference/mesh.md). The operator never injects containers; it tells the injector what to do,
-// budgets the proxy, and orders start-up and shutdown around the app's own budget.
-import { type MicroServiceSpec, meshMode, meshProvider, resolveProxyResources, resolveShutdown } from '../api/index.ts';
-import { istioMetadata } from './istio.ts';
-import { linkerdMetadata } from './linkerd.ts';
+// What every mesh provider module shares: the shape of one label or annotation with its reason,
+// the input a provider renders from, and helpers for port lists and proxy resources. Providers
+// (istio.ts, linkerd.ts) import this file; it imports neither of them, so the dependency runs
+// one way (index.ts chooses the provider).
+import type { MeshMode, MicroServiceSpec, Resources, ShutdownBudget } from '../../api/index.ts';
 
 /** One label or annotation with the reason it is there. */
 export interface MeshKey {
@@ -13,16 +12,16 @@ export interface MeshKey {
   readonly reason: string;
 }
 
+/** What a provider renders its keys from: the spec and the values resolved from it. */
+export interface MeshInput {
+  readonly spec: MicroServiceSpec;
+  readonly mode: MeshMode;
+  readonly proxy: Resources | undefined;
+  readonly shutdown: ShutdownBudget;
+}
+
 /** Name of the container the mesh injects, for budgets and for status code that looks for it. */
 export const PROXY_CONTAINER = { istio: 'istio-proxy', linkerd: 'linkerd-proxy' } as const;
-
-export function meshKeys(spec: MicroServiceSpec): MeshKey[] {
-  const provider = meshProvider(spec);
-  const mode = meshMode(spec);
-  if (provider === 'none' || mode === undefined) return [];
-  const input = { spec, mode, proxy: resolveProxyResources(spec), shutdown: resolveShutdown(spec) };
-  return provider === 'istio' ? istioMetadata(input) : linkerdMetadata(input);
-}
 
 export function splitMeshKeys(keys: readonly MeshKey[]): {
   labels: Record<string, string>;

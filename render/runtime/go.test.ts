@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { renderAppContainer } from './container.ts';
-import { explain } from './explain.ts';
-import { goTuning, tuningEnv } from './go-runtime.ts';
-import { microService, withEnv, withGo, withResources } from './testing/fixtures.ts';
+import { microService, withEnv, withGo, withResources } from '../../test/support/fixtures.ts';
+import { renderAppContainer } from '../container.ts';
+import { explain } from '../explain.ts';
+import { goTuning, tuningEnv } from './go.ts';
 
 const env = (vars: Record<string, string>) => Object.entries(vars).map(([name, value]) => ({ name, value }));
 const limits = (l: { cpu?: string | number; memory?: string | number }) => withResources({ limits: l });

@@ -1,5 +1,5 @@
 /**
- * Runs the real operator (`operator/main.ts`) as a child process against a test cluster, the way it
+ * Runs the real operator (`operator/microservice/main.ts`) as a child process against a test cluster, the way it
  * runs in a pod: flags, JSON logs on stdout, SIGTERM to stop. Suites use it to restart the
  * operator, kill a leader, or read its /metrics.
  *
@@ -26,7 +26,7 @@ export interface StartOperatorOptions {
   readonly leaderElect?: { namespace: string; name: string; leaseDurationSeconds?: number };
   readonly resyncSeconds?: number;
   readonly extraArgs?: readonly string[];
-  /** The entry point (default operator/main.ts; e.g. a compiled main.js, as the image runs it). */
+  /** The entry point (default operator/microservice/main.ts; e.g. a compiled main.js, as the image runs it). */
   readonly entry?: string;
   /** Node flags before the entry point (e.g. the chart's nodeFlags; --lite-mode needs compiled JS). */
   readonly nodeArgs?: readonly string[];
@@ -56,7 +56,7 @@ export async function startOperator(options: StartOperatorOptions): Promise<Oper
   const port = await freePort();
   const args = [
     ...(options.nodeArgs ?? []),
-    options.entry ?? join(repoRoot, 'operator/main.ts'),
+    options.entry ?? join(repoRoot, 'operator/microservice/main.ts'),
     '--kubeconfig',
     options.kubeconfig,
     '--health-address',

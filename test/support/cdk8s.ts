@@ -1,11 +1,11 @@
 // Fixtures for the cdk8s tests: a chart to put constructs in, props built from a default plus
-// small options (STYLE.md §5), and the example MicroServices from examples/*.yaml.
+// small options (like Knative's test fixtures: a default plus withX() options), and the example MicroServices from examples/*.yaml.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Chart, type ChartProps, Testing } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
-import { type MicroService as MicroServiceObject, parseMicroService } from '../api/index.ts';
-import type { MicroServiceProps } from './props.ts';
+import { type MicroService as MicroServiceObject, parseMicroService } from '../../api/index.ts';
+import type { MicroServiceProps } from '../../cdk8s/props.ts';
 
 export function chart(props: ChartProps = {}): Chart {
   return new Chart(Testing.app(), 'test', props);
@@ -53,7 +53,7 @@ export function propsOf(ms: MicroServiceObject): MicroServiceProps {
   };
 }
 
-const EXAMPLES = new URL('../examples/', import.meta.url).pathname;
+const EXAMPLES = new URL('../../examples/', import.meta.url).pathname;
 
 /** Every MicroService in examples/*.yaml, validated, with the file it came from. */
 export function exampleMicroServices(): { file: string; ms: MicroServiceObject }[] {

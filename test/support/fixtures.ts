@@ -1,10 +1,10 @@
-// Test builders for the renderer's table tests (STYLE.md §3 and "Our conventions" 5): a default
+// Test builders for the renderer's table tests (the pattern of Knative Serving's resource tests): a default
 // MicroService and the objects it renders, written out by hand, each deep-cloned and then changed
 // by small `withX()` options, so a case lists only how it differs from the default.
 // The expected objects are literals on purpose: building them with the renderer would test nothing.
 import type { MicroService, MicroServiceSpec } from '../../api/index.ts';
-import { contentHash } from '../hash.ts';
-import type { RenderedObject } from '../types.ts';
+import { contentHash } from '../../render/hash.ts';
+import type { RenderedObject } from '../../render/types.ts';
 
 type Json = Record<string, unknown>;
 type Option<T> = (target: T) => void;

@@ -7,7 +7,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBu
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { compareQuantities, isQuantity } from '../../api/index.ts';
-import type { RenderedObject } from '../types.ts';
+import type { RenderedObject } from '../../render/types.ts';
 
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   ServiceAccount,

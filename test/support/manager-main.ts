@@ -2,9 +2,9 @@
 // namespace and "reconciles" each slowly (so SIGTERM can land mid-reconcile), marking it done
 // with an annotation. Usage: manager-main.ts <kubeconfig> <namespace> <identity> <health-port>
 import { KubeConfig } from '@kubernetes/client-node';
-import { enqueueSelf } from '../handler.ts';
-import { createLogger } from '../log.ts';
-import { Manager } from '../manager.ts';
+import { enqueueSelf } from '../../operator/runtime/handler.ts';
+import { createLogger } from '../../operator/runtime/log.ts';
+import { Manager } from '../../operator/runtime/manager.ts';
 
 const [kubeconfigPath, namespace, identity, healthPort] = process.argv.slice(2);
 if (!kubeconfigPath || !namespace || !identity || !healthPort)
@@ -13,6 +13,7 @@ const kubeConfig = new KubeConfig();
 kubeConfig.loadFromFile(kubeconfigPath);
 
 const mgr = new Manager({
+  fieldManager: 'manager-main',
   kubeConfig,
   log: createLogger({ level: 'debug' }),
   healthAddress: `127.0.0.1:${healthPort}`,

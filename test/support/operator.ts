@@ -1,7 +1,7 @@
 // Helpers shared by the operator's e2e tests (never imported by production code): a KubeRest for
 // the e2e cluster that test/e2e/global-setup.ts started, and polling.
 import { KubeConfig } from '@kubernetes/client-node';
-import { KubeRest } from './rest.ts';
+import { KubeRest } from '../../operator/runtime/rest.ts';
 
 /** Path of the e2e cluster's kubeconfig (set by test/e2e/global-setup.ts). */
 export function e2eKubeconfigPath(): string {

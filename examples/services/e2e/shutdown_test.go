@@ -28,8 +28,9 @@ import (
 	"time"
 )
 
-// The budget as the operator renders it (api/defaults.ts resolveShutdown,
-// go-runtime.md §5): terminationGracePeriodSeconds = spec.shutdown
+// The budget as the operator renders it (api/spec/shutdown.ts resolveShutdown;
+// https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination):
+// terminationGracePeriodSeconds = spec.shutdown
 // preStopSleepSeconds + timeoutSeconds + margin. The kubelet runs the preStop
 // sleep, then sends SIGTERM, then SIGKILLs whatever still runs when the grace
 // period ends. The app gets timeoutSeconds as SHUTDOWN_TIMEOUT. Smaller

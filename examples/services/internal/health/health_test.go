@@ -50,7 +50,7 @@ func TestMemoryLimitIsReadOnlyAndExact(t *testing.T) {
 	}
 	// A real limit is far below 2^53, so it survives JSON exactly even in
 	// JavaScript; only the "off" value (MaxInt64) does not.
-	const limit = 483183820 // 0.9 × 512Mi, the example in go-runtime.md
+	const limit = 483183820 // floor(0.9 × 512Mi), what the operator renders for a 512Mi limit
 	debug.SetMemoryLimit(limit)
 	raw, _ := json.Marshal(ReadRuntime("x"))
 	var r Report

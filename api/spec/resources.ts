@@ -1,0 +1,101 @@
+// spec.resources: CPU and memory requests and limits of a container (the app's here; the mesh
+// proxy's in mesh.ts reuses the schema and the rule), their default and how they resolve.
+import { z } from 'zod';
+import { compareQuantities } from '../quantity.ts';
+import { quantity } from './fields.ts';
+import { celHas, type RuleIssue, type SpecRule } from './rule.ts';
+
+const resourceList = (what: string) =>
+  z
+    .strictObject({
+      cpu: quantity(`CPU ${what}, in cores or millicores (e.g. 500m, 2).`).optional(),
+      memory: quantity(`Memory ${what}, in bytes with an optional suffix (e.g. 256Mi, 1Gi).`).optional(),
+    })
+    .describe(`CPU and memory ${what}.`);
+
+export const resourcesSchema = z
+  .strictObject({
+    requests: resourceList('requests: what the scheduler reserves').optional(),
+    limits: resourceList('limits: the most the container may use').optional(),
+  })
+  .describe(
+    'Compute resources of a container. Each request must not exceed its limit. The memory limit also sizes GOMEMLIMIT (spec.runtime.go).',
+  );
+
+export type ResourcesSpec = z.infer<typeof resourcesSchema>;
+
+export const RESOURCES_DEFAULTS = {
+  /** Memory is not compressible: a limit equal to the request avoids overcommit and OOM surprises. */
+  resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '128Mi' } },
+} as const;
+
+export const resourcesFields = {
+  resources: resourcesSchema
+    .optional()
+    .describe(
+      'App container resources. Default: requests 100m CPU and 128Mi memory, memory limit 128Mi (memory is not compressible; a limit equal to the request avoids overcommit).',
+    ),
+};
+
+export interface ResourceValues {
+  cpu?: string | number;
+  memory?: string | number;
+}
+export interface Resources {
+  requests: ResourceValues;
+  limits: ResourceValues;
+}
+
+export function copyResources(r: { requests?: ResourceValues; limits?: ResourceValues }): Resources {
+  return { requests: { ...r.requests }, limits: { ...r.limits } };
+}
+
+/** App resources: the whole default block when `resources` is absent, else exactly what was given. */
+export function resolveResources(spec: { resources?: ResourcesSpec }): Resources {
+  return copyResources(spec.resources ?? RESOURCES_DEFAULTS.resources);
+}
+
+/** The rule "each request ≤ its limit" for the resources block at `base` (a dotted path under spec). */
+export function requestsWithinLimits<S extends object>(
+  base: string,
+  label: string,
+  invalidExample: Partial<S>,
+): SpecRule<S> {
+  const segments = base.split('.');
+  const get = (spec: S) => {
+    let value: unknown = spec;
+    for (const s of segments) value = (value as Record<string, unknown> | undefined)?.[s];
+    return value as ResourcesSpec | undefined;
+  };
+  return {
+    id: `${base}-requests-within-limits`,
+    summary: `${label}: each request must not exceed its limit.`,
+    check: (spec) => {
+      const resources = get(spec);
+      const issues: RuleIssue[] = [];
+      for (const r of ['cpu', 'memory'] as const) {
+        const request = resources?.requests?.[r];
+        const limit = resources?.limits?.[r];
+        if (request !== undefined && limit !== undefined && compareQuantities(request, limit) > 0) {
+          issues.push({
+            path: [...segments, 'requests', r],
+            message: `request ${request} is above the limit ${limit}: lower the request or raise the limit`,
+          });
+        }
+      }
+      return issues;
+    },
+    cel: (['cpu', 'memory'] as const).map((r) => ({
+      rule: `!(${celHas(`${base}.requests.${r}`)} && ${celHas(`${base}.limits.${r}`)}) || quantity(string(self.${base}.requests.${r})).compareTo(quantity(string(self.${base}.limits.${r}))) <= 0`,
+      message: `${base}.requests.${r} is above ${base}.limits.${r}: lower the request or raise the limit`,
+      fieldPath: `.${base}.requests.${r}`,
+    })),
+    invalidExamples: [invalidExample],
+  };
+}
+
+export const RESOURCES_RULES = [
+  requestsWithinLimits<{ resources?: ResourcesSpec }>('resources', 'spec.resources', {
+    resources: { requests: { cpu: '2' }, limits: { cpu: '500m' } },
+  }),
+];
