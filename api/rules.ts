@@ -23,7 +23,7 @@ export interface CelRule {
 export interface SpecRule {
   /** Stable id, used in tests and docs. */
   readonly id: string;
-  /** One line for the README's API reference. */
+  /** One line for the API reference (docs/api.md). */
   readonly summary: string;
   readonly check: (spec: MicroServiceSpec) => RuleIssue[];
   readonly cel: readonly CelRule[];

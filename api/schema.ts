@@ -1,6 +1,6 @@
 // The MicroService API (msvc.dev/v1alpha1) as one zod schema: the single source of truth for the
 // TypeScript types, validation in the CLI and the cdk8s construct, and (through crd.ts) the CRD's
-// OpenAPI schema. Every field carries a description: `kubectl explain` and the README are built from it.
+// OpenAPI schema. Every field carries a description: `kubectl explain` and docs/api.md are built from it.
 // Defaults are not set here but in defaults.ts, so that "was this field set?" stays answerable
 // (a mesh option on a spec without a mesh is an error, not a silently ignored default).
 import { z } from 'zod';
