@@ -1,5 +1,5 @@
 // Generates the MicroService CustomResourceDefinition from the zod schema. zod's JSON Schema is
-// not a CRD schema as it stands (DESIGN.md, "Known traps"); every translation happens in
+// not a CRD schema as it stands (the API server needs a structural schema); every translation happens in
 // `toStructural` below, and the e2e suite installs the result into a real API server.
 import { z } from 'zod';
 import { DNS1035_LABEL, DNS1035_LABEL_MAX } from './patterns.ts';

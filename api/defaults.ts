@@ -20,12 +20,12 @@ export const DEFAULTS = {
   mesh: {
     mode: 'sidecar',
     holdApplicationUntilProxyStarts: true,
-    /** Istio's terminationDrainDuration default (reference/mesh.md §1.4); used for native sidecars. */
+    /** Istio's terminationDrainDuration default (ProxyConfig; see docs/mesh.md); used for native sidecars. */
     nativeSidecarDrainSeconds: 5,
-    /** Istio's global.proxy.resources defaults (reference/mesh.md §1.2). */
+    /** Istio's global.proxy.resources defaults (its Helm values; see docs/mesh.md). */
     istioProxyResources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '2', memory: '1Gi' } },
     /**
-     * Linkerd ships no proxy resources (reference/mesh.md §2.2); these are the linkerd-control-plane
+     * Linkerd ships no proxy resources (https://linkerd.io/2/reference/proxy-configuration/); these are the linkerd-control-plane
      * chart's values-ha.yaml figures, so quota and LimitRange math has something to count.
      */
     linkerdProxyResources: { requests: { cpu: '100m', memory: '20Mi' }, limits: { memory: '250Mi' } },
@@ -58,8 +58,8 @@ export function resolveResources(spec: MicroServiceSpec): Resources {
 
 /**
  * Proxy resources for a sidecar mesh. Istio gets all four values (it drops the rest when one is
- * annotated, reference/mesh.md §1.2), missing ones filled from Istio's own defaults; Linkerd gets
- * the requests at least (§2.2 checklist), missing ones from our Linkerd defaults. A filled-in value
+ * annotated, see docs/mesh.md), missing ones filled from Istio's own defaults; Linkerd gets
+ * the requests at least (so quota has something to count), missing ones from our Linkerd defaults. A filled-in value
  * never crosses a given one.
  */
 export function resolveProxyResources(spec: MicroServiceSpec): Resources | undefined {
@@ -119,7 +119,7 @@ export interface ShutdownBudget {
   gracePeriodSeconds: number;
 }
 
-/** The termination budget: preStop sleep, app shutdown, proxy drain, margin (reference/go-runtime.md §5). */
+/** The termination budget: preStop sleep, app shutdown, proxy drain, margin (docs/mesh.md, "Shutdown"). */
 export function resolveShutdown(spec: MicroServiceSpec): ShutdownBudget {
   const preStopSleepSeconds = spec.shutdown?.preStopSleepSeconds ?? DEFAULTS.shutdown.preStopSleepSeconds;
   const timeoutSeconds = spec.shutdown?.timeoutSeconds ?? DEFAULTS.shutdown.timeoutSeconds;

@@ -43,7 +43,7 @@ const PROBE_HANDLERS = ['httpGet', 'grpc', 'tcpSocket', 'exec'] as const;
 /**
  * Ports the mesh proxies bind in the pod's network namespace; an app port there breaks injection.
  * Istio: https://istio.io/latest/docs/ops/deployment/application-requirements/#ports-used-by-istio
- * Linkerd: 4140 outbound, 4143 inbound, 4191 admin (reference/mesh.md §2.6; linkerd2 values.yaml).
+ * Linkerd: 4140 outbound, 4143 inbound, 4191 admin (https://github.com/linkerd/linkerd2/blob/main/charts/linkerd-control-plane/values.yaml).
  */
 export const MESH_RESERVED_PORTS: Record<'istio' | 'linkerd', readonly number[]> = {
   istio: [15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090],
@@ -111,7 +111,7 @@ const meshModeOf = (spec: MicroServiceSpec) => spec.mesh?.mode ?? DEFAULTS.mesh.
 
 /**
  * Pod label and annotation keys the renderer owns: the recommended labels and every key a mesh
- * injector reads (reference/mesh.md). User values there would silently fight spec.mesh.
+ * injector reads (docs/mesh.md). User values there would silently fight spec.mesh.
  */
 export const RESERVED_POD_KEY_PREFIXES = [
   'app.kubernetes.io/',

@@ -19,7 +19,7 @@ describe('valid specs', () => {
     { name: 'minimal', input: { image: 'nginx:1.27' } },
     { name: 'with ports', input: base },
     {
-      name: 'the DESIGN.md sketch',
+      name: 'the design sketch',
       input: {
         image: 'registry.example.com/shop/order:1.4.2',
         replicas: 3,

@@ -1,5 +1,5 @@
 // Fixtures for the cdk8s tests: a chart to put constructs in, props built from a default plus
-// small options (STYLE.md §5), and the example MicroServices from examples/*.yaml.
+// small options, and the example MicroServices from examples/*.yaml.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Chart, type ChartProps, Testing } from 'cdk8s';

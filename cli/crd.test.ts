@@ -1,5 +1,5 @@
 // The checked-in CRD must be exactly what `msvc crd` prints today, and it must be a structural
-// schema the API server accepts as it stands (DESIGN.md, "Known traps": zod's JSON Schema is not).
+// schema the API server accepts as it stands (zod's JSON Schema is not: it is not structural).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 // The pod's resource budget, app plus mesh proxy, as ResourceQuota and LimitRange will count it
-// (reference/mesh.md §0: effective request = max(init phase, sum of app containers + sidecars)).
+// (docs/mesh.md: effective request = max(init phase, sum of app containers + sidecars)).
 // Written as an annotation so a quota rejection can be explained from the Deployment alone.
 import {
   formatBytes,

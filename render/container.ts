@@ -60,7 +60,7 @@ export function renderAppContainer(ms: MicroService): Record<string, unknown> {
   }
   const { preStopSleepSeconds } = resolveShutdown(spec);
   if (preStopSleepSeconds > 0) {
-    // The native sleep action (GA in 1.34) needs no shell in the image (reference/go-runtime.md §5).
+    // The native sleep action (GA in 1.34) needs no shell in the image (docs/mesh.md, "Shutdown").
     container['lifecycle'] = { preStop: { sleep: { seconds: preStopSleepSeconds } } };
   }
   container['securityContext'] = {

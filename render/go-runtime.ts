@@ -1,5 +1,5 @@
 // Env tuning for Go binaries: GOMAXPROCS, GOMEMLIMIT, GOGC. Sets only what the declared Go version
-// does not already get right (reference/go-runtime.md), writes literal values (the downward API can
+// does not already get right (docs/runtime-tuning.md), writes literal values (the downward API can
 // neither apply a percentage nor round the way Go does), and explains every decision.
 import { DEFAULTS, type MicroServiceSpec, parseQuantity, resolveResources, toBytes } from '../api/index.ts';
 import type { EnvVar } from './types.ts';
@@ -34,7 +34,7 @@ function decideMaxProcs(spec: MicroServiceSpec): TuningDecision {
   const toolchain = go?.version ?? '0.0';
   const goMod = go?.goModVersion ?? toolchain;
   // GODEBUG=containermaxprocs=0 in spec.env switches the cgroup-aware default off as surely as an
-  // old go.mod does (reference/go-runtime.md §1); the runtime then counts the node's CPUs.
+  // old go.mod does (https://go.dev/doc/godebug); the runtime then counts the node's CPUs.
   const godebug = spec.env?.find((e) => e.name === 'GODEBUG')?.value ?? '';
   const cgroupIgnored = /(^|,)\s*containermaxprocs=0\s*(,|$)/.test(godebug);
   if (

@@ -1,4 +1,4 @@
-// Istio keys (reference/mesh.md §1, checked against istio/api annotations.yaml and labels.yaml and
+// Istio keys (docs/mesh.md, checked against istio/api annotations.yaml and labels.yaml and
 // the injection template). Sidecar and native-sidecar enrol with the pod label
 // `sidecar.istio.io/inject`; ambient with `istio.io/dataplane-mode`.
 import { DEFAULTS, type MeshMode, type MicroServiceSpec, type Resources, type ShutdownBudget } from '../api/index.ts';

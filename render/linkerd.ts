@@ -1,4 +1,4 @@
-// Linkerd keys (reference/mesh.md §2, checked against linkerd2 pkg/k8s/labels.go and the proxy
+// Linkerd keys (docs/mesh.md, checked against linkerd2 pkg/k8s/labels.go and the proxy
 // templates). Linkerd opts in with the `linkerd.io/inject` annotation; each config annotation
 // overrides only its own field.
 import { DEFAULTS } from '../api/index.ts';

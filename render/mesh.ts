@@ -1,5 +1,5 @@
 // Mesh enrolment: the pod-template labels and annotations a mesh's own injector reads
-// (reference/mesh.md). The operator never injects containers; it tells the injector what to do,
+// (docs/mesh.md). The operator never injects containers; it tells the injector what to do,
 // budgets the proxy, and orders start-up and shutdown around the app's own budget.
 import { type MicroServiceSpec, meshMode, meshProvider, resolveProxyResources, resolveShutdown } from '../api/index.ts';
 import { istioMetadata } from './istio.ts';

@@ -1,7 +1,7 @@
 // Liveness, readiness and startup probes: derived from the first HTTP/HTTP2/GRPC port (TCP as a
 // fallback) unless the spec gives them, with timings from api/defaults.ts. Istio rewrites httpGet,
 // tcpSocket and grpc probes to its agent (we ask it to explicitly, see istio.ts); Linkerd lets
-// kubelet HTTP probes through under its default policy (reference/mesh.md §1.5, §2.5).
+// kubelet HTTP probes through under its default policy (docs/mesh.md).
 import { DEFAULTS, type MicroServiceSpec, type Probe } from '../api/index.ts';
 
 export type ProbeKind = 'liveness' | 'readiness' | 'startup';

@@ -1,4 +1,4 @@
-// Module boundaries (STYLE.md "Our conventions" 1, DESIGN.md layout): api/ depends on nothing but
+// Module boundaries (docs/architecture.md, "Layout"): api/ depends on nothing but
 // zod, yaml and Node built-ins; render/ only on api/ (and node:crypto for hashing); operator/ and
 // cdk8s/ never on each other; nothing imports cli/. Imports are read with a regular expression
 // over the non-test sources, and the checker is itself tested on small fixtures, so a forbidden

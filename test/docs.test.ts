@@ -1,13 +1,16 @@
 // The documentation: README.md is the front door and docs/ holds the rest. Every relative link in
 // README.md and docs/*.md must point at a file or folder that exists in the repository, and every
 // `#anchor` at a heading of the Markdown file it names (GitHub's heading ids). Every docs page is
-// linked from both indexes.
+// linked from both indexes, and no file cites notes that are not part of the repository.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SELF = relative(ROOT, fileURLToPath(import.meta.url))
+  .split(sep)
+  .join('/');
 
 const docsPages = readdirSync(join(ROOT, 'docs'))
   .filter((name) => name.endsWith('.md'))
@@ -172,5 +175,37 @@ describe('README.md and docs/', () => {
     expect(pages.filter((page) => !linkedPages('README.md').has(page))).toEqual([]);
     expect(pages.filter((page) => !linkedPages('docs/README.md').has(page))).toEqual([]);
     expect(linkedPages('README.md')).toContain('docs/README.md');
+  });
+});
+
+describe('the repository stands alone', () => {
+  // Private notes that are not part of the repository; cite the public source instead.
+  const FORBIDDEN = [/\.\.\/shared\//, /\b(?:DESIGN|STYLE)\.md\b/, /(?<![\w/.-])reference\/[\w.-]+\.md\b/];
+  const TEXT = /\.(?:md|ts|mts|js|mjs|json|ya?ml|sh|go|tpl|txt)$|^(?:Makefile|Dockerfile)$/;
+
+  function textFiles(dir: string, out: string[] = []): string[] {
+    for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
+      const path = dir === '' ? entry.name : `${dir}/${entry.name}`;
+      if (entry.isDirectory()) {
+        if (!entry.name.startsWith('.') && !['node_modules', 'dist', 'imports'].includes(entry.name)) {
+          textFiles(path, out);
+        }
+      } else if (TEXT.test(entry.name) && entry.name !== 'package-lock.json' && path !== SELF) {
+        out.push(path);
+      }
+    }
+    return out;
+  }
+
+  it('no file cites ../shared/, DESIGN.md, STYLE.md or reference/*.md', () => {
+    const citations: string[] = [];
+    for (const file of textFiles('')) {
+      read(file)
+        .split('\n')
+        .forEach((line, i) => {
+          if (FORBIDDEN.some((pattern) => pattern.test(line))) citations.push(`${file}:${i + 1}: ${line.trim()}`);
+        });
+    }
+    expect(citations).toEqual([]);
   });
 });

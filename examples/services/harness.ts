@@ -6,7 +6,7 @@
  *       ${MSVC_CACHE_DIR:-${XDG_CACHE_HOME:-~/.cache}/msvc}/services/<hash of sources + Go version>/:
  *         gomod-1.26/   the module as it is (go.mod `go 1.26`: container-aware GOMAXPROCS on)
  *         gomod-1.24/   a temporary copy with go.mod `go 1.24`, so GODEBUG defaults to
- *                       containermaxprocs=0,updatemaxprocs=0 (reference/go-runtime.md §1)
+ *                       containermaxprocs=0,updatemaxprocs=0 (https://go.dev/doc/godebug)
  *   startService(binary, env, { cgroupDir? }): Promise<RunningService>
  *       runs the binary with exactly `env` (nothing inherited), optionally inside a cgroup (a shell
  *       moves itself there, then execs the binary), waits for the `"msg":"listening"` log line
@@ -387,7 +387,7 @@ function probeCpuCgroup(): CpuCgroup {
 
 /**
  * The CPU limit (millicores) of this process's own leaf cgroup, which children inherit, or
- * undefined for none or unknown. Go reads only the leaf (reference/go-runtime.md §1, known gaps).
+ * undefined for none or unknown. Go reads only the leaf (a known gap).
  */
 export function ambientCpuLimitMilli(): number | undefined {
   if (process.platform !== 'linux') return undefined;
@@ -422,7 +422,7 @@ export const availableCpus = (): number => availableParallelism();
 
 /**
  * GOMAXPROCS that a Go 1.26 binary picks by itself, with no GOMAXPROCS variable
- * (reference/go-runtime.md §1): go.mod ≥ 1.25 → min(CPUs, max(2, ceil(leaf CPU limit))), or CPUs
+ * (https://go.dev/doc/go1.25#container-aware-gomaxprocs): go.mod ≥ 1.25 → min(CPUs, max(2, ceil(leaf CPU limit))), or CPUs
  * without a limit; go.mod ≤ 1.24 (containermaxprocs=0) → CPUs whatever the limit.
  */
 export function goDefaultMaxProcs(gomod: GoModFlavor, leafCpuLimitMilli: number | undefined): number {

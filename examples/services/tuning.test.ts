@@ -1,6 +1,6 @@
 // Tuning verification (issue 7): render a MicroService, take the app container's env exactly as
 // rendered, run a real example service with it and read /healthz. The runtime must report the
-// GOMAXPROCS, memory limit and GC percent that the rules in reference/go-runtime.md call for.
+// GOMAXPROCS, memory limit and GC percent that the rules in docs/runtime-tuning.md call for.
 //
 // The expected values are computed here from the rules, not from the renderer's code:
 //   GOMAXPROCS  a variable the user set > spec.runtime.go.maxProcs > (go.mod ≤ 1.24:) max(1, ceil(CPU limit))
@@ -157,7 +157,7 @@ function renderApp(c: Case): Rendered {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The rules (reference/go-runtime.md), independent of render/
+// The rules (docs/runtime-tuning.md), independent of render/
 
 function milliCpu(q: string): number {
   return q.endsWith('m') ? Number(q.slice(0, -1)) : Number(q) * 1000;

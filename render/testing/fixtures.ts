@@ -1,4 +1,4 @@
-// Test builders for the renderer's table tests (STYLE.md §3 and "Our conventions" 5): a default
+// Test builders for the renderer's table tests: a default
 // MicroService and the objects it renders, written out by hand, each deep-cloned and then changed
 // by small `withX()` options, so a case lists only how it differs from the default.
 // The expected objects are literals on purpose: building them with the renderer would test nothing.
