@@ -61,7 +61,7 @@ go-test:
 	cd examples/services && $(GO) vet ./... && $(GO) test ./...
 
 # Benchmarks (bench/): ratios against baselines measured in the same run; results in bench/results/
-# (JSON + README.md table). Full run: 1,000 services, a 10-minute steady-state window (BENCH_ARGS
+# (JSON + README.md table, shown in docs/benchmarks.md). Full run: 1,000 services, a 10-minute steady-state window (BENCH_ARGS
 # passes flags to the cluster benchmarks, e.g. BENCH_ARGS="--window 120"). A quick mode of each runs
 # in `make test` (bench/quick.e2e.test.ts).
 BENCH_ARGS ?=

@@ -1,5 +1,5 @@
 // Two projects: `unit` needs nothing but Node; `e2e` runs against the real local control plane
-// that test/e2e/global-setup.ts starts once per run (see tools/ and the README).
+// that test/e2e/global-setup.ts starts once per run (see tools/ and docs/development.md).
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { percentile, renderTable, spread } from './harness.ts';
-import { embedded, readmePath, resultsTablePath } from './readme.ts';
+import { benchmarksDocPath, embedded, resultsTablePath } from './readme.ts';
 
 describe('bench harness', () => {
   it('spread: min, median (mean of the middle two for an even count), max', () => {
@@ -49,8 +49,8 @@ describe('bench harness', () => {
   });
 });
 
-describe('README benchmark section', () => {
+describe('docs/benchmarks.md results section', () => {
   it.skipIf(!existsSync(resultsTablePath))('shows bench/results/README.md as it is (npx node bench/readme.ts)', () => {
-    expect(embedded(readFileSync(readmePath, 'utf8'))).toBe(readFileSync(resultsTablePath, 'utf8'));
+    expect(embedded(readFileSync(benchmarksDocPath, 'utf8'))).toBe(readFileSync(resultsTablePath, 'utf8'));
   });
 });

@@ -1,6 +1,6 @@
 // Interop with cdk8s-plus-27: turns kplus ConfigMaps, Secrets, EnvValues and ServiceAccounts into
 // the MicroService spec's own types. Only references cross over (names and keys): the spec has no
-// volumes, containers or pod fields of its own to take anything else (README, "cdk8s").
+// volumes, containers or pod fields of its own to take anything else (docs/cdk8s.md).
 import type * as kplus from 'cdk8s-plus-27';
 import type { IConstruct } from 'constructs';
 import type { MicroServiceEnvFrom, MicroServiceEnvVar, MicroServiceServiceAccount } from './props.ts';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { repoRoot } from '../tools/bin.ts';
 import { chartCrdPath, chartDir, helm, sourceCrdPath } from './helm.ts';
-import { readmeBlock, valuesTable } from './values-table.ts';
+import { valuesBlock, valuesDocPath, valuesTable } from './values-table.ts';
 
 const golden = join(repoRoot, 'charts/testdata');
 
@@ -191,9 +191,8 @@ describe('chart', () => {
     await expect(template(['--set', 'nodeFlags={rm -rf}'])).rejects.toThrow(/nodeFlags/);
   });
 
-  it('has a README values table that matches values.schema.json (node charts/values-table.ts --update README.md)', () => {
-    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-    expect(readmeBlock(readme)).toBe(valuesTable());
+  it('has a values table in docs/helm.md that matches values.schema.json (node charts/values-table.ts --update)', () => {
+    expect(valuesBlock(readFileSync(valuesDocPath, 'utf8'))).toBe(valuesTable());
   });
 });
 

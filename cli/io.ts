@@ -8,7 +8,7 @@ export interface Io {
   readonly err: (text: string) => void;
 }
 
-/** Exit codes: 0 success, 1 the input (or the README, for `reference --check`) needs fixing. */
+/** Exit codes: 0 success, 1 the input (or docs/api.md, for `reference --check`) needs fixing. */
 export const EXIT_OK = 0;
 export const EXIT_USER_ERROR = 1;
 

@@ -113,7 +113,7 @@ program
   .description('Print the Markdown API reference generated from the schema.')
   .option(
     '--update <file>',
-    'rewrite the section between the api-reference markers of this file instead (e.g. README.md)',
+    'rewrite the section between the api-reference markers of this file instead (e.g. docs/api.md)',
   )
   .action(async (opts: { update?: string }) =>
     finish(await (await import('./commands/reference.ts')).runReference(opts, io)),
