@@ -50,8 +50,13 @@ describe('explain', () => {
       input: [microService(withMesh({ provider: 'istio' })), 'livenessProbe'],
       want: {
         value: '{"httpGet":{"path":"/healthz","port":"http"}}',
-        reason: 'derived from the first HTTP port; Istio rewrites it to its agent so it works under mTLS',
+        reason: 'derived from the first HTTP port; the Istio sidecar rewrites it to its agent so it works under mTLS',
       },
+    },
+    {
+      name: 'derived probe under Istio ambient (no sidecar, nothing rewrites it)',
+      input: [microService(withMesh({ provider: 'istio', mode: 'ambient' })), 'livenessProbe'],
+      want: { value: '{"httpGet":{"path":"/healthz","port":"http"}}', reason: 'derived from the first HTTP port' },
     },
     {
       name: 'given probe',

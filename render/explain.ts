@@ -1,6 +1,6 @@
 // Why each computed value is what it is: the rules behind env tuning, mesh keys, the shutdown
 // budget, probes, replicas and the disruption budget. `msvc explain` prints this list.
-import { DEFAULTS, type MicroService, meshProvider, minimumReplicas, resolveShutdown } from '../api/index.ts';
+import { DEFAULTS, type MicroService, meshMode, meshProvider, minimumReplicas, resolveShutdown } from '../api/index.ts';
 import { POD_RESOURCES_ANNOTATION, podBudget } from './budget.ts';
 import { meshKeys } from './mesh/index.ts';
 import { names } from './names.ts';
@@ -42,7 +42,7 @@ export function explain(ms: MicroService): Explanation[] {
           ? 'no HTTP, HTTP2, GRPC or TCP port to derive it from'
           : given && (given.httpGet || given.grpc || given.tcpSocket || given.exec)
             ? `given in spec.probes.${kind}`
-            : `derived from the first ${handler === 'grpc' ? 'GRPC' : handler === 'tcpSocket' ? 'TCP' : 'HTTP'} port${meshProvider(spec) === 'istio' ? '; Istio rewrites it to its agent so it works under mTLS' : ''}`,
+            : `derived from the first ${handler === 'grpc' ? 'GRPC' : handler === 'tcpSocket' ? 'TCP' : 'HTTP'} port${meshProvider(spec) === 'istio' && meshMode(spec) !== 'ambient' ? '; the Istio sidecar rewrites it to its agent so it works under mTLS' : ''}`,
     });
   }
   out.push({
