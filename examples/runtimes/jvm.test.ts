@@ -162,7 +162,8 @@ function renderedEnv(c: Case, declared: string): Record<string, string> {
   });
   if (!parsed.ok) throw new Error(`invalid spec for ${c.note}: ${JSON.stringify(parsed.issues)}`);
   const deployment = render(parsed.value).objects.find((o) => o.kind === 'Deployment');
-  const pod = (deployment?.['spec'] as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec;
+  if (!deployment) throw new Error(`no Deployment rendered for ${c.note}`);
+  const pod = (deployment['spec'] as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec;
   const app = pod.containers.find((x) => x['name'] === names.appContainer) as {
     env?: { name: string; value?: string }[];
   };
