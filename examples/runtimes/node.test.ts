@@ -74,7 +74,7 @@ function expectedFor(c: Case, declared: string): Expected {
   // A version that may not see the limit reserves the most it could take: the heap can only be smaller.
   else if (/^20(\.[0-2](\.\d+)?)?$/.test(declared)) heapMiB = { min: share - 48n, max: share };
   const cores = c.cpu ? Math.ceil(Number(c.cpu)) : 1; // default request 100m
-  const pool = c.node.threadPoolSize ?? (cores > 4 ? cores : 4);
+  const pool = c.node.threadPoolSize ?? Math.max(cores, 4);
   return { heapMiB, pool };
 }
 
