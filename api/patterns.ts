@@ -27,6 +27,16 @@ export const ENV_VAR_NAME = '^[ -<>-~]+$';
 /** A Go release as `1.N` or `1.N.P` (the toolchain in the image, or the go.mod `go` line). */
 export const GO_VERSION = '^1\\.[0-9]+(\\.[0-9]+)?$';
 
+/**
+ * A JDK release as the image names it: a feature release (`17`, `21`), an update of one
+ * (`17.0.5`, `11.0.16`), or a Java 8 update (`8u372`, or plain `8`). JDK 7 and older are not
+ * container-aware in any update and are not accepted.
+ */
+export const JDK_VERSION = '^(8(u[0-9]{1,4})?|(9|[1-9][0-9])(\\.[0-9]+(\\.[0-9]+)?)?)$';
+
+/** A Node.js release: a major line (`22`) or an exact release (`22.11.0`), from Node 12 on. */
+export const NODE_VERSION = '^(1[2-9]|[2-9][0-9])(\\.[0-9]+(\\.[0-9]+)?)?$';
+
 /** A ConfigMap or Secret key (`IsConfigMapKey`). */
 export const CONFIG_MAP_KEY = '^[-._a-zA-Z0-9]+$';
 

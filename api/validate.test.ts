@@ -85,6 +85,14 @@ describe('field validation names the field', () => {
       input: spec({ runtime: { go: { version: 'go1.24' } } }),
       path: 'spec.runtime.go.version',
     },
+    { name: 'bad JDK version', input: spec({ runtime: { jvm: { version: '1.8' } } }), path: 'spec.runtime.jvm.version' },
+    { name: 'JDK 7', input: spec({ runtime: { jvm: { version: '7' } } }), path: 'spec.runtime.jvm.version' },
+    { name: 'bad Node version', input: spec({ runtime: { node: { version: 'v22' } } }), path: 'spec.runtime.node.version' },
+    {
+      name: 'heapPercent above 95',
+      input: spec({ runtime: { node: { version: '22', heapPercent: 99 } } }),
+      path: 'spec.runtime.node.heapPercent',
+    },
     { name: 'unknown mesh', input: { ...base, mesh: { provider: 'consul' } }, path: 'spec.mesh.provider' },
     {
       name: 'secret name not DNS-1123',
@@ -94,6 +102,15 @@ describe('field validation names the field', () => {
   ];
   it.each(cases)('$name → $path', ({ input, path }) => {
     expect(issuesOf(input).map((i) => i.path)).toContain(path);
+  });
+
+  it('two runtimes: the error names both fields', () => {
+    expect(issuesOf(spec({ runtime: { go: { version: '1.26' }, node: { version: '22' } } }))).toContainEqual(
+      expect.objectContaining({
+        path: 'spec.runtime.node',
+        message: expect.stringMatching(/^is set beside spec\.runtime\.go: .*keep only the one its image runs$/),
+      }),
+    );
   });
 
   it('rejects a MicroService whose name is not a DNS-1035 label', () => {

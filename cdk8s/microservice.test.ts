@@ -179,7 +179,7 @@ describe('MicroService renders lazily', () => {
     ms.addEnvFrom({ configMapRef: { name: 'settings' } });
     const deployment = Testing.synth(c)[2];
     const container = deployment.spec.template.spec.containers[0];
-    expect(container.env.map((e: { name: string }) => e.name)).toEqual(['A', 'B', 'GOMEMLIMIT']);
+    expect(container.env.map((e: { name: string }) => e.name)).toEqual(['A', 'B', 'GOMAXPROCS', 'GOMEMLIMIT']);
     expect(container.envFrom).toEqual([{ configMapRef: { name: 'settings' } }]);
     const expected = render({ ...ms.resource }).objects[2];
     expect(ordered(deployment)).toBe(ordered(expected));

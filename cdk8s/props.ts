@@ -138,9 +138,11 @@ export interface MicroServiceProps {
    */
   readonly envFrom?: MicroServiceSpec['envFrom'];
   /**
-   * Language runtime of the container, for env tuning. `go`: GOMAXPROCS (`maxProcs`, default
-   * `auto`), GOMEMLIMIT (`memoryLimitPercent`, default 90) and GOGC, each set only where the Go
-   * runtime needs it.
+   * Language runtime of the container, for env tuning (at most one). `go`: GOMAXPROCS (`maxProcs`,
+   * default `auto`), GOMEMLIMIT (`memoryLimitPercent`, default 90) and GOGC, each set only where
+   * the Go runtime needs it. `jvm`: JAVA_TOOL_OPTIONS heap and processor flags (`heapPercent`,
+   * default 75). `node`: NODE_OPTIONS=--max-old-space-size (`heapPercent`, default 75) and
+   * UV_THREADPOOL_SIZE.
    *
    * @default - no runtime tuning
    */

@@ -144,7 +144,7 @@ describe('msvc validate', () => {
     expect(code).toBe(0);
     expectOnlySkipNotes(stderr);
     expect(stdout.trim().split('\n')).toStrictEqual(
-      ['billing', 'catalog', 'gateway', 'order', 'recommendations', 'search', 'user'].map(
+      ['billing', 'catalog', 'gateway', 'ledger', 'order', 'recommendations', 'search', 'storefront', 'user'].map(
         (name) => `examples/${name}.yaml:1: OK (MicroService ${name})`,
       ),
     );
@@ -217,6 +217,30 @@ describe('msvc explain', () => {
     expect(stdout).toMatch(/env GOMAXPROCS +2\n +Go 1\.22 sizes GOMAXPROCS from the node's CPUs.*= 2\n/);
     expect(stdout).toMatch(/env GOMEMLIMIT +483183820\n/);
     expect(stdout).toMatch(/terminationGracePeriodSeconds +30\n/);
+  });
+
+  it('prints each JVM flag with its reason and source, and the JAVA_TOOL_OPTIONS the container gets', async () => {
+    const { code, stdout } = await msvc(['explain', '-f', 'examples/ledger.yaml']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /env JAVA_TOOL_OPTIONS -XX:MaxRAMPercentage +-XX:MaxRAMPercentage=75\.0\n +JDK 21 reads the cgroup v1 and v2 memory limit itself.*\n +source: JDK-8230305 /,
+    );
+    expect(stdout).toMatch(/env JAVA_TOOL_OPTIONS -XX:MinRAMPercentage +-XX:MinRAMPercentage=75\.0\n/);
+    expect(stdout).toMatch(/env JAVA_TOOL_OPTIONS -XX:ActiveProcessorCount +\(unset\)\n/);
+    // The user's value is explained once, as the container gets it (kept, then extended).
+    expect(stdout).toMatch(
+      /env JAVA_TOOL_OPTIONS +-XX:\+ExitOnOutOfMemoryError -XX:MaxRAMPercentage=75\.0 -XX:MinRAMPercentage=75\.0\n +kept as set in spec\.env: -XX:\+ExitOnOutOfMemoryError; added: /,
+    );
+    expect(stdout).not.toContain('copied as given');
+  });
+
+  it('prints the Node heap and pool with their reasons and sources', async () => {
+    const { code, stdout } = await msvc(['explain', '-f', 'examples/storefront.yaml']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /env NODE_OPTIONS --max-old-space-size +--max-old-space-size=564\n +the V8 heap gets 75% of the memory limit 768Mi: 576 MiB − young generation 3 × 4 MiB .*\n +source: https:\/\/nodejs\.org\/api\/cli\.html/,
+    );
+    expect(stdout).toMatch(/env UV_THREADPOOL_SIZE +6\n +crypto, zlib.*\n +source: https:\/\/docs\.libuv\.org/);
   });
 
   it('lists the env vars copied from spec.env and the mesh keys', async () => {

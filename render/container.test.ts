@@ -121,7 +121,11 @@ describe('renderAppContainer', () => {
       name: 'user env first, then runtime tuning',
       input: microService(withGo({ version: '1.25' }), withEnv({ name: 'LOG_LEVEL', value: 'debug' })),
       want: appContainer(
-        withContainerEnv({ name: 'LOG_LEVEL', value: 'debug' }, { name: 'GOMEMLIMIT', value: '120795955' }),
+        withContainerEnv(
+          { name: 'LOG_LEVEL', value: 'debug' },
+          { name: 'GOMAXPROCS', value: '1' },
+          { name: 'GOMEMLIMIT', value: '120795955' },
+        ),
       ),
     },
     {

@@ -1,9 +1,10 @@
-// The app container: image, ports, env (user env first, then runtime tuning), resources, probes,
+// The app container: image, ports, env (user env first, then runtime tuning; a JAVA_TOOL_OPTIONS or
+// NODE_OPTIONS the user set is extended in place), resources, probes,
 // the preStop sleep and the `restricted` Pod Security settings.
 import { type MicroService, resolveResources, resolveShutdown } from '../api/index.ts';
 import { names } from './names.ts';
 import { renderProbe } from './probes.ts';
-import { goTuning, tuningEnv } from './runtime/go.ts';
+import { runtimeTuning, withTuning } from './runtime/index.ts';
 import type { EnvVar } from './types.ts';
 
 function resourceBlock(values: { cpu?: string | number; memory?: string | number }): Record<string, string | number> {
@@ -41,7 +42,7 @@ export function renderAppContainer(ms: MicroService): Record<string, unknown> {
       protocol: p.protocol === 'UDP' ? 'UDP' : 'TCP',
     }));
   }
-  const env = [...userEnv(ms), ...tuningEnv(goTuning(spec))];
+  const env = withTuning(userEnv(ms), runtimeTuning(spec));
   if (env.length > 0) container['env'] = env;
   if (spec.envFrom && spec.envFrom.length > 0) {
     container['envFrom'] = spec.envFrom.map((e) => {

@@ -5,15 +5,21 @@ import { POD_RESOURCES_ANNOTATION, podBudget } from './budget.ts';
 import { meshKeys } from './mesh/index.ts';
 import { names } from './names.ts';
 import { renderProbe } from './probes.ts';
-import { goTuning } from './runtime/go.ts';
+import { runtimeTuning } from './runtime/index.ts';
 import type { Explanation } from './types.ts';
 
 export function explain(ms: MicroService): Explanation[] {
   const spec = ms.spec;
   const deployment = `Deployment/${names.deployment(ms.metadata.name)}`;
   const out: Explanation[] = [];
-  for (const d of goTuning(spec)) {
-    out.push({ object: deployment, field: `env ${d.name}`, value: d.value ?? '(unset)', reason: d.reason });
+  for (const d of runtimeTuning(spec).decisions) {
+    out.push({
+      object: deployment,
+      field: d.option ? `env ${d.env} ${d.option}` : `env ${d.env}`,
+      value: d.value ?? '(unset)',
+      reason: d.reason,
+      ...(d.source ? { source: d.source } : {}),
+    });
   }
   for (const k of meshKeys(spec)) {
     out.push({ object: deployment, field: `pod ${k.kind} ${k.key}`, value: k.value, reason: k.reason });

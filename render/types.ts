@@ -22,6 +22,8 @@ export interface Explanation {
   /** The rendered value, or `(unset)` when the rule decided to leave it out. */
   readonly value: string;
   readonly reason: string;
+  /** The public source the reason rests on (release notes, bug IDs, upstream files), where it cites one. */
+  readonly source?: string;
 }
 
 /** Settings the renderer takes from outside the spec; every field has a default (DEFAULT_RENDER_CONFIG). */

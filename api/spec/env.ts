@@ -66,7 +66,7 @@ export const envVarSchema = z
       .describe('Takes the value from a ConfigMap, Secret, pod field or resource. Exactly one source.'),
   })
   .describe(
-    'An environment variable of the app container. A variable set here always wins over one the runtime tuning would add.',
+    'An environment variable of the app container. A variable set here always wins over one the runtime tuning would add; in JAVA_TOOL_OPTIONS and NODE_OPTIONS your options are kept and only the missing ones added.',
   );
 
 export const envFromSchema = z
@@ -108,7 +108,7 @@ export const envFields = {
     .max(32)
     .optional()
     .describe(
-      'ConfigMaps and Secrets imported as variables. Kubernetes lets env win over envFrom, so GOMAXPROCS, GOMEMLIMIT or GOGC from here lose to the values spec.runtime.go renders: set those in spec.env.',
+      'ConfigMaps and Secrets imported as variables. Kubernetes lets env win over envFrom, so GOMAXPROCS, GOMEMLIMIT, GOGC, JAVA_TOOL_OPTIONS, NODE_OPTIONS or UV_THREADPOOL_SIZE from here lose to the values spec.runtime renders: set those in spec.env.',
     ),
 };
 

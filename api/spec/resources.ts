@@ -19,7 +19,7 @@ export const resourcesSchema = z
     limits: resourceList('limits: the most the container may use').optional(),
   })
   .describe(
-    'Compute resources of a container. Each request must not exceed its limit. The memory limit also sizes GOMEMLIMIT (spec.runtime.go).',
+    'Compute resources of a container. Each request must not exceed its limit. The limits also size the runtime tuning (spec.runtime: GOMEMLIMIT, the JVM heap, the V8 heap).',
   );
 
 export type ResourcesSpec = z.infer<typeof resourcesSchema>;

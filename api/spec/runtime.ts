@@ -1,8 +1,9 @@
-// spec.runtime: the language runtime in the app container, for env tuning (render/runtime/).
-// Go today: GOMAXPROCS, GOMEMLIMIT and GOGC, each set only where the declared Go version needs it
-// (docs/runtime-tuning.md).
+// spec.runtime: the language runtime in the app container, for env tuning (render/runtime/): Go
+// (GOMAXPROCS, GOMEMLIMIT, GOGC), the JVM (JAVA_TOOL_OPTIONS) and Node.js (NODE_OPTIONS,
+// UV_THREADPOOL_SIZE), each value set only where the declared version needs it
+// (docs/runtime-tuning.md). At most one runtime per MicroService.
 import { z } from 'zod';
-import { GO_VERSION } from '../patterns.ts';
+import { GO_VERSION, JDK_VERSION, NODE_VERSION } from '../patterns.ts';
 import { INT_OR_STRING } from './fields.ts';
 import type { ResourcesSpec } from './resources.ts';
 import { celHas, type SpecRule } from './rule.ts';
@@ -49,19 +50,146 @@ export const goRuntimeSchema = z
   })
   .describe('Env tuning for a Go binary: GOMAXPROCS, GOMEMLIMIT and GOGC, set only where the Go runtime needs them.');
 
+const heapPercent = (what: string) =>
+  z
+    .int()
+    .min(10)
+    .max(95)
+    .optional()
+    .describe(
+      `${what} as a percentage of the app container's memory limit. Default 75, leaving a quarter for memory outside it (docs/runtime-tuning.md). Not set without a memory limit.`,
+    );
+
+export const jvmRuntimeSchema = z
+  .strictObject({
+    version: z
+      .string()
+      .regex(new RegExp(JDK_VERSION), "must be a JDK release like '17', '21.0.2', '11.0.16' or '8u372'")
+      .describe(
+        "JDK in the image, e.g. '21', '11.0.16' or '8u372'. Decides whether the JVM reads cgroup v2 limits itself (JDK 15+, 11.0.16+, 8u372+: JDK-8230305) or needs explicit flags. '8' and '11' without an update are taken as the oldest update.",
+      ),
+    heapPercent: heapPercent('Maximum Java heap'),
+    activeProcessorCount: z
+      .int()
+      .min(1)
+      .max(1024)
+      .optional()
+      .describe(
+        'CPUs the JVM sizes its GC, compiler and common pool threads for (-XX:ActiveProcessorCount). Unset: set from the CPU limit only where the JDK would not read it, and from the CPU request when there is no limit. Needs JDK 8u191+.',
+      ),
+  })
+  .describe(
+    'Env tuning for a JVM: JAVA_TOOL_OPTIONS with the heap and processor flags this JDK needs; flags you set in spec.env JAVA_TOOL_OPTIONS are kept.',
+  );
+
+export const nodeRuntimeSchema = z
+  .strictObject({
+    version: z
+      .string()
+      .regex(new RegExp(NODE_VERSION), "must be a Node.js release like '22' or '22.11.0'")
+      .describe(
+        "Node.js in the image, e.g. '22' or '20.11.1'. Decides how much room V8's young generation takes beside the old space.",
+      ),
+    heapPercent: heapPercent('The V8 heap (old space plus young generation, heap_size_limit)'),
+    threadPoolSize: z
+      .int()
+      .min(1)
+      .max(1024)
+      .optional()
+      .describe(
+        "UV_THREADPOOL_SIZE, libuv's pool for file system, DNS lookups, crypto and zlib. Unset: raised from the default 4 only when the CPU limit (or, without one, the request) is above 4 cores.",
+      ),
+  })
+  .describe(
+    'Env tuning for Node.js: NODE_OPTIONS=--max-old-space-size from the memory limit and UV_THREADPOOL_SIZE where it helps; options you set in spec.env NODE_OPTIONS are kept.',
+  );
+
 export const runtimeSchema = z
   .strictObject({
     go: goRuntimeSchema.optional(),
+    jvm: jvmRuntimeSchema.optional(),
+    node: nodeRuntimeSchema.optional(),
   })
-  .describe('Language runtime of the app container, for env tuning. `msvc explain` prints each value and its reason.');
+  .describe(
+    'Language runtime of the app container, for env tuning: at most one of go, jvm and node. `msvc explain` prints each value and its reason.',
+  );
 
 export type RuntimeSpec = z.infer<typeof runtimeSchema>;
 
-export const RUNTIME_DEFAULTS = { runtime: { go: { maxProcs: 'auto', memoryLimitPercent: 90 } } } as const;
+export const RUNTIME_DEFAULTS = {
+  runtime: {
+    go: { maxProcs: 'auto', memoryLimitPercent: 90 },
+    jvm: { heapPercent: 75 },
+    node: { heapPercent: 75 },
+  },
+} as const;
+
+const RUNTIMES = ['go', 'jvm', 'node'] as const;
+
+/**
+ * JDK 9, and JDK 8 before 8u191, have no -XX:ActiveProcessorCount (it came with container support
+ * in JDK 10 and 8u191, JDK-8146115). Plain '8' is taken as its oldest update.
+ */
+function jdkLacksActiveProcessorCount(version: string): boolean {
+  if (/^9(\.|$)/.test(version)) return true;
+  const m = /^8(?:u([0-9]+))?$/.exec(version);
+  return m !== null && (m[1] === undefined || Number(m[1]) < 191);
+}
 
 export const runtimeFields = { runtime: runtimeSchema.optional() };
 
 export const RUNTIME_RULES: readonly SpecRule<{ runtime?: RuntimeSpec; resources?: ResourcesSpec }>[] = [
+  {
+    id: 'one-runtime',
+    summary: 'spec.runtime: at most one of go, jvm and node (the app container runs one runtime).',
+    check: (spec) => {
+      const set = RUNTIMES.filter((r) => spec.runtime?.[r] !== undefined);
+      return set.slice(1).map((r) => ({
+        path: ['runtime', r],
+        message: `is set beside spec.runtime.${set[0]}: the app container runs one runtime, so keep only the one its image runs`,
+      }));
+    },
+    cel: [
+      {
+        rule: `!has(self.runtime) || ${RUNTIMES.map((r) => `(has(self.runtime.${r}) ? 1 : 0)`).join(' + ')} <= 1`,
+        message:
+          'spec.runtime: set at most one of go, jvm and node (the app container runs one runtime): keep only the one its image runs',
+        fieldPath: '.runtime',
+      },
+    ],
+    invalidExamples: [
+      { runtime: { go: { version: '1.26' }, jvm: { version: '21' } } },
+      { runtime: { jvm: { version: '21' }, node: { version: '22' } } },
+    ],
+  },
+  {
+    id: 'jvm-active-processor-count-needs-8u191',
+    summary: 'spec.runtime.jvm.activeProcessorCount needs JDK 8u191+ or 10+ (the flag does not exist before).',
+    check: (spec) => {
+      const jvm = spec.runtime?.jvm;
+      return jvm?.activeProcessorCount !== undefined && jdkLacksActiveProcessorCount(jvm.version)
+        ? [
+            {
+              path: ['runtime', 'jvm', 'activeProcessorCount'],
+              message: `needs -XX:ActiveProcessorCount, which JDK ${jvm.version} may not have (it came in 8u191 and 10): a JVM exits on an unknown -XX flag. Give spec.runtime.jvm.version as 8u191+ or 10+, or drop activeProcessorCount`,
+            },
+          ]
+        : [];
+    },
+    cel: [
+      {
+        rule: `!(${celHas('runtime.jvm.activeProcessorCount')}) || !self.runtime.jvm.version.matches('^(8(u[0-9]+)?|9([.][0-9.]+)?)$') || (self.runtime.jvm.version.contains('u') && int(self.runtime.jvm.version.split('u')[1]) >= 191)`,
+        message:
+          'spec.runtime.jvm.activeProcessorCount needs JDK 8u191+ or 10+: give spec.runtime.jvm.version as 8u191+ or 10+, or drop activeProcessorCount',
+        fieldPath: '.runtime.jvm.activeProcessorCount',
+      },
+    ],
+    invalidExamples: [
+      { runtime: { jvm: { version: '8u181', activeProcessorCount: 2 } } },
+      { runtime: { jvm: { version: '8', activeProcessorCount: 2 } } },
+      { runtime: { jvm: { version: '9.0.4', activeProcessorCount: 2 } } },
+    ],
+  },
   {
     id: 'go-gc-off-needs-memory-limit',
     summary: "spec.runtime.go.gcPercent: 'off' needs a memory limit (GOMEMLIMIT is then the only bound on the heap).",

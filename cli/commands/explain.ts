@@ -22,12 +22,18 @@ function describeSource(valueFrom: Record<string, unknown>): string {
 /** Explanations for one MicroService: what the user gave (env in container order, pod metadata), then the renderer's. */
 export function explanationsOf({ value }: LocatedMicroService): Explanation[] {
   const deployment = `Deployment/${names.deployment(value.metadata.name)}`;
-  const given: Explanation[] = (value.spec.env ?? []).map((e) => ({
-    object: deployment,
-    field: `env ${e.name}`,
-    value: e.value ?? (e.valueFrom ? describeSource(e.valueFrom) : ''),
-    reason: 'set in spec.env (copied as given; runtime tuning never overrides it)',
-  }));
+  const rendered = render(value).explanations;
+  // An options variable the runtime tuning extends (JAVA_TOOL_OPTIONS, NODE_OPTIONS) is explained
+  // there, with the value the container gets; the rest of spec.env is copied as given.
+  const extended = new Set(rendered.filter((e) => e.value !== '(unset)').map((e) => e.field));
+  const given: Explanation[] = (value.spec.env ?? [])
+    .filter((e) => !extended.has(`env ${e.name}`))
+    .map((e) => ({
+      object: deployment,
+      field: `env ${e.name}`,
+      value: e.value ?? (e.valueFrom ? describeSource(e.valueFrom) : ''),
+      reason: 'set in spec.env (copied as given; runtime tuning never overrides it)',
+    }));
   for (const [field, map] of [
     ['label', value.spec.podLabels],
     ['annotation', value.spec.podAnnotations],
@@ -41,7 +47,7 @@ export function explanationsOf({ value }: LocatedMicroService): Explanation[] {
       });
     }
   }
-  return [...given, ...render(value).explanations];
+  return [...given, ...rendered];
 }
 
 /** Aligned text: one block per object, value beside the field, the reason indented underneath. */
@@ -55,6 +61,7 @@ export function formatExplanations(header: string, explanations: readonly Explan
       out += `\n  ${object}\n`;
     }
     out += `    ${e.field.padEnd(width)}  ${e.value}\n      ${e.reason}\n`;
+    if (e.source) out += `      source: ${e.source}\n`;
   }
   return out;
 }

@@ -4,7 +4,7 @@
 //
 // The expected values are computed here from the rules, not from the renderer's code:
 //   GOMAXPROCS  a variable the user set > spec.runtime.go.maxProcs > (go.mod ≤ 1.24:) max(1, ceil(CPU limit))
-//               > the runtime's own default (go.mod ≥ 1.25: min(CPUs, max(2, ceil(leaf cgroup limit))), else CPUs)
+//               > (no CPU limit, any Go:) max(1, ceil(CPU request)) > the runtime's own default (go.mod ≥ 1.25: min(CPUs, max(2, ceil(leaf cgroup limit))), else CPUs)
 //   GOMEMLIMIT  user variable > floor(memory limit × memoryLimitPercent / 100) > none (MaxInt64)
 //   GOGC        user variable > spec.runtime.go.gcPercent > 100
 //
@@ -62,6 +62,8 @@ interface GoSpec {
 interface Case {
   go: GoSpec;
   cpu?: string;
+  /** The CPU request: 100m unless given; null for none. */
+  cpuRequest?: string | null;
   memory?: string;
   mesh: Mesh;
   meshExtra?: Record<string, unknown>;
@@ -109,9 +111,12 @@ const EXTRAS: Case[] = [
     meshExtra: { mode: 'native-sidecar', proxy: { resources: { requests: { cpu: '1' }, limits: { memory: '1Gi' } } } },
     note: 'linkerd native sidecar with a 1Gi proxy',
   },
+  { go: { version: '1.26' }, cpuRequest: '1500m', mesh: 'none', note: 'no CPU limit, request 1500m' },
+  { go: { version: '1.22' }, cpuRequest: null, mesh: 'none', note: 'no CPU limit, no CPU request' },
 ];
 
 const minorOf = (version: string) => Number(version.split('.')[1]);
+const requestOf = (c: Case): string | undefined => (c.cpuRequest === null ? undefined : (c.cpuRequest ?? '100m'));
 const flavorOf = (c: Case): GoModFlavor => (minorOf(c.go.goModVersion ?? c.go.version) >= 25 ? '1.26' : '1.24');
 
 function manifest(c: Case): unknown {
@@ -125,7 +130,10 @@ function manifest(c: Case): unknown {
     spec: {
       image: 'registry.example.com/shop/user:1.0.0',
       ports: [{ name: 'http', port: 8080 }],
-      resources: { requests: { cpu: '100m', memory: '64Mi' }, ...(Object.keys(limits).length > 0 ? { limits } : {}) },
+      resources: {
+        requests: { ...(requestOf(c) ? { cpu: requestOf(c) } : {}), memory: '64Mi' },
+        ...(Object.keys(limits).length > 0 ? { limits } : {}),
+      },
       ...(c.userEnv ? { env: Object.entries(c.userEnv).map(([name, value]) => ({ name, value })) } : {}),
       runtime: { go: c.go },
       ...(c.mesh === 'none' ? {} : { mesh: { provider: c.mesh, ...c.meshExtra } }),
@@ -196,6 +204,7 @@ function expectedFor(c: Case, leafCpuMilli: number | undefined): Expected {
   let renderedProcs: number | undefined;
   if (c.go.maxProcs !== undefined) renderedProcs = c.go.maxProcs;
   else if (flavor === '1.24' && c.cpu) renderedProcs = Math.max(1, Math.ceil(milliCpu(c.cpu) / 1000));
+  else if (!c.cpu && requestOf(c)) renderedProcs = Math.max(1, Math.ceil(milliCpu(requestOf(c) as string) / 1000));
   if (user['GOMAXPROCS'] !== undefined) {
     gomaxprocs = Number(user['GOMAXPROCS']);
     gomaxprocsWhy = 'user env';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { microService, withEnv, withGo, withResources } from '../../test/support/fixtures.ts';
 import { renderAppContainer } from '../container.ts';
 import { explain } from '../explain.ts';
-import { goTuning, tuningEnv } from './go.ts';
+import { goTuning } from './go.ts';
 
 const env = (vars: Record<string, string>) => Object.entries(vars).map(([name, value]) => ({ name, value }));
 const limits = (l: { cpu?: string | number; memory?: string | number }) => withResources({ limits: l });
@@ -13,9 +13,9 @@ describe('Go tuning env', () => {
   const cases = [
     { name: 'no runtime.go: no tuning env', input: microService(limits({ cpu: '2', memory: '1Gi' })), want: [] },
     {
-      name: 'default resources: GOMEMLIMIT from the 128Mi limit, no CPU limit so no GOMAXPROCS',
+      name: 'default resources: GOMAXPROCS from the 100m request (no CPU limit), GOMEMLIMIT from the 128Mi limit',
       input: microService(withGo({ version: '1.24' })),
-      want: env({ GOMEMLIMIT: DEFAULT_GOMEMLIMIT }),
+      want: env({ GOMAXPROCS: '1', GOMEMLIMIT: DEFAULT_GOMEMLIMIT }),
     },
     // GOMAXPROCS
     {
@@ -81,9 +81,38 @@ describe('Go tuning env', () => {
       input: microService(withGo({ version: '1.25.3', goModVersion: '1.24' }), limits({ cpu: '1500m' })),
       want: env({ GOMAXPROCS: '2' }),
     },
+    // No CPU limit: from the request, for every Go version (docs/runtime-tuning.md)
     {
-      name: 'go 1.22 without a CPU limit: unset',
+      name: 'go 1.22 without a CPU limit: ceil(request 2) = 2',
       input: microService(withGo({ version: '1.22' }), withResources({ requests: { cpu: '2' } })),
+      want: env({ GOMAXPROCS: '2' }),
+    },
+    {
+      name: 'go 1.26 without a CPU limit: ceil(request 1500m) = 2 (the runtime reads only a limit)',
+      input: microService(withGo({ version: '1.26' }), withResources({ requests: { cpu: '1500m' } })),
+      want: env({ GOMAXPROCS: '2' }),
+    },
+    {
+      name: 'request 1m: at least 1',
+      input: microService(withGo({ version: '1.26' }), withResources({ requests: { cpu: '1m' } })),
+      want: env({ GOMAXPROCS: '1' }),
+    },
+    {
+      name: 'request above 1024 cores: capped at 1024',
+      input: microService(withGo({ version: '1.26' }), withResources({ requests: { cpu: '2000' } })),
+      want: env({ GOMAXPROCS: '1024' }),
+    },
+    {
+      name: 'a CPU limit beats the request: go 1.24 takes the limit',
+      input: microService(
+        withGo({ version: '1.24' }),
+        withResources({ requests: { cpu: '500m' }, limits: { cpu: '3' } }),
+      ),
+      want: env({ GOMAXPROCS: '3' }),
+    },
+    {
+      name: 'no CPU limit and no CPU request: unset (the runtime counts the CPUs)',
+      input: microService(withGo({ version: '1.24' }), withResources({ requests: { memory: '64Mi' } })),
       want: [],
     },
     {
@@ -149,7 +178,7 @@ describe('Go tuning env', () => {
       want: env({ GOMEMLIMIT: '483183820' }),
     },
   ];
-  it.each(cases)('$name', ({ input, want }) => expect(tuningEnv(goTuning(input.spec))).toStrictEqual(want));
+  it.each(cases)('$name', ({ input, want }) => expect(goTuning(input.spec).env).toStrictEqual(want));
 
   it('the rendered container carries the user value, once', () => {
     const ms = microService(
@@ -178,6 +207,16 @@ describe('Go tuning env', () => {
       ['env GOMEMLIMIT', '(unset)'],
       ['env GOGC', '(unset)'],
     ]);
+  });
+
+  it('explains GOMAXPROCS from the request, with its source', () => {
+    const ms = microService(withGo({ version: '1.26' }), withResources({ requests: { cpu: '1500m' } }));
+    const e = explain(ms).find((x) => x.field === 'env GOMAXPROCS');
+    expect(e?.value).toBe('2');
+    expect(e?.reason).toMatch(
+      /^no CPU limit, .* max\(1, ceil\(CPU request 1500m\)\) = 2, what the downward API's requests\.cpu would give/,
+    );
+    expect(e?.source).toMatch(/convertResourceCPUToString/);
   });
 
   it('no runtime.go: no tuning explanations', () => {

@@ -1,22 +1,14 @@
 // Env tuning for Go binaries: GOMAXPROCS, GOMEMLIMIT, GOGC. Sets only what the declared Go version
 // does not already get right (docs/runtime-tuning.md), writes literal values (the downward API can
 // neither apply a percentage nor round the way Go does), and explains every decision.
-import { DEFAULTS, type MicroServiceSpec, parseQuantity, resolveResources, toBytes } from '../../api/index.ts';
-import type { EnvVar } from '../types.ts';
-
-export interface TuningDecision {
-  readonly name: 'GOMAXPROCS' | 'GOMEMLIMIT' | 'GOGC';
-  /** Absent: deliberately not rendered. */
-  readonly value?: string;
-  readonly reason: string;
-}
+import { DEFAULTS, type MicroServiceSpec } from '../../api/index.ts';
+import { cpuBasis, MAX_DERIVED_CPUS, memoryLimit, type RuntimeTuning, type TuningDecision } from './shared.ts';
 
 function minorOf(version: string): number {
   return Number(version.split('.')[1]);
 }
 
-/** The largest GOMAXPROCS written from a CPU limit, the same bound spec.runtime.go.maxProcs has. */
-export const MAX_DERIVED_GOMAXPROCS = 1024;
+const GO125_NOTES = 'https://go.dev/doc/go1.25#container-aware-gomaxprocs';
 
 /** Go 1.25 made the default GOMAXPROCS follow the cgroup CPU limit (go.dev/doc/go1.25#container-aware-gomaxprocs). */
 export const CONTAINER_AWARE_GOMAXPROCS_MINOR = 25;
@@ -26,7 +18,7 @@ function decideMaxProcs(spec: MicroServiceSpec): TuningDecision {
   const setting = go?.maxProcs ?? DEFAULTS.runtime.go.maxProcs;
   if (typeof setting === 'number') {
     return {
-      name: 'GOMAXPROCS',
+      env: 'GOMAXPROCS',
       value: String(setting),
       reason: `spec.runtime.go.maxProcs is ${setting}: set as given (this also turns off Go 1.25+'s automatic updates)`,
     };
@@ -37,63 +29,79 @@ function decideMaxProcs(spec: MicroServiceSpec): TuningDecision {
   // old go.mod does (https://go.dev/doc/godebug#go-125); the runtime then counts the node's CPUs.
   const godebug = spec.env?.find((e) => e.name === 'GODEBUG')?.value ?? '';
   const cgroupIgnored = /(^|,)\s*containermaxprocs=0\s*(,|$)/.test(godebug);
-  if (
+  const containerAware =
     !cgroupIgnored &&
     minorOf(toolchain) >= CONTAINER_AWARE_GOMAXPROCS_MINOR &&
-    minorOf(goMod) >= CONTAINER_AWARE_GOMAXPROCS_MINOR
-  ) {
+    minorOf(goMod) >= CONTAINER_AWARE_GOMAXPROCS_MINOR;
+  const basis = cpuBasis(spec);
+  if (basis?.from === 'limit' && containerAware) {
     return {
-      name: 'GOMAXPROCS',
+      env: 'GOMAXPROCS',
       reason: `Go ${toolchain} (go.mod ${goMod}) derives GOMAXPROCS from the cgroup CPU limit itself and follows resizes; setting it would turn that off`,
+      source: GO125_NOTES,
     };
   }
-  const cpuLimit = resolveResources(spec).limits.cpu;
+  if (basis === undefined) {
+    return {
+      env: 'GOMAXPROCS',
+      reason:
+        'no CPU limit and no CPU request to size it from: the Go runtime uses every CPU of the node; set spec.resources.requests.cpu (or a limit) to bound it',
+    };
+  }
+  const capped = basis.capped ? ` (capped at ${MAX_DERIVED_CPUS})` : '';
+  if (basis.from === 'request') {
+    // No CPU limit: the pod is guaranteed only its request when the node is busy, but every Go
+    // version (1.25+ too: it reads only a limit) would run one P per node CPU and size its GC
+    // workers (25% of GOMAXPROCS, https://go.dev/doc/gc-guide) for them. Rounding the request up
+    // leaves burst room and matches the downward API's requests.cpu (docs/runtime-tuning.md).
+    return {
+      env: 'GOMAXPROCS',
+      value: String(basis.cores),
+      reason: `no CPU limit, so Go ${toolchain} would run one P per node CPU while the pod is guaranteed only its request: max(1, ceil(CPU request ${basis.quantity})) = ${basis.cores}${capped}, what the downward API's requests.cpu would give (set maxProcs to size it otherwise)`,
+      source: 'k8s.io/kubernetes pkg/api/v1/resource/helpers.go (convertResourceCPUToString rounds up)',
+    };
+  }
   const why = cgroupIgnored
     ? 'GODEBUG=containermaxprocs=0 in spec.env makes the Go runtime ignore the cgroup CPU limit'
     : minorOf(toolchain) >= CONTAINER_AWARE_GOMAXPROCS_MINOR
       ? `go.mod says go ${goMod}, which keeps Go ${toolchain}'s container-aware GOMAXPROCS off (GODEBUG defaults follow go.mod)`
       : `Go ${toolchain} sizes GOMAXPROCS from the node's CPUs, not the container's limit`;
-  if (cpuLimit === undefined) {
-    return {
-      name: 'GOMAXPROCS',
-      reason: `${why}, but there is no CPU limit to size it from; set spec.resources.limits.cpu to bound it`,
-    };
-  }
-  // Exact arithmetic: a float would print huge limits as "1.2e+21", which Go cannot parse and ignores.
-  const { numerator, denominator } = parseQuantity(cpuLimit);
-  const cores = (numerator + denominator - 1n) / denominator;
-  const procs = cores < 1n ? 1n : cores > MAX_DERIVED_GOMAXPROCS ? BigInt(MAX_DERIVED_GOMAXPROCS) : cores;
   return {
-    name: 'GOMAXPROCS',
-    value: String(procs),
-    reason: `${why}: max(1, ceil(CPU limit ${cpuLimit})) = ${procs}${cores > procs ? ` (capped at ${MAX_DERIVED_GOMAXPROCS})` : ''}`,
+    env: 'GOMAXPROCS',
+    value: String(basis.cores),
+    reason: `${why}: max(1, ceil(CPU limit ${basis.quantity})) = ${basis.cores}${capped}`,
+    source:
+      cgroupIgnored || minorOf(toolchain) >= CONTAINER_AWARE_GOMAXPROCS_MINOR
+        ? 'https://go.dev/doc/godebug#go-125'
+        : GO125_NOTES,
   };
 }
 
 function decideMemoryLimit(spec: MicroServiceSpec): TuningDecision {
-  const memoryLimit = resolveResources(spec).limits.memory;
-  if (memoryLimit === undefined) {
+  const limit = memoryLimit(spec);
+  if (limit === undefined) {
     return {
-      name: 'GOMEMLIMIT',
+      env: 'GOMEMLIMIT',
       reason: 'no memory limit on the app container, so there is nothing to keep the heap under',
     };
   }
   const percent = spec.runtime?.go?.memoryLimitPercent ?? DEFAULTS.runtime.go.memoryLimitPercent;
-  const bytes = (toBytes(memoryLimit) * BigInt(percent)) / 100n;
+  const bytes = (limit.bytes * BigInt(percent)) / 100n;
   return {
-    name: 'GOMEMLIMIT',
+    env: 'GOMEMLIMIT',
     value: String(bytes),
-    reason: `${percent}% of the app container's memory limit ${memoryLimit} (${toBytes(memoryLimit)} bytes), leaving headroom for non-heap memory (Go GC guide); the GC works harder before the kernel OOM-kills`,
+    reason: `${percent}% of the app container's memory limit ${limit.quantity} (${limit.bytes} bytes), leaving headroom for non-heap memory (Go GC guide); the GC works harder before the kernel OOM-kills`,
+    source: 'https://go.dev/doc/gc-guide#Memory_limit',
   };
 }
 
 function decideGcPercent(spec: MicroServiceSpec): TuningDecision {
   const gc = spec.runtime?.go?.gcPercent;
   if (gc === undefined) {
-    return { name: 'GOGC', reason: 'spec.runtime.go.gcPercent is not set: the Go default (100) applies' };
+    return { env: 'GOGC', reason: 'spec.runtime.go.gcPercent is not set: the Go default (100) applies' };
   }
   return {
-    name: 'GOGC',
+    env: 'GOGC',
     value: String(gc),
     reason:
       gc === 'off'
@@ -106,16 +114,17 @@ function decideGcPercent(spec: MicroServiceSpec): TuningDecision {
  * The tuning decisions for a spec with `runtime.go`, or none. A variable the user set in spec.env
  * always wins: the decision then says so and renders nothing.
  */
-export function goTuning(spec: MicroServiceSpec): TuningDecision[] {
-  if (!spec.runtime?.go) return [];
+export function goTuning(spec: MicroServiceSpec): RuntimeTuning {
+  if (!spec.runtime?.go) return { decisions: [], env: [] };
   const userSet = new Set((spec.env ?? []).map((e) => e.name));
-  return [decideMaxProcs(spec), decideMemoryLimit(spec), decideGcPercent(spec)].map((d) =>
-    userSet.has(d.name)
-      ? { name: d.name, reason: `set in spec.env, which always wins (the rule would have said: ${d.reason})` }
-      : d,
+  const decisions = [decideMaxProcs(spec), decideMemoryLimit(spec), decideGcPercent(spec)].map(
+    (d): TuningDecision =>
+      userSet.has(d.env)
+        ? { env: d.env, reason: `set in spec.env, which always wins (the rule would have said: ${d.reason})` }
+        : d,
   );
-}
-
-export function tuningEnv(decisions: readonly TuningDecision[]): EnvVar[] {
-  return decisions.flatMap((d) => (d.value === undefined ? [] : [{ name: d.name, value: d.value }]));
+  return {
+    decisions,
+    env: decisions.flatMap((d) => (d.value === undefined ? [] : [{ name: d.env, value: d.value }])),
+  };
 }

@@ -55,6 +55,10 @@ export const withProbes = (probes: MicroServiceSpec['probes']) => withSpec({ pro
 export const withEnv = (...env: NonNullable<MicroServiceSpec['env']>) => withSpec({ env });
 export const withGo = (go: NonNullable<NonNullable<MicroServiceSpec['runtime']>['go']>) =>
   withSpec({ runtime: { go } });
+export const withJvm = (jvm: NonNullable<NonNullable<MicroServiceSpec['runtime']>['jvm']>) =>
+  withSpec({ runtime: { jvm } });
+export const withNode = (node: NonNullable<NonNullable<MicroServiceSpec['runtime']>['node']>) =>
+  withSpec({ runtime: { node } });
 export const withMesh = (mesh: MicroServiceSpec['mesh']) => withSpec({ mesh });
 export const withShutdown = (shutdown: MicroServiceSpec['shutdown']) => withSpec({ shutdown });
 export const withDisruption = (disruption: MicroServiceSpec['disruption']) => withSpec({ disruption });
