@@ -85,9 +85,17 @@ describe('field validation names the field', () => {
       input: spec({ runtime: { go: { version: 'go1.24' } } }),
       path: 'spec.runtime.go.version',
     },
-    { name: 'bad JDK version', input: spec({ runtime: { jvm: { version: '1.8' } } }), path: 'spec.runtime.jvm.version' },
+    {
+      name: 'bad JDK version',
+      input: spec({ runtime: { jvm: { version: '1.8' } } }),
+      path: 'spec.runtime.jvm.version',
+    },
     { name: 'JDK 7', input: spec({ runtime: { jvm: { version: '7' } } }), path: 'spec.runtime.jvm.version' },
-    { name: 'bad Node version', input: spec({ runtime: { node: { version: 'v22' } } }), path: 'spec.runtime.node.version' },
+    {
+      name: 'bad Node version',
+      input: spec({ runtime: { node: { version: 'v22' } } }),
+      path: 'spec.runtime.node.version',
+    },
     {
       name: 'heapPercent above 95',
       input: spec({ runtime: { node: { version: '22', heapPercent: 99 } } }),
