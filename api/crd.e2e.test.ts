@@ -108,7 +108,10 @@ describe('what the API server accepts', () => {
         { name: 'grpc', port: 9090, protocol: 'GRPC' },
         { name: 'stats', port: 9125, protocol: 'UDP' },
       ],
-      resources: { requests: { cpu: '500m', memory: '256Mi' }, limits: { cpu: 2, memory: '1Gi' } },
+      resources: {
+        requests: { cpu: '500m', memory: '256Mi', 'ephemeral-storage': '1Gi' },
+        limits: { cpu: 2, memory: '1Gi', 'ephemeral-storage': '2Gi' },
+      },
       probes: {
         liveness: { httpGet: { path: '/healthz', port: 'http' }, initialDelaySeconds: 1 },
         readiness: { grpc: { port: 9090, service: 'order' }, successThreshold: 2 },
@@ -139,6 +142,30 @@ describe('what the API server accepts', () => {
       service: { type: 'NodePort' },
       podLabels: { 'team.example.com/name': 'payments' },
       podAnnotations: { 'prometheus.io/scrape': 'true' },
+      imagePullSecrets: [{ name: 'registry' }],
+      volumes: [
+        { name: 'config', configMap: { name: 'order-config', items: [{ key: 'app.yaml', path: 'app.yaml' }] } },
+        { name: 'tls', secret: { secretName: 'order-tls', defaultMode: 0o440 } },
+        { name: 'cache', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } },
+        { name: 'data', persistentVolumeClaim: { claimName: 'order-data', readOnly: true } },
+        {
+          name: 'token',
+          projected: {
+            sources: [{ serviceAccountToken: { audience: 'vault', expirationSeconds: 600, path: 'token' } }],
+          },
+        },
+        { name: 'podinfo', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } },
+        { name: 'vault', csi: { driver: 'secrets-store.csi.k8s.io', readOnly: true } },
+      ],
+      volumeMounts: [
+        { name: 'config', mountPath: '/etc/order/app.yaml', subPath: 'app.yaml', readOnly: true },
+        { name: 'tls', mountPath: '/etc/tls', readOnly: true },
+        { name: 'cache', mountPath: '/var/cache/order' },
+        { name: 'data', mountPath: '/data' },
+        { name: 'token', mountPath: '/var/run/secrets/vault' },
+        { name: 'podinfo', mountPath: '/etc/podinfo' },
+        { name: 'vault', mountPath: '/mnt/secrets' },
+      ],
     };
     const ms = { ...microService('everything', spec), metadata: { name: 'everything', namespace } };
     const parsed = parseMicroService(ms);

@@ -11,6 +11,7 @@ import { RUNTIME_DEFAULTS } from './spec/runtime.ts';
 import { SCALING_DEFAULTS } from './spec/scaling.ts';
 import { SERVICE_DEFAULTS } from './spec/service.ts';
 import { SHUTDOWN_DEFAULTS } from './spec/shutdown.ts';
+import { VOLUMES_DEFAULTS } from './spec/volumes.ts';
 
 export const DEFAULTS = {
   ...SCALING_DEFAULTS,
@@ -23,4 +24,5 @@ export const DEFAULTS = {
   ...DISRUPTION_DEFAULTS,
   ...IDENTITY_DEFAULTS,
   ...SERVICE_DEFAULTS,
+  ...VOLUMES_DEFAULTS,
 } as const;

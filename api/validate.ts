@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import { type MicroService, microServiceSchema } from './schema.ts';
 import { type MicroServiceSpec, specSchema } from './spec/index.ts';
+import { restrictedHint } from './spec/pod-security.ts';
 
 export interface ValidationIssue {
   /** Field path, e.g. `spec.ports[1].name`. */
@@ -22,10 +23,24 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 function toIssues(error: z.ZodError, prefix: PropertyKey[]): ValidationIssue[] {
-  return error.issues.map((issue) => ({
-    path: formatPath([...prefix, ...issue.path]) || '(root)',
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue) => {
+    const path = formatPath([...prefix, ...issue.path]) || '(root)';
+    if (issue.code !== 'unrecognized_keys') return [{ path, message: issue.message }];
+    // A Kubernetes key left out on purpose says which Pod Security rule it would break.
+    const hints = issue.keys.map((k) => restrictedHint(issue.path, k));
+    const plain = issue.keys.filter((_, i) => hints[i] === undefined);
+    return [
+      ...hints.filter((h): h is string => h !== undefined).map((message) => ({ path, message })),
+      ...(plain.length > 0
+        ? [
+            {
+              path,
+              message: plain.length === issue.keys.length ? issue.message : `Unrecognized key(s): ${plain.join(', ')}`,
+            },
+          ]
+        : []),
+    ];
+  });
 }
 
 export function parseMicroService(input: unknown): ParseResult<MicroService> {

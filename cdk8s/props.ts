@@ -202,4 +202,28 @@ export interface MicroServiceProps {
    * @default - none
    */
   readonly podAnnotations?: MicroServiceSpec['podAnnotations'];
+  /**
+   * Secrets with registry credentials (`kubernetes.io/dockerconfigjson`), for every image of the
+   * pod: the app, init containers and sidecars.
+   *
+   * @default - none (the node's or the ServiceAccount's credentials)
+   * @see https://kubernetes.io/docs/concepts/containers/images/#specifying-imagepullsecrets-on-a-pod
+   */
+  readonly imagePullSecrets?: MicroServiceSpec['imagePullSecrets'];
+  /**
+   * Volumes of the pod, in the Kubernetes Volume shape: configMap, secret, emptyDir,
+   * persistentVolumeClaim, projected, downwardAPI or csi (the types the restricted Pod Security
+   * level allows). A volume named `tmp` replaces the default writable /tmp.
+   *
+   * @default - only `tmp`: an emptyDir with sizeLimit 1Gi, mounted at /tmp
+   * @see https://kubernetes.io/docs/concepts/storage/volumes/
+   */
+  readonly volumes?: MicroServiceSpec['volumes'];
+  /**
+   * Mounts of the app container (`readOnly`, `subPath`); each names a volume in `volumes` (or
+   * `tmp`), mount paths are unique and /tmp is taken.
+   *
+   * @default - only /tmp
+   */
+  readonly volumeMounts?: MicroServiceSpec['volumeMounts'];
 }

@@ -49,6 +49,12 @@ function sum(values: readonly (ResourceValues | undefined)[], all: boolean): Res
   if (present(cpu)) out.cpu = formatMilli(cpu.reduce((a: bigint, c) => a + (c === undefined ? 0n : milliCpu(c)), 0n));
   if (present(memory))
     out.memory = formatBytes(memory.reduce((a: bigint, m) => a + (m === undefined ? 0n : toBytes(m)), 0n));
+  // Only when some container states it: a pod without any ephemeral-storage figure is not "unbounded" news.
+  const storage = values.map((v) => v?.['ephemeral-storage']);
+  if (storage.some((x) => x !== undefined) && present(storage))
+    out['ephemeral-storage'] = formatBytes(
+      storage.reduce((a: bigint, m) => a + (m === undefined ? 0n : toBytes(m)), 0n),
+    );
   return out;
 }
 
@@ -66,6 +72,7 @@ export function podBudget(spec: MicroServiceSpec): PodBudget {
   const effectiveRequests = list.map((c) => ({
     cpu: c.requests.cpu ?? c.limits.cpu,
     memory: c.requests.memory ?? c.limits.memory,
+    'ephemeral-storage': c.requests['ephemeral-storage'] ?? c.limits['ephemeral-storage'],
   }));
   return {
     containers,

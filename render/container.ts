@@ -1,16 +1,18 @@
 // The app container: image, ports, env (user env first, then runtime tuning; a JAVA_TOOL_OPTIONS or
 // NODE_OPTIONS the user set is extended in place), resources, probes,
 // the preStop sleep and the `restricted` Pod Security settings.
-import { type MicroService, resolveResources, resolveShutdown } from '../api/index.ts';
+import { type MicroService, type ResourceValues, resolveResources, resolveShutdown } from '../api/index.ts';
 import { names } from './names.ts';
 import { renderProbe } from './probes.ts';
 import { runtimeTuning, withTuning } from './runtime/index.ts';
 import type { EnvVar } from './types.ts';
+import { renderVolumeMounts } from './volumes.ts';
 
-function resourceBlock(values: { cpu?: string | number; memory?: string | number }): Record<string, string | number> {
+export function resourceBlock(values: ResourceValues): Record<string, string | number> {
   const out: Record<string, string | number> = {};
   if (values.cpu !== undefined) out['cpu'] = values.cpu;
   if (values.memory !== undefined) out['memory'] = values.memory;
+  if (values['ephemeral-storage'] !== undefined) out['ephemeral-storage'] = values['ephemeral-storage'];
   return out;
 }
 
@@ -72,7 +74,7 @@ export function renderAppContainer(ms: MicroService): Record<string, unknown> {
     capabilities: { drop: ['ALL'] },
     seccompProfile: { type: 'RuntimeDefault' },
   };
-  container['volumeMounts'] = [{ name: names.tmpVolume, mountPath: '/tmp' }];
+  container['volumeMounts'] = renderVolumeMounts(spec.volumeMounts);
   container['terminationMessagePolicy'] = 'FallbackToLogsOnError';
   return container;
 }

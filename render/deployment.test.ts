@@ -206,7 +206,7 @@ describe('renderDeployment', () => {
       capabilities: { drop: ['ALL'] },
       seccompProfile: { type: 'RuntimeDefault' },
     });
-    expect(pod['volumes']).toStrictEqual([{ name: 'tmp', emptyDir: {} }]);
+    expect(pod['volumes']).toStrictEqual([{ name: 'tmp', emptyDir: { sizeLimit: '1Gi' } }]);
     expect(pod.containers[0]?.['volumeMounts']).toStrictEqual([{ name: 'tmp', mountPath: '/tmp' }]);
   });
 });

@@ -8,6 +8,7 @@ import { commonLabels, selectorLabels } from './labels.ts';
 import { meshKeys, splitMeshKeys } from './mesh/index.ts';
 import { names } from './names.ts';
 import type { RenderConfig, RenderedObject } from './types.ts';
+import { renderVolumes } from './volumes.ts';
 
 /** On the pod template: changes exactly when the template does; lets the operator and status code match pods to the current spec. */
 export const POD_TEMPLATE_HASH_ANNOTATION = 'msvc.dev/pod-template-hash';
@@ -18,12 +19,13 @@ export function renderDeployment(ms: MicroService, cfg: RenderConfig): RenderedO
   // User keys first: reserved keys are rejected by validation, and ours win regardless.
   const podLabels = { ...spec.podLabels, ...commonLabels(ms, cfg), ...mesh.labels };
   const podSpec: Record<string, unknown> = {
+    ...(spec.imagePullSecrets ? { imagePullSecrets: spec.imagePullSecrets.map((s) => ({ name: s.name })) } : {}),
     serviceAccountName: serviceAccountName(spec, ms.metadata.name) ?? 'default',
     automountServiceAccountToken: spec.serviceAccount?.automountToken ?? DEFAULTS.serviceAccount.automountToken,
     securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
     terminationGracePeriodSeconds: resolveShutdown(spec).gracePeriodSeconds,
     containers: [renderAppContainer(ms)],
-    volumes: [{ name: names.tmpVolume, emptyDir: {} }],
+    volumes: renderVolumes(spec),
     topologySpreadConstraints: [
       {
         // Spread replicas over nodes when possible, without ever blocking scheduling.

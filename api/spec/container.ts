@@ -1,5 +1,7 @@
-// The app container's own fields: image, pull policy, command and args.
+// The app container's own fields: image, pull policy, command and args; and the pull secrets its
+// registry needs (pod-wide, so init containers and sidecars pull with them too).
 import { z } from 'zod';
+import { dns1123, LIST_MAP_BY_NAME } from './fields.ts';
 
 export const containerFields = {
   image: z
@@ -14,4 +16,15 @@ export const containerFields = {
     .describe('Image pull policy. Default: the Kubernetes default (Always for :latest or no tag, else IfNotPresent).'),
   command: z.array(z.string().max(4096)).max(64).optional().describe('Overrides the image ENTRYPOINT.'),
   args: z.array(z.string().max(4096)).max(256).optional().describe('Overrides the image CMD.'),
+  imagePullSecrets: z
+    .array(
+      z.strictObject({ name: dns1123('Name of a Secret of type kubernetes.io/dockerconfigjson in the namespace.') }),
+    )
+    .max(16)
+    .optional()
+    .meta({
+      description:
+        'Secrets with registry credentials, for every image of the pod (app, init containers, sidecars). Kubernetes LocalObjectReference list, as in a PodSpec.',
+      ...LIST_MAP_BY_NAME,
+    }),
 };

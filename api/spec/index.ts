@@ -16,6 +16,7 @@ import { RUNTIME_RULES, runtimeFields } from './runtime.ts';
 import { replicasFields, SCALING_RULES } from './scaling.ts';
 import { SERVICE_RULES, serviceFields } from './service.ts';
 import { SHUTDOWN_RULES, shutdownFields } from './shutdown.ts';
+import { VOLUMES_RULES, volumesFields } from './volumes.ts';
 
 const specShape = z.strictObject({
   ...containerFields,
@@ -24,6 +25,7 @@ const specShape = z.strictObject({
   ...resourcesFields,
   ...probesFields,
   ...envFields,
+  ...volumesFields,
   ...runtimeFields,
   ...meshFields,
   ...shutdownFields,
@@ -47,6 +49,7 @@ export const SPEC_RULES: readonly SpecRule<MicroServiceSpec>[] = [
   ...SERVICE_RULES,
   ...IDENTITY_RULES,
   ...ENV_RULES,
+  ...VOLUMES_RULES,
   ...RUNTIME_RULES,
   ...SHUTDOWN_RULES,
 ];
@@ -71,6 +74,7 @@ export * from './fields.ts';
 export * from './identity.ts';
 export * from './mesh.ts';
 export * from './pod-metadata.ts';
+export * from './pod-security.ts';
 export * from './ports.ts';
 export * from './probes.ts';
 export * from './resources.ts';
@@ -79,3 +83,4 @@ export * from './runtime.ts';
 export * from './scaling.ts';
 export * from './service.ts';
 export * from './shutdown.ts';
+export * from './volumes.ts';

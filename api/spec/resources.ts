@@ -13,6 +13,28 @@ const resourceList = (what: string) =>
     })
     .describe(`CPU and memory ${what}.`);
 
+/** A container's own list: CPU, memory and local ephemeral storage (writable layers, logs, disk emptyDirs). */
+const containerResourceList = (what: string) =>
+  z
+    .strictObject({
+      cpu: quantity(`CPU ${what}, in cores or millicores (e.g. 500m, 2).`).optional(),
+      memory: quantity(`Memory ${what}, in bytes with an optional suffix (e.g. 256Mi, 1Gi).`).optional(),
+      'ephemeral-storage': quantity(
+        `Local ephemeral storage ${what} (container logs, disk-backed emptyDirs such as /tmp), e.g. 1Gi: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#local-ephemeral-storage`,
+      ).optional(),
+    })
+    .describe(`CPU, memory and ephemeral-storage ${what}.`);
+
+/** Resources of a container the pod spec declares (the app, init containers, sidecars). */
+export const containerResourcesSchema = z
+  .strictObject({
+    requests: containerResourceList('requests: what the scheduler reserves').optional(),
+    limits: containerResourceList('limits: the most the container may use').optional(),
+  })
+  .describe(
+    'Compute resources of a container. Each request must not exceed its limit. The limits also size the runtime tuning (spec.runtime: GOMEMLIMIT, the JVM heap, the V8 heap).',
+  );
+
 export const resourcesSchema = z
   .strictObject({
     requests: resourceList('requests: what the scheduler reserves').optional(),
@@ -23,6 +45,7 @@ export const resourcesSchema = z
   );
 
 export type ResourcesSpec = z.infer<typeof resourcesSchema>;
+export type ContainerResourcesSpec = z.infer<typeof containerResourcesSchema>;
 
 export const RESOURCES_DEFAULTS = {
   /** Memory is not compressible: a limit equal to the request avoids overcommit and OOM surprises. */
@@ -30,7 +53,7 @@ export const RESOURCES_DEFAULTS = {
 } as const;
 
 export const resourcesFields = {
-  resources: resourcesSchema
+  resources: containerResourcesSchema
     .optional()
     .describe(
       'App container resources. Default: requests 100m CPU and 128Mi memory, memory limit 128Mi (memory is not compressible; a limit equal to the request avoids overcommit).',
@@ -40,6 +63,7 @@ export const resourcesFields = {
 export interface ResourceValues {
   cpu?: string | number;
   memory?: string | number;
+  'ephemeral-storage'?: string | number;
 }
 export interface Resources {
   requests: ResourceValues;
@@ -51,7 +75,7 @@ export function copyResources(r: { requests?: ResourceValues; limits?: ResourceV
 }
 
 /** App resources: the whole default block when `resources` is absent, else exactly what was given. */
-export function resolveResources(spec: { resources?: ResourcesSpec }): Resources {
+export function resolveResources(spec: { resources?: ContainerResourcesSpec }): Resources {
   return copyResources(spec.resources ?? RESOURCES_DEFAULTS.resources);
 }
 
@@ -59,13 +83,14 @@ export function resolveResources(spec: { resources?: ResourcesSpec }): Resources
 export function requestsWithinLimits<S extends object>(
   base: string,
   label: string,
-  invalidExample: Partial<S>,
+  invalidExamples: Partial<S> | readonly Partial<S>[],
+  names: readonly (keyof ResourceValues)[] = ['cpu', 'memory'],
 ): SpecRule<S> {
   const segments = base.split('.');
   const get = (spec: S) => {
     let value: unknown = spec;
     for (const s of segments) value = (value as Record<string, unknown> | undefined)?.[s];
-    return value as ResourcesSpec | undefined;
+    return value as ContainerResourcesSpec | undefined;
   };
   return {
     id: `${base}-requests-within-limits`,
@@ -73,7 +98,7 @@ export function requestsWithinLimits<S extends object>(
     check: (spec) => {
       const resources = get(spec);
       const issues: RuleIssue[] = [];
-      for (const r of ['cpu', 'memory'] as const) {
+      for (const r of names) {
         const request = resources?.requests?.[r];
         const limit = resources?.limits?.[r];
         if (request !== undefined && limit !== undefined && compareQuantities(request, limit) > 0) {
@@ -85,17 +110,28 @@ export function requestsWithinLimits<S extends object>(
       }
       return issues;
     },
-    cel: (['cpu', 'memory'] as const).map((r) => ({
-      rule: `!(${celHas(`${base}.requests.${r}`)} && ${celHas(`${base}.limits.${r}`)}) || quantity(string(self.${base}.requests.${r})).compareTo(quantity(string(self.${base}.limits.${r}))) <= 0`,
-      message: `${base}.requests.${r} is above ${base}.limits.${r}: lower the request or raise the limit`,
-      fieldPath: `.${base}.requests.${r}`,
-    })),
-    invalidExamples: [invalidExample],
+    cel: names.map((r) => {
+      // Kubernetes CEL escapes property names that are no identifiers: '-' is written __dash__
+      // (https://kubernetes.io/docs/reference/using-api/cel/#escaping).
+      const p = r.replaceAll('-', '__dash__');
+      return {
+        rule: `!(${celHas(`${base}.requests.${p}`)} && ${celHas(`${base}.limits.${p}`)}) || quantity(string(self.${base}.requests.${p})).compareTo(quantity(string(self.${base}.limits.${p}))) <= 0`,
+        message: `${base}.requests.${r} is above ${base}.limits.${r}: lower the request or raise the limit`,
+        fieldPath: r.includes('-') ? `.${base}.requests['${r}']` : `.${base}.requests.${r}`,
+      };
+    }),
+    invalidExamples: Array.isArray(invalidExamples) ? invalidExamples : [invalidExamples],
   };
 }
 
 export const RESOURCES_RULES = [
-  requestsWithinLimits<{ resources?: ResourcesSpec }>('resources', 'spec.resources', {
-    resources: { requests: { cpu: '2' }, limits: { cpu: '500m' } },
-  }),
+  requestsWithinLimits<{ resources?: ContainerResourcesSpec }>(
+    'resources',
+    'spec.resources',
+    [
+      { resources: { requests: { cpu: '2' }, limits: { cpu: '500m' } } },
+      { resources: { requests: { 'ephemeral-storage': '2Gi' }, limits: { 'ephemeral-storage': '1Gi' } } },
+    ],
+    ['cpu', 'memory', 'ephemeral-storage'],
+  ),
 ];

@@ -76,6 +76,7 @@ function requestAndLimit(
     });
 }
 
+/** CPU and memory requests and limits (what the mesh proxy takes). */
 export const resourcesArbitrary: fc.Arbitrary<Resources> = fc
   .tuple(requestAndLimit(64, cpuQuantity, 125), requestAndLimit(64, memoryQuantity, 32), fc.boolean(), fc.boolean())
   .map(([cpu, memory, withRequests, withLimits]) => {
@@ -85,6 +86,17 @@ export const resourcesArbitrary: fc.Arbitrary<Resources> = fc
       requests: withRequests || Object.keys(requests).length > 0 ? requests : undefined,
       limits: withLimits || Object.keys(limits).length > 0 ? limits : undefined,
     });
+  });
+
+/** A container's resources: CPU and memory as above, and now and then ephemeral-storage. */
+export const containerResourcesArbitrary: fc.Arbitrary<NonNullable<Spec['resources']>> = fc
+  .tuple(resourcesArbitrary, optional(requestAndLimit(16, memoryQuantity, 256), 3))
+  .map(([r, storage]) => {
+    if (!storage || (storage.request === undefined && storage.limit === undefined)) return r;
+    const out: NonNullable<Spec['resources']> = { ...r };
+    if (storage.request !== undefined) out.requests = { ...r.requests, 'ephemeral-storage': storage.request };
+    if (storage.limit !== undefined) out.limits = { ...r.limits, 'ephemeral-storage': storage.limit };
+    return out;
   });
 
 // ---------------------------------------------------------------------------------------------
@@ -184,6 +196,125 @@ const envFromArbitrary = fc.array(
     .map(({ source, prefix }) => compact({ ...source, prefix })),
   { maxLength: 2 },
 );
+
+// ---------------------------------------------------------------------------------------------
+// Volumes, mounts, pull secrets
+
+const relativePathArbitrary = fc.constantFrom('app.yaml', 'tls/tls.crt', '..data', 'a.b', 'conf.d/x');
+const itemsArbitrary = fc.array(
+  fc.record({ key: fc.constantFrom('app.yaml', 'tls.crt', 'ca.crt'), path: relativePathArbitrary }),
+  { maxLength: 2 },
+);
+type Volume = NonNullable<Spec['volumes']>[number];
+const volumeSourceArbitrary = fc.oneof(
+  fc.record({
+    configMap: fc.record(
+      { name: dns1123Arbitrary, items: itemsArbitrary, optional: fc.boolean() },
+      { requiredKeys: ['name'] },
+    ),
+  }),
+  fc.record({
+    secret: fc.record(
+      { secretName: dns1123Arbitrary, defaultMode: fc.constantFrom(0o400, 0o440, 0o644), items: itemsArbitrary },
+      { requiredKeys: ['secretName'] },
+    ),
+  }),
+  fc.record({
+    emptyDir: fc.record(
+      { medium: fc.constantFrom('' as const, 'Memory' as const), sizeLimit: fc.constantFrom('64Mi', '1Gi', 1048576) },
+      { requiredKeys: [] },
+    ),
+  }),
+  fc.record({
+    persistentVolumeClaim: fc.record(
+      { claimName: dns1123Arbitrary, readOnly: fc.boolean() },
+      { requiredKeys: ['claimName'] },
+    ),
+  }),
+  fc.record({
+    projected: fc.record({
+      sources: fc.array(
+        fc.oneof(
+          fc.record({
+            serviceAccountToken: fc.record(
+              {
+                path: fc.constant('token'),
+                audience: fc.constantFrom('vault', 'sts.amazonaws.com'),
+                expirationSeconds: fc.integer({ min: 600, max: 86400 }),
+              },
+              { requiredKeys: ['path'] },
+            ),
+          }),
+          fc.record({
+            configMap: fc.record({ name: dns1123Arbitrary, items: itemsArbitrary }, { requiredKeys: ['name'] }),
+          }),
+          fc.record({
+            downwardAPI: fc.record({
+              items: fc.constant([{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }]),
+            }),
+          }),
+        ),
+        { minLength: 1, maxLength: 3 },
+      ),
+    }),
+  }),
+  fc.record({
+    downwardAPI: fc.record({
+      items: fc.constant([
+        { path: 'name', fieldRef: { fieldPath: 'metadata.name' } },
+        { path: 'mem', resourceFieldRef: { containerName: 'app', resource: 'limits.memory', divisor: '1Mi' } },
+      ]),
+    }),
+  }),
+  fc.record({
+    csi: fc.record(
+      {
+        driver: fc.constant('secrets-store.csi.k8s.io'),
+        readOnly: fc.boolean(),
+        volumeAttributes: fc.constant({ secretProviderClass: 'order' }),
+      },
+      { requiredKeys: ['driver'] },
+    ),
+  }),
+) as unknown as fc.Arbitrary<Omit<Volume, 'name'>>;
+const VOLUME_NAMES = ['config', 'tls', 'cache', 'data', 'token', 'tmp'];
+/** Volumes with unique names (now and then `tmp`, replacing the default) and mounts of them at unique paths. */
+export const volumesArbitrary: fc.Arbitrary<{
+  volumes: Volume[];
+  volumeMounts: NonNullable<Spec['volumeMounts']>;
+}> = fc
+  .uniqueArray(fc.record({ name: fc.constantFrom(...VOLUME_NAMES), source: volumeSourceArbitrary }), {
+    selector: (v) => v.name,
+    maxLength: 4,
+  })
+  .chain((vs) => {
+    const volumes = vs.map((v) => ({ name: v.name, ...v.source }));
+    const mountable = [...new Set(['tmp', ...volumes.map((v) => v.name)])];
+    const mounts = fc.uniqueArray(
+      fc.record(
+        {
+          name: fc.constantFrom(...mountable),
+          mountPath: fc.constantFrom(
+            '/etc/app',
+            '/etc/tls',
+            '/var/cache/app',
+            '/data',
+            '/var/run/secrets/x',
+            '/var/tmp',
+          ),
+          readOnly: fc.boolean(),
+          subPath: relativePathArbitrary,
+        },
+        { requiredKeys: ['name', 'mountPath'] },
+      ),
+      { selector: (m) => m.mountPath, maxLength: 4 },
+    );
+    return mounts.map((volumeMounts) => ({ volumes, volumeMounts }));
+  });
+const imagePullSecretsArbitrary = fc.uniqueArray(fc.record({ name: dns1123Arbitrary }), {
+  selector: (s) => s.name,
+  maxLength: 2,
+});
 
 // ---------------------------------------------------------------------------------------------
 // Runtime, mesh, scaling, shutdown
@@ -327,7 +458,7 @@ export const rawSpecArbitrary: fc.Arbitrary<Spec> = fc
       replicas: fc.integer({ min: 0, max: 10 }),
       autoscaling: autoscalingArbitrary,
       ports: portsArbitrary,
-      resources: resourcesArbitrary,
+      resources: containerResourcesArbitrary,
       env: envArbitrary,
       envFrom: envFromArbitrary,
       go: goArbitrary,
@@ -336,6 +467,8 @@ export const rawSpecArbitrary: fc.Arbitrary<Spec> = fc
       disruption: disruptionArbitrary,
       serviceAccount: serviceAccountArbitrary,
       service: serviceArbitrary,
+      storage: volumesArbitrary,
+      imagePullSecrets: imagePullSecretsArbitrary,
       podLabels: fc.dictionary(
         fc.constantFrom('team', 'example.com/cost-center', 'a.b-c/d_e.f', 'version'),
         fc.constantFrom('checkout', '', 'A-1.b_2', 'x'.repeat(63)),
@@ -350,7 +483,7 @@ export const rawSpecArbitrary: fc.Arbitrary<Spec> = fc
     },
     { requiredKeys: ['image', 'probeSeed'] },
   )
-  .chain(({ go, shutdown, probeSeed, ...rest }) => {
+  .chain(({ go, shutdown, probeSeed, storage, ...rest }) => {
     const portNames = (rest.ports ?? []).map((p) => p.name);
     const probes = probeSeed
       ? fc.record(
@@ -363,7 +496,17 @@ export const rawSpecArbitrary: fc.Arbitrary<Spec> = fc
         )
       : fc.constant(undefined);
     return probes.map((p) => {
-      const spec: Spec = compact({ ...rest, probes: p, runtime: go ? { go } : undefined });
+      const spec: Spec = compact({
+        ...rest,
+        ...(storage
+          ? compact({
+              volumes: storage.volumes.length > 0 ? storage.volumes : undefined,
+              volumeMounts: storage.volumeMounts.length > 0 ? storage.volumeMounts : undefined,
+            })
+          : {}),
+        probes: p,
+        runtime: go ? { go } : undefined,
+      });
       // Rule: autoscaling targets need the matching requests when resources are given.
       if (spec.autoscaling && spec.resources) {
         const a = spec.autoscaling;

@@ -229,7 +229,7 @@ function defaultDeployment(): RenderedObject {
           securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
           terminationGracePeriodSeconds: 30,
           containers: [appContainer()],
-          volumes: [{ name: 'tmp', emptyDir: {} }],
+          volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '1Gi' } }],
           topologySpreadConstraints: [
             {
               maxSkew: 1,
