@@ -99,7 +99,7 @@ describe('rejected, at the field, with what to do', () => {
     },
     {
       name: 'a mount over /tmp',
-      input: { volumes: [{ name: 'a', emptyDir: {} }], volumeMounts: [{ name: 'a', mountPath: '/tmp/' }] },
+      input: { volumes: [{ name: 'a', emptyDir: {} }], volumeMounts: [{ name: 'a', mountPath: '/tmp' }] },
       path: 'spec.volumeMounts[0].mountPath',
       message: /declare a volume named tmp/,
     },

@@ -6,7 +6,7 @@
 // The root filesystem stays read-only: the writable /tmp is the `tmp` emptyDir below, which a
 // volume of the same name replaces.
 import { z } from 'zod';
-import { CONFIG_MAP_KEY, ENV_FIELD_PATH, ENV_RESOURCE } from '../patterns.ts';
+import { CONFIG_MAP_KEY, ENV_RESOURCE } from '../patterns.ts';
 import { dns1123, LIST_MAP_BY_NAME, quantity } from './fields.ts';
 import { duplicates, type RuleIssue, type SpecRule } from './rule.ts';
 
@@ -17,7 +17,12 @@ const DNS1123_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
  * paths in item paths and subPath). Written without look-ahead: CRD patterns are RE2.
  */
 export const RELATIVE_PATH = '^([^/.][^/]*|\\.[^/.][^/]*|\\.\\.[^/]+)(/([^/.][^/]*|\\.[^/.][^/]*|\\.\\.[^/]+))*$';
-const ABSOLUTE_PATH = '^/[^\\x00]*$';
+/** An absolute path without empty segments or a trailing '/' (so that equal paths are equal strings). */
+const ABSOLUTE_PATH = '^(/[^/]+)+$';
+
+/** Pod fields a downward API volume can hold (unlike env, whole label and annotation maps). */
+const VOLUME_FIELD_PATH =
+  "^metadata\\.(name|namespace|uid|labels|annotations|labels\\['[^']+'\\]|annotations\\['[^']+'\\])$";
 
 export const TMP_VOLUME = 'tmp';
 export const TMP_MOUNT_PATH = '/tmp';
@@ -68,7 +73,10 @@ const downwardAPIFile = z
           .string()
           .min(1)
           .max(256)
-          .regex(new RegExp(ENV_FIELD_PATH), 'must be a pod field the downward API offers, e.g. metadata.labels')
+          .regex(
+            new RegExp(VOLUME_FIELD_PATH),
+            "must be a pod field a downward API volume offers: metadata.name, namespace, uid, labels, annotations, labels['k'], annotations['k']",
+          )
           .describe('Pod field, e.g. metadata.labels or metadata.annotations.'),
       })
       .optional()
@@ -233,8 +241,8 @@ export const volumeMountSchema = z
     mountPath: z
       .string()
       .min(1)
-      .max(4096)
-      .regex(new RegExp(ABSOLUTE_PATH), 'must be an absolute path such as /etc/order')
+      .max(512)
+      .regex(new RegExp(ABSOLUTE_PATH), "must be an absolute path such as /etc/order, without a trailing '/'")
       .describe('Where the volume appears in the container. Unique per container; /tmp is taken by the tmp volume.'),
     readOnly: z.boolean().optional().describe('Mount read-only (what a config file or certificate wants).'),
     subPath: relativePath(
@@ -265,7 +273,7 @@ export const volumesFields = {
     }),
   volumeMounts: z
     .array(volumeMountSchema)
-    .max(64)
+    .max(32)
     .optional()
     .describe(
       'Mounts of the app container (Kubernetes VolumeMount). Each names a volume in spec.volumes (or tmp); mount paths are unique and /tmp is taken. The root filesystem stays read-only.',
@@ -301,14 +309,14 @@ export function mountIssues(
         message: `names the volume ${m.name}, which spec.volumes does not declare: add it there or fix the name`,
       });
     }
-    if (m.mountPath.replace(/\/+$/, '') === TMP_MOUNT_PATH) {
+    if (m.mountPath === TMP_MOUNT_PATH) {
       issues.push({
         path: [...path, i, 'mountPath'],
         message: `${TMP_MOUNT_PATH} is the writable tmp volume: mount elsewhere, or declare a volume named ${TMP_VOLUME} to replace it`,
       });
     }
   });
-  for (const i of duplicates(list, (m) => m.mountPath.replace(/\/+$/, ''))) {
+  for (const i of duplicates(list, (m) => m.mountPath)) {
     issues.push({
       path: [...path, i, 'mountPath'],
       message: `${list[i]?.mountPath} is mounted twice: each mount path once per container`,
@@ -319,8 +327,6 @@ export function mountIssues(
 
 /** The CEL twin of {@link mountIssues} for the mount list at `list` (a CEL expression over `self`). */
 export function mountCel(list: string, label: string, fieldPath: string) {
-  const norm = (x: string) =>
-    `(${x}.mountPath.endsWith('/') ? ${x}.mountPath.substring(0, ${x}.mountPath.size() - 1) : ${x}.mountPath)`;
   return [
     {
       rule: `!has(${list}) || ${list}.all(m, m.name == '${TMP_VOLUME}' || (has(self.volumes) && self.volumes.exists(v, v.name == m.name)))`,
@@ -328,7 +334,7 @@ export function mountCel(list: string, label: string, fieldPath: string) {
       fieldPath,
     },
     {
-      rule: `!has(${list}) || ${list}.all(m, ${norm('m')} != '${TMP_MOUNT_PATH}' && ${list}.exists_one(n, ${norm('n')} == ${norm('m')}))`,
+      rule: `!has(${list}) || ${list}.all(m, m.mountPath != '${TMP_MOUNT_PATH}' && ${list}.exists_one(n, n.mountPath == m.mountPath))`,
       message: `${label}: mount paths must be unique, and ${TMP_MOUNT_PATH} is the writable tmp volume (declare a volume named ${TMP_VOLUME} to replace it)`,
       fieldPath,
     },
@@ -414,7 +420,7 @@ export const VOLUMES_RULES: readonly SpecRule<VolumesView>[] = [
         volumes: [{ name: 'a', emptyDir: {} }],
         volumeMounts: [
           { name: 'a', mountPath: '/data' },
-          { name: 'a', mountPath: '/data/' },
+          { name: 'tmp', mountPath: '/data' },
         ],
       },
       { volumes: [{ name: 'a', emptyDir: {} }], volumeMounts: [{ name: 'a', mountPath: '/tmp' }] },
