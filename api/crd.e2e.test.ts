@@ -143,6 +143,27 @@ describe('what the API server accepts', () => {
       podLabels: { 'team.example.com/name': 'payments' },
       podAnnotations: { 'prometheus.io/scrape': 'true' },
       imagePullSecrets: [{ name: 'registry' }],
+      initContainers: [
+        {
+          name: 'migrate',
+          image: 'registry.example.com/shop/order-migrate:1.4.2',
+          command: ['/migrate'],
+          args: ['up'],
+          env: [{ name: 'DB_URL', valueFrom: { secretKeyRef: { name: 'order-db', key: 'url' } } }],
+          envFrom: [{ configMapRef: { name: 'order-config' } }],
+          resources: { requests: { cpu: '200m', memory: '128Mi' }, limits: { memory: '128Mi' } },
+          volumeMounts: [{ name: 'config', mountPath: '/etc/order', readOnly: true }],
+        },
+      ],
+      sidecars: [
+        {
+          name: 'logs',
+          image: 'fluent/fluent-bit:3.2',
+          imagePullPolicy: 'IfNotPresent',
+          resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '64Mi' } },
+          volumeMounts: [{ name: 'cache', mountPath: '/var/log/order' }],
+        },
+      ],
       volumes: [
         { name: 'config', configMap: { name: 'order-config', items: [{ key: 'app.yaml', path: 'app.yaml' }] } },
         { name: 'tls', secret: { secretName: 'order-tls', defaultMode: 0o440 } },

@@ -226,4 +226,20 @@ export interface MicroServiceProps {
    * @default - only /tmp
    */
   readonly volumeMounts?: MicroServiceSpec['volumeMounts'];
+  /**
+   * Init containers (e.g. a database migration), run in order before the app and after the
+   * sidecars have started; each gets the restricted security context and counts in the pod budget.
+   *
+   * @default - none
+   * @see https://kubernetes.io/docs/concepts/workloads/pods/init-containers/
+   */
+  readonly initContainers?: MicroServiceSpec['initContainers'];
+  /**
+   * Extra containers beside the app (log shippers, local proxies; not the mesh proxy), rendered
+   * as native sidecars ahead of the init containers.
+   *
+   * @default - none
+   * @see https://kubernetes.io/docs/concepts/workloads/pods/sidecar-containers/
+   */
+  readonly sidecars?: MicroServiceSpec['sidecars'];
 }

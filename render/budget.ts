@@ -3,8 +3,10 @@
 // https://kubernetes.io/docs/concepts/resource-management/effective-pod-requests-limits/).
 // Written as an annotation so a quota rejection can be explained from the Deployment alone.
 import {
+  type ExtraContainerSpec,
   formatBytes,
   type MicroServiceSpec,
+  meshMode,
   meshProvider,
   parseQuantity,
   type ResourceValues,
@@ -58,28 +60,76 @@ function sum(values: readonly (ResourceValues | undefined)[], all: boolean): Res
   return out;
 }
 
-/**
- * Init containers (istio-init, linkerd-init) get the proxy's own figures or less, so with one app
- * container the app + proxy sum is the effective request in every mode.
- */
-export function podBudget(spec: MicroServiceSpec): PodBudget {
-  const app = resolveResources(spec);
-  const containers: PodBudget['containers'] = { [names.appContainer]: app };
-  const proxy = resolveProxyResources(spec);
-  const provider = meshProvider(spec);
-  if (proxy && provider !== 'none') containers[PROXY_CONTAINER[provider]] = proxy;
-  const list = Object.values(containers);
-  const effectiveRequests = list.map((c) => ({
-    cpu: c.requests.cpu ?? c.limits.cpu,
-    memory: c.requests.memory ?? c.limits.memory,
-    'ephemeral-storage': c.requests['ephemeral-storage'] ?? c.limits['ephemeral-storage'],
-  }));
+type Figures = { requests: ResourceValues; limits: ResourceValues };
+const KEYS = ['cpu', 'memory', 'ephemeral-storage'] as const;
+const amount = (key: (typeof KEYS)[number], v: string | number) => (key === 'cpu' ? milliCpu(v) : toBytes(v));
+
+/** The larger of two summed lists, key by key (both formatted as `sum` formats them). */
+function larger(a: ResourceValues, b: ResourceValues): ResourceValues {
+  const out: ResourceValues = {};
+  for (const key of KEYS) {
+    const x = a[key];
+    const y = b[key];
+    if (x === undefined || y === undefined) {
+      if (x !== undefined || y !== undefined) out[key] = (x ?? y) as string;
+      continue;
+    }
+    out[key] = amount(key, x) >= amount(key, y) ? x : y;
+  }
+  return out;
+}
+
+const effectiveRequest = (c: Figures): ResourceValues => ({
+  cpu: c.requests.cpu ?? c.limits.cpu,
+  memory: c.requests.memory ?? c.limits.memory,
+  'ephemeral-storage': c.requests['ephemeral-storage'] ?? c.limits['ephemeral-storage'],
+});
+
+/** A phase of the pod's life: the containers running together, as requests and limits. */
+function phase(list: readonly Figures[]): Figures {
   return {
-    containers,
-    requests: sum(effectiveRequests, false),
+    requests: sum(list.map(effectiveRequest), false),
     limits: sum(
       list.map((c) => c.limits),
       true,
     ),
   };
+}
+
+/**
+ * Kubernetes' effective pod request: max(each init container + the sidecars started before it,
+ * app containers + sidecars). Our sidecars start first, so every init container runs beside all
+ * of them; a native-sidecar mesh proxy is started ahead of them too (istio reorderPod, linkerd2
+ * charts/patch), a classic one only with the app. The mesh's own init container (istio-init,
+ * linkerd-init) gets the proxy's figures or less, so it never sets the maximum.
+ * A limit is absent when any container of a phase lacks it (the pod is then unbounded).
+ */
+export function podBudget(spec: MicroServiceSpec): PodBudget {
+  const app = resolveResources(spec);
+  const proxy = resolveProxyResources(spec);
+  const provider = meshProvider(spec);
+  const figures = (c: ExtraContainerSpec): Figures => ({
+    requests: { ...c.resources?.requests },
+    limits: { ...c.resources?.limits },
+  });
+  const sidecars = (spec.sidecars ?? []).map((c) => [c.name, figures(c)] as const);
+  const inits = (spec.initContainers ?? []).map((c) => [c.name, figures(c)] as const);
+  const containers: PodBudget['containers'] = { [names.appContainer]: app };
+  const proxyEntry = proxy && provider !== 'none' ? ([PROXY_CONTAINER[provider], proxy] as const) : undefined;
+  if (proxyEntry) containers[proxyEntry[0]] = proxyEntry[1];
+  for (const [name, f] of [...sidecars, ...inits]) containers[name] = f;
+  const always = [...(proxyEntry ? [proxyEntry[1]] : []), ...sidecars.map(([, f]) => f)];
+  const beforeInits = [
+    ...(proxyEntry && meshMode(spec) === 'native-sidecar' ? [proxyEntry[1]] : []),
+    ...sidecars.map(([, f]) => f),
+  ];
+  let effective = phase([app, ...always]);
+  for (const [, f] of inits) {
+    const p = phase([f, ...beforeInits]);
+    const limits = larger(effective.limits, p.limits);
+    // A limit either phase lacks leaves the pod unbounded.
+    for (const key of KEYS) if (p.limits[key] === undefined || effective.limits[key] === undefined) delete limits[key];
+    effective = { requests: larger(effective.requests, p.requests), limits };
+  }
+  return { containers, requests: effective.requests, limits: effective.limits };
 }

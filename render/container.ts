@@ -1,7 +1,14 @@
 // The app container: image, ports, env (user env first, then runtime tuning; a JAVA_TOOL_OPTIONS or
 // NODE_OPTIONS the user set is extended in place), resources, probes,
 // the preStop sleep and the `restricted` Pod Security settings.
-import { type MicroService, type ResourceValues, resolveResources, resolveShutdown } from '../api/index.ts';
+import {
+  type EnvFromSpec,
+  type EnvVarSpec,
+  type MicroService,
+  type ResourceValues,
+  resolveResources,
+  resolveShutdown,
+} from '../api/index.ts';
 import { names } from './names.ts';
 import { renderProbe } from './probes.ts';
 import { runtimeTuning, withTuning } from './runtime/index.ts';
@@ -16,8 +23,9 @@ export function resourceBlock(values: ResourceValues): Record<string, string | n
   return out;
 }
 
-function userEnv(ms: MicroService): EnvVar[] {
-  return (ms.spec.env ?? []).map((e) => {
+/** A container's env as given; a resourceFieldRef without a container reads `containerName`'s own. */
+export function renderEnv(given: readonly EnvVarSpec[] | undefined, containerName: string): EnvVar[] {
+  return (given ?? []).map((e) => {
     if (e.valueFrom === undefined) return { name: e.name, value: e.value ?? '' };
     const from = e.valueFrom;
     const valueFrom: Record<string, unknown> = {};
@@ -25,10 +33,31 @@ function userEnv(ms: MicroService): EnvVar[] {
     if (from.secretKeyRef) valueFrom['secretKeyRef'] = { ...from.secretKeyRef };
     if (from.fieldRef) valueFrom['fieldRef'] = { apiVersion: 'v1', fieldPath: from.fieldRef.fieldPath };
     if (from.resourceFieldRef) {
-      valueFrom['resourceFieldRef'] = { containerName: names.appContainer, ...from.resourceFieldRef };
+      valueFrom['resourceFieldRef'] = { containerName, ...from.resourceFieldRef };
     }
     return { name: e.name, valueFrom };
   });
+}
+
+export function renderEnvFrom(given: readonly EnvFromSpec[]): Record<string, unknown>[] {
+  return given.map((e) => {
+    const out: Record<string, unknown> = {};
+    if (e.prefix !== undefined) out['prefix'] = e.prefix;
+    if (e.configMapRef) out['configMapRef'] = { ...e.configMapRef };
+    if (e.secretRef) out['secretRef'] = { ...e.secretRef };
+    return out;
+  });
+}
+
+/** The container settings of the `restricted` Pod Security level, with a read-only root filesystem. */
+export function restrictedSecurityContext(): Record<string, unknown> {
+  return {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
 }
 
 export function renderAppContainer(ms: MicroService): Record<string, unknown> {
@@ -44,17 +73,9 @@ export function renderAppContainer(ms: MicroService): Record<string, unknown> {
       protocol: p.protocol === 'UDP' ? 'UDP' : 'TCP',
     }));
   }
-  const env = withTuning(userEnv(ms), runtimeTuning(spec));
+  const env = withTuning(renderEnv(spec.env, names.appContainer), runtimeTuning(spec));
   if (env.length > 0) container['env'] = env;
-  if (spec.envFrom && spec.envFrom.length > 0) {
-    container['envFrom'] = spec.envFrom.map((e) => {
-      const out: Record<string, unknown> = {};
-      if (e.prefix !== undefined) out['prefix'] = e.prefix;
-      if (e.configMapRef) out['configMapRef'] = { ...e.configMapRef };
-      if (e.secretRef) out['secretRef'] = { ...e.secretRef };
-      return out;
-    });
-  }
+  if (spec.envFrom && spec.envFrom.length > 0) container['envFrom'] = renderEnvFrom(spec.envFrom);
   const resources = resolveResources(spec);
   container['resources'] = { requests: resourceBlock(resources.requests), limits: resourceBlock(resources.limits) };
   for (const kind of ['liveness', 'readiness', 'startup'] as const) {
@@ -67,13 +88,7 @@ export function renderAppContainer(ms: MicroService): Record<string, unknown> {
     // https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#hook-handler-implementations).
     container['lifecycle'] = { preStop: { sleep: { seconds: preStopSleepSeconds } } };
   }
-  container['securityContext'] = {
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    runAsNonRoot: true,
-    capabilities: { drop: ['ALL'] },
-    seccompProfile: { type: 'RuntimeDefault' },
-  };
+  container['securityContext'] = restrictedSecurityContext();
   container['volumeMounts'] = renderVolumeMounts(spec.volumeMounts);
   container['terminationMessagePolicy'] = 'FallbackToLogsOnError';
   return container;

@@ -3,6 +3,7 @@
 import { DEFAULTS, type MicroService, resolveShutdown, serviceAccountName } from '../api/index.ts';
 import { POD_RESOURCES_ANNOTATION, podBudget } from './budget.ts';
 import { renderAppContainer } from './container.ts';
+import { renderInitContainers } from './containers.ts';
 import { contentHash } from './hash.ts';
 import { commonLabels, selectorLabels } from './labels.ts';
 import { meshKeys, splitMeshKeys } from './mesh/index.ts';
@@ -18,12 +19,14 @@ export function renderDeployment(ms: MicroService, cfg: RenderConfig): RenderedO
   const mesh = splitMeshKeys(meshKeys(spec));
   // User keys first: reserved keys are rejected by validation, and ours win regardless.
   const podLabels = { ...spec.podLabels, ...commonLabels(ms, cfg), ...mesh.labels };
+  const initContainers = renderInitContainers(spec);
   const podSpec: Record<string, unknown> = {
     ...(spec.imagePullSecrets ? { imagePullSecrets: spec.imagePullSecrets.map((s) => ({ name: s.name })) } : {}),
     serviceAccountName: serviceAccountName(spec, ms.metadata.name) ?? 'default',
     automountServiceAccountToken: spec.serviceAccount?.automountToken ?? DEFAULTS.serviceAccount.automountToken,
     securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
     terminationGracePeriodSeconds: resolveShutdown(spec).gracePeriodSeconds,
+    ...(initContainers ? { initContainers } : {}),
     containers: [renderAppContainer(ms)],
     volumes: renderVolumes(spec),
     topologySpreadConstraints: [

@@ -61,6 +61,7 @@ export function explain(ms: MicroService): Explanation[] {
         ? `default ${DEFAULTS.replicas}`
         : 'set in spec.replicas',
   });
+  out.push(...initOrder(ms, deployment));
   const budget = podBudget(spec);
   out.push({
     object: deployment,
@@ -78,5 +79,54 @@ export function explain(ms: MicroService): Explanation[] {
         ? `${min} replicas at least: a budget keeps voluntary disruptions from taking them all`
         : `only ${min} replica: a budget would either block node drains or protect nothing`,
   });
+  return out;
+}
+
+const ISTIO_ORDER = 'https://github.com/istio/istio/blob/master/pkg/kube/inject/webhook.go (reorderPod)';
+const LINKERD_ORDER = 'https://github.com/linkerd/linkerd2/blob/main/charts/patch/templates/patch.json';
+
+/** Where each init container and sidecar runs relative to the mesh proxy, and what that means for its network. */
+function initOrder(ms: MicroService, deployment: string): Explanation[] {
+  const spec = ms.spec;
+  const provider = meshProvider(spec);
+  const mode = meshMode(spec);
+  const out: Explanation[] = [];
+  for (const s of spec.sidecars ?? []) {
+    out.push({
+      object: deployment,
+      field: `sidecars ${s.name}`,
+      value: 'initContainers, restartPolicy: Always',
+      reason:
+        'a native sidecar: started before the init containers and the app, stopped after the app (https://kubernetes.io/docs/concepts/workloads/pods/sidecar-containers/)',
+    });
+  }
+  for (const c of spec.initContainers ?? []) {
+    let reason = 'runs to completion, in order, after the sidecars have started and before the app';
+    let source: string | undefined;
+    if (provider === 'istio' && mode === 'native-sidecar') {
+      reason +=
+        "; Istio's injector starts the proxy before your init containers, so their traffic goes through the mesh (mTLS, policy)";
+      source = ISTIO_ORDER;
+    } else if (provider === 'istio' && mode === 'sidecar') {
+      reason +=
+        '; with a classic sidecar Istio moves istio-init after your init containers, so they reach the network outside the mesh (no mTLS: a STRICT PeerAuthentication rejects them); with the Istio CNI plugin their traffic is redirected to a proxy that is not running yet and fails (run them as UID 1337 or exclude their ports). mesh.mode native-sidecar puts them in the mesh';
+      source = ISTIO_ORDER;
+    } else if (provider === 'linkerd' && mode === 'native-sidecar') {
+      reason +=
+        "; Linkerd's injector adds the proxy ahead of your init containers, so their traffic goes through the mesh";
+      source = LINKERD_ORDER;
+    } else if (provider === 'linkerd') {
+      reason +=
+        '; with a classic sidecar linkerd-init has already redirected traffic to a proxy that is not running yet, so outbound connections fail (skip their ports with config.linkerd.io/skip-outbound-ports, or use mesh.mode native-sidecar)';
+      source = LINKERD_ORDER;
+    }
+    out.push({
+      object: deployment,
+      field: `initContainers ${c.name}`,
+      value: c.image,
+      reason,
+      ...(source ? { source } : {}),
+    });
+  }
   return out;
 }

@@ -39,6 +39,7 @@ describe('the generators', () => {
     expect(share((s) => (s.ports ?? []).length > 1)).toBeGreaterThan(0.2);
     expect(share((s) => (s.volumes ?? []).length > 0 && (s.volumeMounts ?? []).length > 0)).toBeGreaterThan(0.2);
     expect(share((s) => s.resources?.limits?.['ephemeral-storage'] !== undefined)).toBeGreaterThan(0.05);
+    expect(share((s) => (s.initContainers ?? []).length > 0 && (s.sidecars ?? []).length > 0)).toBeGreaterThan(0.1);
   });
 
   it('the checkers catch what they claim to', () => {

@@ -3,6 +3,7 @@
 // the API reference; the rules run in section order.
 import { z } from 'zod';
 import { containerFields } from './container.ts';
+import { CONTAINERS_RULES, containersFields } from './containers.ts';
 import { DISRUPTION_RULES, disruptionFields } from './disruption.ts';
 import { ENV_RULES, envFields } from './env.ts';
 import { IDENTITY_RULES, identityFields } from './identity.ts';
@@ -26,6 +27,7 @@ const specShape = z.strictObject({
   ...probesFields,
   ...envFields,
   ...volumesFields,
+  ...containersFields,
   ...runtimeFields,
   ...meshFields,
   ...shutdownFields,
@@ -50,6 +52,7 @@ export const SPEC_RULES: readonly SpecRule<MicroServiceSpec>[] = [
   ...IDENTITY_RULES,
   ...ENV_RULES,
   ...VOLUMES_RULES,
+  ...CONTAINERS_RULES,
   ...RUNTIME_RULES,
   ...SHUTDOWN_RULES,
 ];
@@ -68,6 +71,7 @@ export const specSchema = specShape
   });
 
 export * from './container.ts';
+export * from './containers.ts';
 export * from './disruption.ts';
 export * from './env.ts';
 export * from './fields.ts';

@@ -168,6 +168,34 @@ describe('rejected, at the field, with what to do', () => {
       message: /DNS-1123/,
     },
     {
+      name: 'an init container named like the mesh proxy',
+      input: { initContainers: [{ name: 'istio-proxy', image: 'busybox' }] },
+      path: 'spec.initContainers[0].name',
+      message: /taken by the app or a mesh container/,
+    },
+    {
+      name: 'a sidecar and an init container with one name',
+      input: { initContainers: [{ name: 'x', image: 'busybox' }], sidecars: [{ name: 'x', image: 'busybox' }] },
+      path: 'spec.initContainers[0].name',
+      message: /used by another container/,
+    },
+    {
+      name: 'a sidecar mounting an undeclared volume',
+      input: { sidecars: [{ name: 'logs', image: 'busybox', volumeMounts: [{ name: 'nope', mountPath: '/x' }] }] },
+      path: 'spec.sidecars[0].volumeMounts[0].name',
+      message: /spec\.volumes does not declare/,
+    },
+    {
+      name: 'an init container requesting more memory than its limit',
+      input: {
+        initContainers: [
+          { name: 'm', image: 'busybox', resources: { requests: { memory: '2Gi' }, limits: { memory: '1Gi' } } },
+        ],
+      },
+      path: 'spec.initContainers[0].resources.requests.memory',
+      message: /lower the request or raise the limit/,
+    },
+    {
       name: 'hostNetwork (not allowed by baseline)',
       input: { hostNetwork: true },
       path: 'spec',

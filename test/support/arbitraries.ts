@@ -311,6 +311,23 @@ export const volumesArbitrary: fc.Arbitrary<{
     );
     return mounts.map((volumeMounts) => ({ volumes, volumeMounts }));
   });
+const extraContainersArbitrary = (prefix: string): fc.Arbitrary<NonNullable<Spec['initContainers']>> =>
+  fc
+    .array(
+      fc.record(
+        {
+          image: fc.constantFrom('busybox:1.37', 'fluent/fluent-bit:3.2'),
+          args: fc.array(fc.constantFrom('up', '-v'), { maxLength: 2 }),
+          env: fc.constant([{ name: 'MODE', value: 'x' }]).map((e) => e.map((x) => ({ ...x }))),
+          resources: containerResourcesArbitrary,
+          volumeMounts: fc.constant([{ name: 'tmp', mountPath: '/var/scratch' }]).map((m) => m.map((x) => ({ ...x }))),
+        },
+        { requiredKeys: ['image'] },
+      ),
+      { maxLength: 2 },
+    )
+    .map((cs) => cs.map((c, i) => ({ name: `${prefix}${i}`, ...c })));
+
 const imagePullSecretsArbitrary = fc.uniqueArray(fc.record({ name: dns1123Arbitrary }), {
   selector: (s) => s.name,
   maxLength: 2,
@@ -468,6 +485,8 @@ export const rawSpecArbitrary: fc.Arbitrary<Spec> = fc
       serviceAccount: serviceAccountArbitrary,
       service: serviceArbitrary,
       storage: volumesArbitrary,
+      initContainers: extraContainersArbitrary('init'),
+      sidecars: extraContainersArbitrary('sidecar'),
       imagePullSecrets: imagePullSecretsArbitrary,
       podLabels: fc.dictionary(
         fc.constantFrom('team', 'example.com/cost-center', 'a.b-c/d_e.f', 'version'),
