@@ -22,6 +22,8 @@ const BINARY: Record<string, bigint> = {
   Pi: 2n ** 50n,
   Ei: 2n ** 60n,
 };
+const NANO = 10n ** 9n;
+const INT64_MAX = 2n ** 63n - 1n;
 const DECIMAL: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 
 /** A quantity as an exact fraction `numerator / denominator` (both non-negative bigints). */
@@ -64,8 +66,13 @@ function parseUncached(value: string | number): Fraction {
   const binary = BINARY[suffix];
   if (binary !== undefined) {
     numerator *= binary;
+    // ParseQuantity caps binary-suffixed values at the int64 maximum ("9Ei" is 2^63 − 1 there).
+    if (numerator > INT64_MAX * denominator) return { numerator: INT64_MAX, denominator: 1n };
   } else {
-    const exponent = suffix.startsWith('e') || suffix.startsWith('E') ? Number(suffix.slice(1)) : DECIMAL[suffix];
+    // A lone `E` is the exa suffix (10^18); only `e`/`E` followed by digits is an exponent, as in
+    // resource.ParseQuantity (quantity_suffixer.go interpret: `len(suffix) > 1`).
+    const exponent =
+      suffix.length > 1 && (suffix[0] === 'e' || suffix[0] === 'E') ? Number(suffix.slice(1)) : DECIMAL[suffix];
     if (exponent === undefined || !Number.isInteger(exponent)) {
       // Fractional exponents ("1e1.5") are legal syntax but no resource uses them.
       throw new Error(`"${text}" uses an exponent this tool does not support; write it as a plain number`);
@@ -73,16 +80,41 @@ function parseUncached(value: string | number): Fraction {
     if (exponent >= 0) numerator *= 10n ** BigInt(exponent);
     else denominator *= 10n ** BigInt(-exponent);
   }
+  // The API server rounds a non-zero value up to a whole nano (1n) before it stores or compares it
+  // (ParseQuantity: `amount.Round(amount, Nano.infScale(), inf.RoundUp)`), so "0.1n" is 1n there:
+  // do the same, or "request 0.5n, limit 0.1n" would fail here and pass there.
+  const nanos = numerator * NANO;
+  if (nanos % denominator !== 0n) return { numerator: ceilDiv(nanos, denominator), denominator: NANO };
   return { numerator, denominator };
+}
+
+/**
+ * Like {@link parseQuantity}, but `undefined` for anything that is not a quantity, for rules that run
+ * beside the field checks and must report, never throw, whatever the other fields hold.
+ */
+export function tryParseQuantity(value: unknown): Fraction | undefined {
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+  if (!isQuantity(value)) return undefined;
+  return parseQuantity(value);
+}
+
+/** {@link compareQuantities} when both values are quantities, else `undefined` (nothing to compare). */
+export function tryCompareQuantities(a: unknown, b: unknown): number | undefined {
+  const x = tryParseQuantity(a);
+  const y = tryParseQuantity(b);
+  if (x === undefined || y === undefined) return undefined;
+  return compareFractions(x, y);
+}
+
+function compareFractions(x: Fraction, y: Fraction): number {
+  const left = x.numerator * y.denominator;
+  const right = y.numerator * x.denominator;
+  return left < right ? -1 : left > right ? 1 : 0;
 }
 
 /** -1, 0 or 1 as a < b, a == b, a > b. */
 export function compareQuantities(a: string | number, b: string | number): number {
-  const x = parseQuantity(a);
-  const y = parseQuantity(b);
-  const left = x.numerator * y.denominator;
-  const right = y.numerator * x.denominator;
-  return left < right ? -1 : left > right ? 1 : 0;
+  return compareFractions(parseQuantity(a), parseQuantity(b));
 }
 
 function ceilDiv(numerator: bigint, denominator: bigint): bigint {

@@ -62,7 +62,17 @@ export class MicroServiceDefinition {
         spec['serviceAccount'] = serviceAccount;
       }
     }
-    spec = plainData(spec);
+    try {
+      spec = plainData(spec);
+    } catch (error) {
+      // A BigInt or a cycle: JSON (what the API server and YAML carry) cannot hold it.
+      throw new MicroServiceValidationError(this.describe(name), [
+        {
+          path: 'spec',
+          message: `must be plain data (strings, numbers, booleans, lists and objects): ${(error as Error).message}`,
+        },
+      ]);
+    }
     const candidate = {
       apiVersion: `${API_GROUP}/${API_VERSION}`,
       kind: KIND,

@@ -122,6 +122,52 @@ describe('MicroService validation', () => {
     );
   });
 
+  // Issue #14: a malformed quantity beside its pair made the requests ≤ limits rule throw a plain
+  // Error out of the construct; a BigInt made JSON conversion throw a TypeError.
+  it.each([
+    {
+      name: 'empty request, app',
+      resources: { requests: { cpu: '' }, limits: { cpu: '1' } },
+      path: 'spec.resources.requests.cpu',
+    },
+    {
+      name: 'negative request',
+      resources: { requests: { cpu: -1 }, limits: { cpu: '1' } },
+      path: 'spec.resources.requests.cpu',
+    },
+    {
+      name: 'unsafe integer',
+      resources: { requests: { memory: 2 ** 60 }, limits: { memory: '1Gi' } },
+      path: 'spec.resources.requests.memory',
+    },
+    {
+      name: 'garbage limit',
+      resources: { requests: { cpu: '1' }, limits: { cpu: 'lots' } },
+      path: 'spec.resources.limits.cpu',
+    },
+    { name: 'BigInt', resources: { requests: { cpu: 1n } }, path: 'spec' },
+  ])('throws MicroServiceValidationError, never a plain Error: $name', ({ resources, path }) => {
+    for (const place of ['app', 'proxy'] as const) {
+      const props = microServiceProps((p) =>
+        place === 'app'
+          ? { ...p, resources: resources as never }
+          : { ...p, mesh: { provider: 'istio', proxy: { resources: resources as never } } },
+      );
+      let error: unknown;
+      try {
+        new MicroService(chart(), 'order', props);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, place).toBeInstanceOf(MicroServiceValidationError);
+      const want = place === 'proxy' && path !== 'spec' ? path.replace('spec.', 'spec.mesh.proxy.') : path;
+      expect(
+        (error as MicroServiceValidationError).issues.map((i) => i.path),
+        place,
+      ).toContain(want);
+    }
+  });
+
   it('applies the cross-field rules too (request above limit)', () => {
     const props = microServiceProps((p) => ({
       ...p,

@@ -177,3 +177,6 @@ if [[ ! -f "$dir/.complete" ]]; then
   mv "$dir.tmp" "$dir"
 fi
 echo "tools: bin dir $dir"
+
+# The Go test oracles (tools/testhelpers: ParseQuantity, kubectl's YAML decoding); same module cache.
+echo "tools: testhelpers $(GO="$GO" "$TOOLS_DIR/testhelpers/build.sh")"

@@ -1,7 +1,7 @@
 // spec.resources: CPU and memory requests and limits of a container (the app's here; the mesh
 // proxy's in mesh.ts reuses the schema and the rule), their default and how they resolve.
 import { z } from 'zod';
-import { compareQuantities } from '../quantity.ts';
+import { tryCompareQuantities } from '../quantity.ts';
 import { quantity } from './fields.ts';
 import { celHas, type RuleIssue, type SpecRule } from './rule.ts';
 
@@ -101,7 +101,8 @@ export function requestsWithinLimits<S extends object>(
       for (const r of names) {
         const request = resources?.requests?.[r];
         const limit = resources?.limits?.[r];
-        if (request !== undefined && limit !== undefined && compareQuantities(request, limit) > 0) {
+        // Only values that parsed are compared: a malformed one already has its own issue.
+        if ((tryCompareQuantities(request, limit) ?? 0) > 0) {
           issues.push({
             path: [...segments, 'requests', r],
             message: `request ${request} is above the limit ${limit}: lower the request or raise the limit`,

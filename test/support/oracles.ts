@@ -1,0 +1,54 @@
+// Oracles from Kubernetes' own Go code (tools/testhelpers): what resource.ParseQuantity makes of a
+// quantity, and what `kubectl apply -f` decodes a YAML stream to (sigs.k8s.io/yaml). Built once by
+// tools/testhelpers/build.sh into the cache (seconds when go.mod/go.sum/sources are unchanged).
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot } from '../../tools/bin.ts';
+
+let dir: string | undefined;
+
+/** The directory of the built helpers; builds them first if their sources changed. */
+export function testHelpersDir(): string {
+  if (dir === undefined) {
+    dir = execFileSync('bash', [join(repoRoot, 'tools', 'testhelpers', 'build.sh')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }).trim();
+  }
+  return dir;
+}
+
+export interface GoQuantity {
+  readonly input: string;
+  readonly ok: boolean;
+  /** The exact value after Kubernetes' rounding, as inf.Dec prints it, e.g. "1610612736.000000000". */
+  readonly dec?: string;
+  /** The canonical form the API server would return, e.g. "1536Mi". */
+  readonly string?: string;
+  readonly error?: string;
+}
+
+/** resource.ParseQuantity of each input (one process for all). */
+export function goParseQuantities(inputs: readonly string[]): GoQuantity[] {
+  const out = execFileSync(join(testHelpersDir(), 'parse-quantity'), {
+    input: JSON.stringify(inputs),
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return JSON.parse(out) as GoQuantity[];
+}
+
+export type KubectlDocument = { ok: true; json: unknown } | { ok: false; error: string };
+
+/** The documents of a YAML stream as kubectl decodes them (empty documents skipped). */
+export function kubectlDecode(yaml: string): KubectlDocument[] {
+  const out = execFileSync(join(testHelpersDir(), 'kubectl-decode'), {
+    input: yaml,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return out
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as KubectlDocument);
+}
