@@ -143,6 +143,47 @@ describe('what the API server accepts', () => {
       podLabels: { 'team.example.com/name': 'payments' },
       podAnnotations: { 'prometheus.io/scrape': 'true' },
       imagePullSecrets: [{ name: 'registry' }],
+      nodeSelector: { 'pool.example.com/name': 'payments' },
+      tolerations: [
+        { key: 'pool.example.com/name', operator: 'Equal', value: 'payments', effect: 'NoSchedule' },
+        { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 60 },
+      ],
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [
+              { matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }] },
+            ],
+          },
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            { weight: 10, preference: { matchExpressions: [{ key: 'disk', operator: 'Exists' }] } },
+          ],
+        },
+        podAntiAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            {
+              weight: 100,
+              podAffinityTerm: {
+                topologyKey: 'kubernetes.io/hostname',
+                labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'everything' } },
+              },
+            },
+          ],
+        },
+      },
+      topologySpreadConstraints: [
+        {
+          maxSkew: 1,
+          topologyKey: 'topology.kubernetes.io/zone',
+          whenUnsatisfiable: 'DoNotSchedule',
+          minDomains: 2,
+          matchLabelKeys: ['pod-template-hash'],
+          nodeAffinityPolicy: 'Honor',
+          nodeTaintsPolicy: 'Ignore',
+        },
+      ],
+      priorityClassName: 'business-critical',
+      runtimeClassName: 'gvisor',
       initContainers: [
         {
           name: 'migrate',
@@ -196,6 +237,23 @@ describe('what the API server accepts', () => {
     expect(resource.code, resource.stderr).toBe(0);
     const children = await dryRun(render(parsed.value).objects);
     expect(children.code, children.stderr).toBe(0);
+  });
+
+  it('rejects a selector requirement whose operator and values disagree, as zod does (field-level CEL)', async () => {
+    const spec = {
+      ...base,
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In' }] }],
+          },
+        },
+      },
+    };
+    expect(parseSpec(spec).ok).toBe(false);
+    const { code, stderr } = await dryRun([{ ...microService('sel', spec), metadata: { name: 'sel', namespace } }]);
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('In and NotIn (and Gt, Lt) need values');
   });
 
   it('rejects a field zod rejects, with the field path (structural schema, not only CEL)', async () => {

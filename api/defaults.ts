@@ -9,6 +9,7 @@ import { PROBES_DEFAULTS } from './spec/probes.ts';
 import { RESOURCES_DEFAULTS } from './spec/resources.ts';
 import { RUNTIME_DEFAULTS } from './spec/runtime.ts';
 import { SCALING_DEFAULTS } from './spec/scaling.ts';
+import { SCHEDULING_DEFAULTS } from './spec/scheduling.ts';
 import { SERVICE_DEFAULTS } from './spec/service.ts';
 import { SHUTDOWN_DEFAULTS } from './spec/shutdown.ts';
 import { VOLUMES_DEFAULTS } from './spec/volumes.ts';
@@ -25,4 +26,5 @@ export const DEFAULTS = {
   ...IDENTITY_DEFAULTS,
   ...SERVICE_DEFAULTS,
   ...VOLUMES_DEFAULTS,
+  ...SCHEDULING_DEFAULTS,
 } as const;

@@ -242,4 +242,42 @@ export interface MicroServiceProps {
    * @see https://kubernetes.io/docs/concepts/workloads/pods/sidecar-containers/
    */
   readonly sidecars?: MicroServiceSpec['sidecars'];
+  /**
+   * Node labels the pods require (e.g. a dedicated node pool).
+   *
+   * @default - none
+   */
+  readonly nodeSelector?: MicroServiceSpec['nodeSelector'];
+  /**
+   * Taints the pods tolerate (Kubernetes Toleration).
+   *
+   * @default - none
+   */
+  readonly tolerations?: MicroServiceSpec['tolerations'];
+  /**
+   * Node affinity, pod affinity and pod anti-affinity (Kubernetes Affinity).
+   *
+   * @default - none
+   */
+  readonly affinity?: MicroServiceSpec['affinity'];
+  /**
+   * How replicas spread over domains; given constraints replace both defaults, and one without
+   * `labelSelector` counts this MicroService's pods.
+   *
+   * @default - maxSkew 1 over kubernetes.io/hostname and topology.kubernetes.io/zone, both ScheduleAnyway
+   * @see https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/
+   */
+  readonly topologySpreadConstraints?: MicroServiceSpec['topologySpreadConstraints'];
+  /**
+   * PriorityClass of the pods.
+   *
+   * @default - none (the cluster's default priority)
+   */
+  readonly priorityClassName?: MicroServiceSpec['priorityClassName'];
+  /**
+   * RuntimeClass of the pods (e.g. gvisor, kata).
+   *
+   * @default - none (the node's default runtime)
+   */
+  readonly runtimeClassName?: MicroServiceSpec['runtimeClassName'];
 }

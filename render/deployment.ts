@@ -29,15 +29,7 @@ export function renderDeployment(ms: MicroService, cfg: RenderConfig): RenderedO
     ...(initContainers ? { initContainers } : {}),
     containers: [renderAppContainer(ms)],
     volumes: renderVolumes(spec),
-    topologySpreadConstraints: [
-      {
-        // Spread replicas over nodes when possible, without ever blocking scheduling.
-        maxSkew: 1,
-        topologyKey: 'kubernetes.io/hostname',
-        whenUnsatisfiable: 'ScheduleAnyway',
-        labelSelector: { matchLabels: selectorLabels(ms) },
-      },
-    ],
+    ...scheduling(ms),
   };
   const templateAnnotations: Record<string, string> = { ...spec.podAnnotations, ...mesh.annotations };
   const template = { metadata: { labels: podLabels, annotations: templateAnnotations }, spec: podSpec };
@@ -67,4 +59,22 @@ export function renderDeployment(ms: MicroService, cfg: RenderConfig): RenderedO
     },
     spec: deploymentSpec,
   };
+}
+
+/** nodeSelector, tolerations, affinity, spread, priority and runtime class, as given; the spread defaults otherwise. */
+function scheduling(ms: MicroService): Record<string, unknown> {
+  const spec = ms.spec;
+  const out: Record<string, unknown> = {};
+  if (spec.nodeSelector) out['nodeSelector'] = { ...spec.nodeSelector };
+  if (spec.tolerations) out['tolerations'] = structuredClone(spec.tolerations);
+  if (spec.affinity) out['affinity'] = structuredClone(spec.affinity);
+  const spread = (spec.topologySpreadConstraints ?? DEFAULTS.topologySpread) as readonly Record<string, unknown>[];
+  out['topologySpreadConstraints'] = spread.map((c) => ({
+    ...structuredClone(c),
+    // Without a selector a constraint counts no pods at all; ours is what the user means.
+    labelSelector: c['labelSelector'] ? structuredClone(c['labelSelector']) : { matchLabels: selectorLabels(ms) },
+  }));
+  if (spec.priorityClassName) out['priorityClassName'] = spec.priorityClassName;
+  if (spec.runtimeClassName) out['runtimeClassName'] = spec.runtimeClassName;
+  return out;
 }

@@ -15,6 +15,7 @@ import { RESOURCES_RULES, resourcesFields } from './resources.ts';
 import type { SpecRule } from './rule.ts';
 import { RUNTIME_RULES, runtimeFields } from './runtime.ts';
 import { replicasFields, SCALING_RULES } from './scaling.ts';
+import { SCHEDULING_RULES, schedulingFields } from './scheduling.ts';
 import { SERVICE_RULES, serviceFields } from './service.ts';
 import { SHUTDOWN_RULES, shutdownFields } from './shutdown.ts';
 import { VOLUMES_RULES, volumesFields } from './volumes.ts';
@@ -28,6 +29,7 @@ const specShape = z.strictObject({
   ...envFields,
   ...volumesFields,
   ...containersFields,
+  ...schedulingFields,
   ...runtimeFields,
   ...meshFields,
   ...shutdownFields,
@@ -53,6 +55,7 @@ export const SPEC_RULES: readonly SpecRule<MicroServiceSpec>[] = [
   ...ENV_RULES,
   ...VOLUMES_RULES,
   ...CONTAINERS_RULES,
+  ...SCHEDULING_RULES,
   ...RUNTIME_RULES,
   ...SHUTDOWN_RULES,
 ];
@@ -85,6 +88,7 @@ export * from './resources.ts';
 export * from './rule.ts';
 export * from './runtime.ts';
 export * from './scaling.ts';
+export * from './scheduling.ts';
 export * from './service.ts';
 export * from './shutdown.ts';
 export * from './volumes.ts';

@@ -328,6 +328,70 @@ const extraContainersArbitrary = (prefix: string): fc.Arbitrary<NonNullable<Spec
     )
     .map((cs) => cs.map((c, i) => ({ name: `${prefix}${i}`, ...c })));
 
+const schedulingArbitrary = fc
+  .record(
+    {
+      nodeSelector: fc.dictionary(
+        fc.constantFrom('pool.example.com/name', 'kubernetes.io/arch'),
+        fc.constantFrom('payments', 'arm64'),
+        { maxKeys: 2 },
+      ),
+      tolerations: fc.array(
+        fc.oneof(
+          fc.constant({ key: 'pool', operator: 'Equal' as const, value: 'payments', effect: 'NoSchedule' as const }),
+          fc.constant({ operator: 'Exists' as const }),
+          fc.constant({
+            key: 'node.kubernetes.io/not-ready',
+            operator: 'Exists' as const,
+            effect: 'NoExecute' as const,
+            tolerationSeconds: 30,
+          }),
+        ),
+        { maxLength: 2 },
+      ),
+      affinity: fc.constantFrom(
+        {
+          nodeAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+              {
+                weight: 50,
+                preference: {
+                  matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In' as const, values: ['arm64'] }],
+                },
+              },
+            ],
+          },
+        },
+        {
+          podAntiAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [
+              {
+                topologyKey: 'kubernetes.io/hostname',
+                labelSelector: { matchExpressions: [{ key: 'app', operator: 'Exists' as const }] },
+              },
+            ],
+          },
+        },
+      ),
+      topologySpreadConstraints: fc.array(
+        fc.record(
+          {
+            maxSkew: fc.integer({ min: 1, max: 3 }),
+            topologyKey: fc.constantFrom('topology.kubernetes.io/zone', 'kubernetes.io/hostname'),
+            whenUnsatisfiable: fc.constantFrom('DoNotSchedule' as const, 'ScheduleAnyway' as const),
+            matchLabelKeys: fc.constant(['pod-template-hash']),
+          },
+          { requiredKeys: ['maxSkew', 'topologyKey', 'whenUnsatisfiable'] },
+        ),
+        { maxLength: 2 },
+      ),
+      priorityClassName: fc.constantFrom('business-critical', 'low'),
+      runtimeClassName: fc.constantFrom('gvisor', 'kata'),
+    },
+    { requiredKeys: [] },
+  )
+  .map((s) => JSON.parse(JSON.stringify(s)) as Partial<Spec>);
+
 const imagePullSecretsArbitrary = fc.uniqueArray(fc.record({ name: dns1123Arbitrary }), {
   selector: (s) => s.name,
   maxLength: 2,
@@ -485,6 +549,7 @@ export const rawSpecArbitrary: fc.Arbitrary<Spec> = fc
       serviceAccount: serviceAccountArbitrary,
       service: serviceArbitrary,
       storage: volumesArbitrary,
+      scheduling: schedulingArbitrary,
       initContainers: extraContainersArbitrary('init'),
       sidecars: extraContainersArbitrary('sidecar'),
       imagePullSecrets: imagePullSecretsArbitrary,
@@ -502,7 +567,7 @@ export const rawSpecArbitrary: fc.Arbitrary<Spec> = fc
     },
     { requiredKeys: ['image', 'probeSeed'] },
   )
-  .chain(({ go, shutdown, probeSeed, storage, ...rest }) => {
+  .chain(({ go, shutdown, probeSeed, storage, scheduling, ...rest }) => {
     const portNames = (rest.ports ?? []).map((p) => p.name);
     const probes = probeSeed
       ? fc.record(
@@ -517,6 +582,7 @@ export const rawSpecArbitrary: fc.Arbitrary<Spec> = fc
     return probes.map((p) => {
       const spec: Spec = compact({
         ...rest,
+        ...scheduling,
         ...(storage
           ? compact({
               volumes: storage.volumes.length > 0 ? storage.volumes : undefined,

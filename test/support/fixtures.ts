@@ -237,6 +237,12 @@ function defaultDeployment(): RenderedObject {
               whenUnsatisfiable: 'ScheduleAnyway',
               labelSelector: { matchLabels: { ...SELECTOR } },
             },
+            {
+              maxSkew: 1,
+              topologyKey: 'topology.kubernetes.io/zone',
+              whenUnsatisfiable: 'ScheduleAnyway',
+              labelSelector: { matchLabels: { ...SELECTOR } },
+            },
           ],
         },
       },
