@@ -73,9 +73,14 @@ const INDICATOR = new Set([
   '@',
   '`',
 ]);
-/** Control characters, CR, tabs, NEL, line/paragraph separators and BOMs: all left to the library. */
+/**
+ * Control characters, CR, tabs, NEL, line/paragraph separators, BOMs and every other character
+ * JavaScript's trim() takes for white space (NBSP, U+1680, U+2000–U+200A, U+202F, U+205F, U+3000):
+ * YAML trims only space and tab, so all of them are left to the library.
+ */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const AWKWARD_CHARACTER = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/;
+const AWKWARD_CHARACTER =
+  /[\u0000-\u0009\u000b-\u001f\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\ufffe\uffff]/;
 /** Plain scalars inside a one-line flow collection: no spaces, commas, brackets, quotes or colons. */
 const FLOW_PLAIN = /^[A-Za-z0-9_./+=-]+$/;
 /** The library rejects implicit keys longer than 1024 characters; stay well away. */
@@ -413,7 +418,8 @@ export function parseFast(text: string): unknown[] | undefined {
     const docs = documents(text);
     return docs?.map((lines) => new BlockParser(lines).document());
   } catch (error) {
-    if (error instanceof Bail) return undefined;
+    // RangeError: nesting deep enough to overflow the stack; the library reports it.
+    if (error instanceof Bail || error instanceof RangeError) return undefined;
     throw error;
   }
 }

@@ -82,3 +82,31 @@ describe('readSources', () => {
     }
   });
 });
+
+// Issue #14: alias errors escaped from the library's toJS, and deep nesting overflowed the stack.
+describe('YAML the library gives up on is a user error, never a stack trace', () => {
+  const deepFlow = `a: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`;
+  const deepJson = `{"a": ${'['.repeat(100_000)}${']'.repeat(100_000)}}\n`;
+  let deepBlock = 'a:\n';
+  for (let i = 1; i < 3000; i++) deepBlock += `${' '.repeat(i)}b:\n`;
+  let bomb = 'a: &a [x, x, x, x, x, x, x, x, x]\n';
+  for (let i = 1; i < 10; i++) {
+    const prev = String.fromCharCode(96 + i);
+    bomb += `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${prev}`).join(', ')}]\n`;
+  }
+  it.each([
+    ['an alias to no anchor', `${ORDER}  command: [*nope]\n`, /YAML alias error: .*nope.*write the value out/],
+    ['an alias to an anchor of another document', `a: &x 1\n---\n${ORDER}  command: [*x]\n`, /YAML alias error/],
+    ['an alias bomb', bomb, /YAML alias error: Excessive alias count/],
+    ['deep flow nesting', deepFlow, /nested too deeply/],
+    ['deep JSON nesting', deepJson, /nested too deeply/],
+    ['deep block nesting', deepBlock, /nested too deeply/],
+  ])('%s', (_, text, want) => {
+    let result: ReturnType<typeof loadMicroServices> | undefined;
+    expect(() => {
+      result = loadMicroServices([source('x.yaml', text)]);
+    }).not.toThrow();
+    expect(result?.errors.map((e) => e.message)).toEqual(expect.arrayContaining([expect.stringMatching(want)]));
+    for (const e of result?.errors ?? []) expect(e.where).toMatch(/^x\.yaml(:\d+)?$/);
+  });
+});

@@ -165,6 +165,18 @@ function lineOf(doc: Document, lines: LineCounter, path: readonly (string | numb
 
 const API = `${API_GROUP}/${API_VERSION}`;
 
+/** What to tell the user when the YAML library gives up on a text (it throws for these). */
+function yamlFailure(error: unknown): string {
+  if (error instanceof RangeError) {
+    return 'YAML nested too deeply to read: a MicroService needs only a few levels; check for runaway indentation or brackets';
+  }
+  const message = (error as Error).message.replace(/\s+/g, ' ');
+  if (/alias/i.test(message)) {
+    return `YAML alias error: ${message}; write the value out instead of using anchors (&name) and aliases (*name)`;
+  }
+  return `YAML could not be read: ${message}`;
+}
+
 /** zod's wording for a missing field, and a YAML trap worth naming (1.20 is the number 1.2). */
 function friendlier(message: string): string {
   const missing = /^Invalid input: expected (\w+), received undefined$/.exec(message);
@@ -211,11 +223,18 @@ export function loadMicroServices(sources: readonly Source[]): LoadResult {
     // The library's documents, with their source positions: parsed only when needed (the fast
     // parser declined, or a message needs a line number).
     let parsed: { docs: Document[]; lines: LineCounter } | undefined;
+    let unreadable: string | undefined;
     const library = () => {
       if (parsed === undefined) {
         const { LineCounter, parseAllDocuments } = yaml();
         const lines = new LineCounter();
-        const docs = parseAllDocuments(source.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+        let docs: ReturnType<typeof parseAllDocuments>;
+        try {
+          docs = parseAllDocuments(source.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+        } catch (error) {
+          unreadable = yamlFailure(error);
+          docs = [];
+        }
         // A stream the parser could not split into documents at all comes back as an empty array with no errors.
         parsed = { docs: Array.isArray(docs) ? docs : [docs], lines };
       }
@@ -224,6 +243,11 @@ export function loadMicroServices(sources: readonly Source[]): LoadResult {
     // Equal to the library's values whenever it answers (fast-parse.test.ts).
     const values = parseFast(source.text);
     const count = values?.length ?? library().docs.length;
+    if (unreadable !== undefined) {
+      order++;
+      fail({ where: source.name, message: unreadable });
+      continue;
+    }
     for (let i = 0; i < count; i++) {
       const where = `${source.name}:${i + 1}`;
       order++;
@@ -236,7 +260,8 @@ export function loadMicroServices(sources: readonly Source[]): LoadResult {
         if (doc.errors.length > 0) {
           for (const e of doc.errors) {
             const pos = lines.linePos(e.pos[0]);
-            const message = e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
+            let message = e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
+            if (/call stack|stack overflow/i.test(message)) message = yamlFailure(new RangeError(message));
             fail({
               where,
               message: `YAML syntax error at line ${pos.line}, column ${pos.col}: ${message}`,
@@ -244,7 +269,13 @@ export function loadMicroServices(sources: readonly Source[]): LoadResult {
           }
           continue;
         }
-        value = doc.toJS({ maxAliasCount: 100 });
+        try {
+          value = doc.toJS({ maxAliasCount: 100 });
+        } catch (error) {
+          // An alias to an anchor that does not exist (or is in another document), an alias bomb.
+          fail({ where, message: yamlFailure(error) });
+          continue;
+        }
       }
       if (value === null || value === undefined) continue;
       const line = (path: readonly (string | number)[]) => {
