@@ -184,6 +184,13 @@ describe('what the API server accepts', () => {
       ],
       priorityClassName: 'business-critical',
       runtimeClassName: 'gvisor',
+      securityContext: {
+        runAsUser: 10001,
+        runAsGroup: 10001,
+        fsGroup: 10001,
+        supplementalGroups: [20001],
+        fsGroupChangePolicy: 'OnRootMismatch',
+      },
       initContainers: [
         {
           name: 'migrate',

@@ -10,6 +10,7 @@ import { RESOURCES_DEFAULTS } from './spec/resources.ts';
 import { RUNTIME_DEFAULTS } from './spec/runtime.ts';
 import { SCALING_DEFAULTS } from './spec/scaling.ts';
 import { SCHEDULING_DEFAULTS } from './spec/scheduling.ts';
+import { SECURITY_DEFAULTS } from './spec/security.ts';
 import { SERVICE_DEFAULTS } from './spec/service.ts';
 import { SHUTDOWN_DEFAULTS } from './spec/shutdown.ts';
 import { VOLUMES_DEFAULTS } from './spec/volumes.ts';
@@ -27,4 +28,5 @@ export const DEFAULTS = {
   ...SERVICE_DEFAULTS,
   ...VOLUMES_DEFAULTS,
   ...SCHEDULING_DEFAULTS,
+  ...SECURITY_DEFAULTS,
 } as const;

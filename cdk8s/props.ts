@@ -280,4 +280,13 @@ export interface MicroServiceProps {
    * @default - none (the node's default runtime)
    */
   readonly runtimeClassName?: MicroServiceSpec['runtimeClassName'];
+  /**
+   * User and groups of the pod (runAsUser, runAsGroup, fsGroup, supplementalGroups,
+   * fsGroupChangePolicy), all non-zero; the rest of the restricted Pod Security settings are
+   * always rendered.
+   *
+   * @default - runAsUser, runAsGroup and fsGroup 65532 (the distroless nonroot user)
+   * @see https://kubernetes.io/docs/tasks/configure-pod-container/security-context/
+   */
+  readonly securityContext?: MicroServiceSpec['securityContext'];
 }

@@ -198,7 +198,13 @@ describe('renderDeployment', () => {
       spec: { template: { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } } };
     };
     const pod = d.spec.template.spec;
-    expect(pod['securityContext']).toStrictEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod['securityContext']).toStrictEqual({
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      runAsGroup: 65532,
+      fsGroup: 65532,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(pod.containers[0]?.['securityContext']).toStrictEqual({
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,

@@ -1,6 +1,12 @@
 // The Deployment: pod template with the app container, mesh metadata, identity, shutdown budget and
 // the restricted security defaults. Leaves `replicas` out while an autoscaler owns it.
-import { DEFAULTS, type MicroService, resolveShutdown, serviceAccountName } from '../api/index.ts';
+import {
+  DEFAULTS,
+  type MicroService,
+  resolvePodSecurityContext,
+  resolveShutdown,
+  serviceAccountName,
+} from '../api/index.ts';
 import { POD_RESOURCES_ANNOTATION, podBudget } from './budget.ts';
 import { renderAppContainer } from './container.ts';
 import { renderInitContainers } from './containers.ts';
@@ -24,7 +30,7 @@ export function renderDeployment(ms: MicroService, cfg: RenderConfig): RenderedO
     ...(spec.imagePullSecrets ? { imagePullSecrets: spec.imagePullSecrets.map((s) => ({ name: s.name })) } : {}),
     serviceAccountName: serviceAccountName(spec, ms.metadata.name) ?? 'default',
     automountServiceAccountToken: spec.serviceAccount?.automountToken ?? DEFAULTS.serviceAccount.automountToken,
-    securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+    securityContext: resolvePodSecurityContext(spec),
     terminationGracePeriodSeconds: resolveShutdown(spec).gracePeriodSeconds,
     ...(initContainers ? { initContainers } : {}),
     containers: [renderAppContainer(ms)],

@@ -16,6 +16,7 @@ import type { SpecRule } from './rule.ts';
 import { RUNTIME_RULES, runtimeFields } from './runtime.ts';
 import { replicasFields, SCALING_RULES } from './scaling.ts';
 import { SCHEDULING_RULES, schedulingFields } from './scheduling.ts';
+import { securityFields } from './security.ts';
 import { SERVICE_RULES, serviceFields } from './service.ts';
 import { SHUTDOWN_RULES, shutdownFields } from './shutdown.ts';
 import { VOLUMES_RULES, volumesFields } from './volumes.ts';
@@ -30,6 +31,7 @@ const specShape = z.strictObject({
   ...volumesFields,
   ...containersFields,
   ...schedulingFields,
+  ...securityFields,
   ...runtimeFields,
   ...meshFields,
   ...shutdownFields,
@@ -89,6 +91,7 @@ export * from './rule.ts';
 export * from './runtime.ts';
 export * from './scaling.ts';
 export * from './scheduling.ts';
+export * from './security.ts';
 export * from './service.ts';
 export * from './shutdown.ts';
 export * from './volumes.ts';

@@ -387,6 +387,16 @@ const schedulingArbitrary = fc
       ),
       priorityClassName: fc.constantFrom('business-critical', 'low'),
       runtimeClassName: fc.constantFrom('gvisor', 'kata'),
+      securityContext: fc.record(
+        {
+          runAsUser: fc.integer({ min: 1, max: 2147483647 }),
+          runAsGroup: fc.integer({ min: 1, max: 65535 }),
+          fsGroup: fc.integer({ min: 1, max: 65535 }),
+          supplementalGroups: fc.array(fc.integer({ min: 1, max: 65535 }), { maxLength: 2 }),
+          fsGroupChangePolicy: fc.constantFrom('OnRootMismatch' as const, 'Always' as const),
+        },
+        { requiredKeys: [] },
+      ),
     },
     { requiredKeys: [] },
   )

@@ -226,7 +226,13 @@ function defaultDeployment(): RenderedObject {
         spec: {
           serviceAccountName: NAME,
           automountServiceAccountToken: false,
-          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 65532,
+            runAsGroup: 65532,
+            fsGroup: 65532,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
           terminationGracePeriodSeconds: 30,
           containers: [appContainer()],
           volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '1Gi' } }],
