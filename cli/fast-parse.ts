@@ -78,8 +78,8 @@ const INDICATOR = new Set([
  * JavaScript's trim() takes for white space (NBSP, U+1680, U+2000–U+200A, U+202F, U+205F, U+3000):
  * YAML trims only space and tab, so all of them are left to the library.
  */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const AWKWARD_CHARACTER =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
   /[\u0000-\u0009\u000b-\u001f\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\ufffe\uffff]/;
 /** Plain scalars inside a one-line flow collection: no spaces, commas, brackets, quotes or colons. */
 const FLOW_PLAIN = /^[A-Za-z0-9_./+=-]+$/;
