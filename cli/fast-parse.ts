@@ -13,6 +13,8 @@
 // 1.2 core schema exactly as the library's tags resolve them (yaml/dist/schema/core): `yes`, `on`
 // and `0777` stay what 1.2 says (a string, a string, the number 777).
 
+import { kubectlReadsDifferently } from '../yaml/go-yaml.ts';
+
 /** Thrown to give up on the fast path; never escapes this file. */
 class Bail extends Error {}
 
@@ -86,6 +88,13 @@ const FLOW_PLAIN = /^[A-Za-z0-9_./+=-]+$/;
 /** The library rejects implicit keys longer than 1024 characters; stay well away. */
 const MAX_KEY = 1000;
 
+/** A plain scalar's YAML 1.2 value; bails when kubectl (YAML 1.1) reads it otherwise: the library path reports it. */
+function unambiguous(text: string): unknown {
+  const value = resolvePlain(text);
+  if (kubectlReadsDifferently(text, value)) bail();
+  return value;
+}
+
 /** One line with its indentation split off; blank and comment-only lines are dropped before parsing. */
 interface Line {
   indent: number;
@@ -100,7 +109,7 @@ function plainScalar(text: string): unknown {
     if (first !== '-' || text.length < 2 || text[1] === ' ') bail();
   }
   if (text.includes(': ') || text.endsWith(':')) bail();
-  return resolvePlain(text);
+  return unambiguous(text);
 }
 
 /** Strips a trailing ` # comment` and spaces from the text after a plain scalar starts. */
@@ -159,7 +168,7 @@ function flowScalar(item: string): unknown {
     return value;
   }
   if (!FLOW_PLAIN.test(item) || item === '-') bail();
-  return resolvePlain(item);
+  return unambiguous(item);
 }
 
 /**
@@ -187,7 +196,7 @@ function flowCollection(text: string): unknown {
       const colon = item.indexOf(':');
       if (colon === -1 || !FLOW_PLAIN.test(item.slice(0, colon))) bail();
       key = item.slice(0, colon);
-      if (typeof resolvePlain(key) !== 'string') bail();
+      if (typeof unambiguous(key) !== 'string') bail();
       rest = item.slice(colon);
     }
     if (!rest.startsWith(': ') || key === '__proto__' || key === '<<' || Object.hasOwn(out, key)) bail();
@@ -230,7 +239,7 @@ function splitKey(text: string): [string, number] | undefined {
       bail();
     }
     // `1: a`, `true: b`, `null: c`: keys the library types and then turns into strings its own way.
-    if (typeof resolvePlain(key) !== 'string') bail();
+    if (typeof unambiguous(key) !== 'string') bail();
   }
   if (colon > MAX_KEY || key === '__proto__' || key === '<<') bail();
   const after = text[colon + 1];

@@ -110,3 +110,30 @@ describe('YAML the library gives up on is a user error, never a stack trace', ()
     for (const e of result?.errors ?? []) expect(e.where).toMatch(/^x\.yaml(:\d+)?$/);
   });
 });
+
+// Issue #14: msvc reads YAML 1.2, kubectl YAML 1.1 (sigs.k8s.io/yaml); a plain scalar the two read
+// differently is rejected with the advice to quote it (yaml/go-yaml.oracle.test.ts checks the rule
+// against kubectl's own decoder).
+describe('plain scalars kubectl reads differently are rejected', () => {
+  it.each([
+    ['replicas: 010', 'spec.replicas', /010 means 10 to msvc .*quote it/],
+    ['replicas: 1_0', 'spec.replicas', /1_0 means "1_0"/],
+    ['command: [yes]', 'spec.command[0]', /yes means "yes"/],
+    ['runtime: {go: {gcPercent: off}}', 'spec.runtime.go.gcPercent', /off means "off"/],
+    ['podLabels: {on: x}', 'spec.podLabels.on', /on means "on"/],
+    ['command: [2024-01-02]', 'spec.command[0]', /2024-01-02/],
+  ])('%s', (line, path, want) => {
+    const text = `${ORDER}  ${line}\n`;
+    expect(parseFast(text)).toBeUndefined();
+    const result = loadMicroServices([source('a.yaml', text)]);
+    expect(result.services).toEqual([]);
+    expect(result.errors).toEqual([
+      expect.objectContaining({ where: 'a.yaml:1', path, message: expect.stringMatching(want) }),
+    ]);
+  });
+
+  it('accepts them quoted', () => {
+    const text = `${ORDER}  command: ["yes", "010", '0o17']\n`;
+    expect(loadMicroServices([source('a.yaml', text)]).errors).toEqual([]);
+  });
+});

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Document, LineCounter } from 'yaml';
 import { API_GROUP, API_VERSION, type MicroService, parseMicroService } from '../api/index.ts';
+import { goYamlPlain, kubectlReadsDifferently } from '../yaml/go-yaml.ts';
 import { parseFast } from './fast-parse.ts';
 import { yaml } from './yaml-library.ts';
 
@@ -165,6 +166,67 @@ function lineOf(doc: Document, lines: LineCounter, path: readonly (string | numb
 
 const API = `${API_GROUP}/${API_VERSION}`;
 
+interface AmbiguousScalar {
+  readonly text: string;
+  readonly value: unknown;
+  readonly path: (string | number)[];
+  readonly offset?: number;
+}
+
+/** Plain scalars (keys and values) that YAML 1.2 and kubectl's YAML 1.1 decoder read differently. */
+function ambiguousScalars(doc: Document): AmbiguousScalar[] {
+  const { isMap, isScalar, isSeq } = yaml();
+  const out: AmbiguousScalar[] = [];
+  const check = (node: unknown, path: (string | number)[]) => {
+    if (!isScalar(node) || node.type !== 'PLAIN' || node.tag !== undefined) return;
+    const text = node.source;
+    if (typeof text === 'string' && kubectlReadsDifferently(text, node.value)) {
+      out.push({ text, value: node.value, path, ...(node.range ? { offset: node.range[0] } : {}) });
+    }
+  };
+  const walkNode = (node: unknown, path: (string | number)[], depth: number) => {
+    if (depth > 200) return;
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : '?';
+        check(pair.key, [...path, key]);
+        walkNode(pair.value, [...path, key], depth + 1);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        walkNode(item, [...path, i], depth + 1);
+      });
+    } else {
+      check(node, path);
+    }
+  };
+  walkNode(doc.contents, [], 0);
+  return out;
+}
+
+/** Says both readings and what to write instead. */
+function ambiguityMessage(a: AmbiguousScalar): string {
+  const go = goYamlPlain(a.text);
+  const theirs =
+    go.type === 'number' || go.type === 'bool'
+      ? String(go.value)
+      : go.type === 'null'
+        ? 'null'
+        : go.type === 'timestamp'
+          ? 'a timestamp'
+          : go.type === 'string'
+            ? JSON.stringify(a.text)
+            : 'something else';
+  const instead = go.type === 'number' ? `write ${theirs} if you mean the number, or ` : '';
+  return `${a.text} means ${JSON.stringify(a.value)} to msvc (YAML 1.2) but ${theirs} to kubectl (YAML 1.1): ${instead}quote it ("${a.text}") for the string`;
+}
+
+function formatFieldPath(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const s of path) out += typeof s === 'number' ? `[${s}]` : out === '' ? s : `.${s}`;
+  return out;
+}
+
 /** What to tell the user when the YAML library gives up on a text (it throws for these). */
 function yamlFailure(error: unknown): string {
   if (error instanceof RangeError) {
@@ -265,6 +327,18 @@ export function loadMicroServices(sources: readonly Source[]): LoadResult {
             fail({
               where,
               message: `YAML syntax error at line ${pos.line}, column ${pos.col}: ${message}`,
+            });
+          }
+          continue;
+        }
+        const ambiguous = ambiguousScalars(doc);
+        if (ambiguous.length > 0) {
+          for (const a of ambiguous) {
+            fail({
+              where,
+              ...(a.path.length > 0 ? { path: formatFieldPath(a.path) } : {}),
+              message: ambiguityMessage(a),
+              ...(a.offset !== undefined ? { line: lines.linePos(a.offset).line } : {}),
             });
           }
           continue;
