@@ -61,6 +61,10 @@ export const metadataMap = (value: z.ZodString) =>
       z.string().max(316).regex(new RegExp(QUALIFIED_NAME), 'must be a qualified name like example.com/key or key'),
       value,
     )
+    // The CRD's maxProperties, enforced here too (zod does not read the meta): issue #14.
+    .refine((map) => Object.keys(map).length <= 64, {
+      message: 'at most 64 entries: move the rest to a ConfigMap or drop them',
+    })
     .meta({
       maxProperties: 64,
       'x-kubernetes-validations': [

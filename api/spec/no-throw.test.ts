@@ -100,3 +100,14 @@ describe('cross-field rules never throw', () => {
     }
   });
 });
+
+describe('label and annotation maps', () => {
+  it.each(['podLabels', 'podAnnotations'])('%s holds at most 64 entries, as the CRD says', (field) => {
+    const map = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
+    expect(parseSpec({ image: 'nginx', [field]: map(64) }).ok).toBe(true);
+    const result = parseSpec({ image: 'nginx', [field]: map(65) });
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(result.issues).toEqual([{ path: `spec.${field}`, message: expect.stringMatching(/at most 64/) }]);
+  });
+});
