@@ -137,3 +137,26 @@ describe('plain scalars kubectl reads differently are rejected', () => {
     expect(loadMicroServices([source('a.yaml', text)]).errors).toEqual([]);
   });
 });
+
+describe('readSources follows symbolic links in directories', () => {
+  it('reads linked files and folders once each, and reports a link to nothing', async () => {
+    const { symlinkSync } = await import('node:fs');
+    const root = mkdtempSync(join(tmpdir(), 'msvc-links-'));
+    try {
+      mkdirSync(join(root, 'real'));
+      writeFileSync(join(root, 'real', 'order.yaml'), ORDER);
+      mkdirSync(join(root, 'dir'));
+      symlinkSync(join(root, 'real', 'order.yaml'), join(root, 'dir', 'linked.yaml'));
+      symlinkSync(join(root, 'real'), join(root, 'dir', 'sub'));
+      symlinkSync(join(root, 'dir'), join(root, 'dir', 'loop'));
+      symlinkSync(join(root, 'missing.yaml'), join(root, 'dir', 'broken.yaml'));
+      const { sources, errors } = await readSources([join(root, 'dir')]);
+      expect(sources.map((s) => s.name.slice(root.length))).toEqual(['/dir/linked.yaml', '/dir/sub/order.yaml']);
+      expect(errors).toEqual([
+        { where: join(root, 'dir', 'broken.yaml'), message: expect.stringMatching(/link to nothing/) },
+      ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

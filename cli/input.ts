@@ -1,7 +1,7 @@
 // Reads what `-f` points at (files, directories, `-` for stdin) into YAML/JSON documents that
 // remember where they came from, then sorts them into MicroServices and user errors. Every error
 // this file produces is a user error, formatted `file:document: field.path: message`: no stack traces.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Document, LineCounter } from 'yaml';
 import { API_GROUP, API_VERSION, type MicroService, parseMicroService } from '../api/index.ts';
@@ -60,17 +60,38 @@ export interface LoadResult {
   readonly skipped: { where: string; reason: string }[];
 }
 
-function walk(dir: string): string[] {
+/**
+ * Files under `dir` with a manifest extension, in sorted order. Symbolic links are followed (to
+ * files and to folders, each real folder once, so a link cycle ends); a link to nothing is reported.
+ */
+function walk(dir: string, problems: UserError[], seen = new Set<string>()): string[] {
+  const real = realpathSync(dir);
+  if (seen.has(real)) return [];
+  seen.add(real);
   const entries = readdirSync(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const out: string[] = [];
   for (const entry of entries) {
+    const path = join(dir, entry.name);
+    let isDirectory = entry.isDirectory();
+    let isFile = entry.isFile();
+    if (entry.isSymbolicLink()) {
+      try {
+        const target = statSync(path);
+        isDirectory = target.isDirectory();
+        isFile = target.isFile();
+      } catch {
+        if (EXTENSIONS.some((ext) => entry.name.endsWith(ext))) {
+          problems.push({ where: path, message: 'symbolic link to nothing: fix or remove the link' });
+        }
+        continue;
+      }
+    }
     // Hidden folders (.git), dependencies and build output (cdk8s synth writes dist/) are not the
     // user's sources; a folder named on the command line is always read, whatever its name.
-    if (entry.isDirectory() && (entry.name.startsWith('.') || SKIPPED_DIRECTORIES.has(entry.name))) continue;
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...walk(path));
-    else if (entry.isFile() && EXTENSIONS.some((ext) => entry.name.endsWith(ext))) out.push(path);
+    if (isDirectory && (entry.name.startsWith('.') || SKIPPED_DIRECTORIES.has(entry.name))) continue;
+    if (isDirectory) out.push(...walk(path, problems, seen));
+    else if (isFile && EXTENSIONS.some((ext) => entry.name.endsWith(ext))) out.push(path);
   }
   return out;
 }
@@ -106,8 +127,8 @@ export async function readSources(
     }
     try {
       if (statSync(name).isDirectory()) {
-        const files = walk(name);
-        if (files.length === 0) {
+        const files = walk(name, errors);
+        if (files.length === 0 && errors.length === 0) {
           errors.push({ where: name, message: 'directory holds no .yaml, .yml or .json files' });
         }
         for (const file of files) sources.push({ name: file, text: readFileSync(file, 'utf8'), fromDirectory: true });
