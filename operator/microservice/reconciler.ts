@@ -14,10 +14,13 @@ import {
 import type { Store } from '../runtime/cache.ts';
 import { type Client, ObjectError } from '../runtime/client.ts';
 import { type ReconcileContext, type ReconcileResult, TerminalError } from '../runtime/controller.ts';
+import { describeFieldOwners, permanentReason } from '../runtime/errors.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import { formatKey, type KubeObject, type ObjectKey } from '../runtime/key.ts';
 import { AppliedMemo, needsApply, withAppliedHash } from './drift.ts';
+import { exclusiveTakeover } from './exclusive.ts';
 import { handOffReplicas, OWNS_REPLICAS } from './handoff.ts';
+import { FIELD_MANAGER } from './identity.ts';
 import {
   computeStatus,
   type DeploymentLike,
@@ -39,6 +42,13 @@ export type ChildKind = (typeof CHILD_KINDS)[number]['kind'];
 
 /** A spec the API server accepted but the renderer cannot use (e.g. a CRD older than the operator). */
 export class InvalidSpecError extends TerminalError {}
+
+/**
+ * An apply the API server refuses for good (422 Invalid, 403 Forbidden, 400, or a 409 that force
+ * cannot resolve): reported as Stalled=True and not retried with back-off. A change to the
+ * MicroService or the child queues it again, and so does the resync (for a fixed RBAC rule).
+ */
+export class PermanentApplyError extends TerminalError {}
 
 export interface MicroServiceObject extends KubeObject {
   spec?: unknown;
@@ -85,6 +95,15 @@ function desiredChild(obj: RenderedObject, ms: MicroServiceObject, namespace: st
 export function namespaceTerminating(error: unknown): boolean {
   return error instanceof ObjectError && error.status === 403 && /because it is being terminated/.test(error.message);
 }
+
+/** What to do about each kind of permanent failure, appended to the Stalled message. */
+const ADVICE: Record<string, string> = {
+  Invalid:
+    'the API server or an admission policy refuses the object; undo the hand edit of the fields named, or fix spec or the policy',
+  Forbidden: 'grant the operator this verb on this resource (RBAC), or lift the admission policy that denies it',
+  BadRequest: 'the API server cannot decode the object: the operator and the cluster versions may not match',
+  Conflict: 'a forced apply cannot resolve this conflict: delete the child and the operator re-creates it',
+};
 
 function withReplicas(deployment: KubeObject, replicas: number): KubeObject {
   return { ...deployment, spec: { replicas, ...(deployment['spec'] as Record<string, unknown>) } };
@@ -134,7 +153,7 @@ export class Reconciler {
           // A new autoscaled Deployment starts at minReplicas, not the API default of 1, and the
           // count is handed to the HPA at once (same hash: the annotation excludes this field).
           const body = autoscaled && !live ? withReplicas(desired, minimumReplicas(ms.spec)) : desired;
-          current = await this.#deps.client.apply(body, { force: true });
+          current = await this.#applyChild(body, raw, ctx);
           if (autoscaled && !live) await handOffReplicas(this.#deps.client, current);
           this.#applied.remember(childKey, desired, current);
         }
@@ -160,10 +179,21 @@ export class Reconciler {
         ctx.log.info('namespace is being deleted; leaving it to the namespace controller');
         return {};
       }
-      const reason = error instanceof ObjectError && error.status === 403 ? 'Forbidden' : 'ApplyFailed';
-      const message = error instanceof Error ? error.message : String(error);
-      await this.#writeStatus(raw, computeStatus(ms, { kind: 'applyFailed', reason, message }, selector, this.#now()));
+      const permanent = permanentReason(error, { forced: true });
+      const reason = permanent ?? 'ApplyFailed';
+      let message = error instanceof Error ? error.message : String(error);
+      if (permanent !== undefined) message = `${message}${await this.#owners(error, ctx)}: ${ADVICE[permanent]}`;
+      await this.#writeStatus(
+        raw,
+        computeStatus(
+          ms,
+          { kind: 'applyFailed', reason, message, stalled: permanent !== undefined },
+          selector,
+          this.#now(),
+        ),
+      );
       await this.#deps.recorder.event(raw, 'Warning', reason, message);
+      if (permanent !== undefined) throw new PermanentApplyError(message, { cause: error });
       throw error;
     }
     const observation: Observation = {
@@ -176,6 +206,61 @@ export class Reconciler {
     await this.#writeStatus(raw, computeStatus(ms, observation, selectorString(ms) || selector, this.#now()));
     return {};
   };
+
+  /**
+   * Forced server-side apply of one child. A 422 on a kind with exclusive fields (a PDB's
+   * minAvailable/maxUnavailable) is recovered by taking the foreign field over and applying again
+   * without it (exclusive.ts); anything else is the caller's to classify.
+   */
+  async #applyChild(body: KubeObject, ms: MicroServiceObject, ctx: ReconcileContext): Promise<KubeObject> {
+    try {
+      return await this.#deps.client.apply(body, { force: true });
+    } catch (error) {
+      if (!(error instanceof ObjectError) || error.status !== 422) throw error;
+      const live = await this.#deps.client.get(this.#ref(body));
+      const takeover = exclusiveTakeover(body, live, FIELD_MANAGER);
+      if (!takeover) throw error;
+      ctx.log.info(
+        { kind: body.kind, field: takeover.field, managers: takeover.managers },
+        'taking over a field that excludes ours, to remove it',
+      );
+      await this.#deps.client.apply(takeover.body, { force: true });
+      const applied = await this.#deps.client.apply(body, { force: true });
+      await this.#deps.recorder.event(
+        ms,
+        'Normal',
+        'FieldTakenOver',
+        `removed ${takeover.field} of ${body.kind} ${body.metadata?.name}, set by ${takeover.managers.join(', ')}: it excludes a field the MicroService renders`,
+      );
+      return applied;
+    }
+  }
+
+  /** For a failed child apply: who set the fields the API server names (read fresh, with managedFields). */
+  async #owners(error: unknown, ctx: ReconcileContext): Promise<string> {
+    if (!(error instanceof ObjectError) || error.status !== 422) return '';
+    const [kind, namespaced] = error.key.split(' ');
+    const [namespace, name] = (namespaced ?? '').split('/');
+    const child = CHILD_KINDS.find((c) => c.kind === kind);
+    if (!child || !namespace || !name) return '';
+    try {
+      const live = await this.#deps.client.get({ ...child, namespace, name });
+      const lines = describeFieldOwners(error, live, FIELD_MANAGER);
+      return lines.length > 0 ? ` (${lines.join('; ')})` : '';
+    } catch (readError) {
+      ctx.log.debug({ err: readError }, 'could not read field owners');
+      return '';
+    }
+  }
+
+  #ref(obj: KubeObject) {
+    return {
+      apiVersion: obj.apiVersion ?? '',
+      kind: obj.kind ?? '',
+      namespace: obj.metadata?.namespace,
+      name: obj.metadata?.name ?? '',
+    };
+  }
 
   async #prune(ms: MicroServiceObject, key: ObjectKey, rendered: Set<string>, ctx: ReconcileContext): Promise<void> {
     for (const { apiVersion, kind } of CHILD_KINDS) {

@@ -199,6 +199,13 @@ describe('Ready reasons', () => {
       status: 'False',
       reason: 'ApplyFailed',
     },
+    {
+      name: 'apply refused for good',
+      obs: { kind: 'applyFailed', reason: 'Invalid', message: 'apply PodDisruptionBudget ns/x: 422', stalled: true },
+      status: 'False',
+      reason: 'Invalid',
+      stalled: true,
+    },
   ];
   it.each(cases)('$name → Ready=$status $reason', ({ obs, status, reason, message, stalled, reconciling }) => {
     const r = ready(obs);

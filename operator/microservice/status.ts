@@ -48,7 +48,13 @@ export interface PodLike extends KubeObject {
 /** What reconcile saw, in the order it can fail. */
 export type Observation =
   | { readonly kind: 'invalid'; readonly message: string }
-  | { readonly kind: 'applyFailed'; readonly reason: string; readonly message: string }
+  | {
+      readonly kind: 'applyFailed';
+      readonly reason: string;
+      readonly message: string;
+      /** A failure retrying cannot fix (operator/runtime/errors.ts): Stalled=True. */
+      readonly stalled?: boolean;
+    }
   | {
       readonly kind: 'applied';
       readonly deployment: DeploymentLike | undefined;
@@ -126,7 +132,13 @@ function verdictOf(ms: MicroService, obs: Observation): Verdict {
     return { ready: false, reconciling: false, stalled: true, reason: 'InvalidSpec', message: obs.message };
   }
   if (obs.kind === 'applyFailed') {
-    return { ready: false, reconciling: false, stalled: false, reason: obs.reason, message: obs.message };
+    return {
+      ready: false,
+      reconciling: false,
+      stalled: obs.stalled === true,
+      reason: obs.reason,
+      message: obs.message,
+    };
   }
   const d = obs.deployment;
   const name = names.deployment(ms.metadata.name);

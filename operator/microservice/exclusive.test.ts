@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../runtime/key.ts';
+import { exclusiveTakeover } from './exclusive.ts';
+
+const desired = (spec: Record<string, unknown>): KubeObject => ({
+  apiVersion: 'policy/v1',
+  kind: 'PodDisruptionBudget',
+  metadata: { name: 'x', namespace: 'ns' },
+  spec: { selector: { matchLabels: { app: 'x' } }, ...spec },
+});
+const live = (spec: Record<string, unknown>, owner: string): KubeObject => ({
+  ...desired(spec),
+  metadata: {
+    name: 'x',
+    namespace: 'ns',
+    managedFields: [
+      { manager: 'msvc-operator', operation: 'Apply', fieldsV1: { 'f:spec': { 'f:selector': {} } } },
+      {
+        manager: owner,
+        operation: 'Update',
+        fieldsV1: { 'f:spec': Object.fromEntries(Object.keys(spec).map((k) => [`f:${k}`, {}])) },
+      },
+    ],
+  },
+});
+
+describe('exclusiveTakeover', () => {
+  it('takes a foreign minAvailable over with a different value, without our maxUnavailable', () => {
+    const t = exclusiveTakeover(
+      desired({ maxUnavailable: 1 }),
+      live({ minAvailable: 0 }, 'kubectl-patch'),
+      'msvc-operator',
+    );
+    expect(t?.field).toBe('spec.minAvailable');
+    expect(t?.managers).toEqual(['kubectl-patch (Update)']);
+    // The same value would be shared ownership, which our next apply cannot remove.
+    expect(t?.body['spec']).toEqual({ selector: { matchLabels: { app: 'x' } }, minAvailable: '0%' });
+  });
+  it('works the other way round too', () => {
+    const t = exclusiveTakeover(
+      desired({ minAvailable: 2 }),
+      live({ maxUnavailable: '50%' }, 'kubectl-edit'),
+      'msvc-operator',
+    );
+    expect(t?.field).toBe('spec.maxUnavailable');
+    expect(t?.body['spec']).toEqual({ selector: { matchLabels: { app: 'x' } }, maxUnavailable: 0 });
+  });
+  it('does nothing when the other field is ours, absent, or the kind has no exclusive pair', () => {
+    expect(
+      exclusiveTakeover(desired({ maxUnavailable: 1 }), live({ minAvailable: 0 }, 'msvc-operator'), 'msvc-operator'),
+    ).toBeUndefined();
+    expect(
+      exclusiveTakeover(desired({ maxUnavailable: 1 }), live({ maxUnavailable: 2 }, 'x'), 'msvc-operator'),
+    ).toBeUndefined();
+    expect(exclusiveTakeover(desired({ maxUnavailable: 1 }), undefined, 'msvc-operator')).toBeUndefined();
+    expect(
+      exclusiveTakeover(
+        { ...desired({}), kind: 'Service' },
+        { ...live({ minAvailable: 0 }, 'x'), kind: 'Service' },
+        'msvc-operator',
+      ),
+    ).toBeUndefined();
+  });
+});

@@ -1,0 +1,214 @@
+// Faults an operations team meets (issue "Operator resilience under faults"), reproduced on the
+// real local control plane with the real operator process.
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { kubectl } from '../../test/e2e/cluster.ts';
+import { apply, conditionOf, eventually, getJson, installCrd } from '../../test/e2e/kube.ts';
+import { createTestNamespace } from '../../test/e2e/namespace.ts';
+import { startOperator } from '../../test/e2e/operator-process.ts';
+import { e2eRest } from '../../test/support/operator.ts';
+import { Client } from '../runtime/client.ts';
+import { describeFieldOwners, permanentReason } from '../runtime/errors.ts';
+import type { KubeObject } from '../runtime/key.ts';
+import { FIELD_MANAGER } from './identity.ts';
+
+const kubeconfig = (): string => {
+  const k = process.env['MSVC_E2E_KUBECONFIG'];
+  if (!k) throw new Error('MSVC_E2E_KUBECONFIG is not set: run through the e2e project (test/e2e/global-setup.ts)');
+  return k;
+};
+
+type Obj = {
+  metadata: { name: string; generation?: number };
+  spec?: Record<string, unknown>;
+  status?: { conditions?: { type: string; status: string; reason: string; message: string }[] };
+};
+type EventList = { items: { reason: string; message: string; count?: number; involvedObject: { name: string } }[] };
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+async function namespace(prefix: string): Promise<string> {
+  const ns = await createTestNamespace(kubeconfig(), prefix);
+  cleanups.push(ns.cleanup);
+  return ns.name;
+}
+
+async function operator(ns: string, resyncSeconds = 600) {
+  const op = await startOperator({ kubeconfig: kubeconfig(), namespaces: [ns], resyncSeconds });
+  cleanups.push(() => op.stop('SIGKILL'));
+  return op;
+}
+
+const microService = (name: string, namespace: string) => ({
+  apiVersion: 'msvc.dev/v1alpha1',
+  kind: 'MicroService',
+  metadata: { name, namespace },
+  spec: { image: `registry.example.com/shop/${name}:1.0.0`, replicas: 2, ports: [{ name: 'http', port: 8080 }] },
+});
+
+const get = (ns: string, what: string) => getJson<Obj>(kubeconfig(), ['-n', ns, what]);
+
+const condition = async (ns: string, name: string, type: string) =>
+  conditionOf(await get(ns, `microservice/${name}`), type);
+
+beforeAll(async () => {
+  await installCrd(kubeconfig());
+});
+
+describe('a permanent apply failure does not wedge a MicroService', () => {
+  it('undoes a hand edit of PDB minAvailable (422 "cannot be both set") by taking the field over', async () => {
+    const ns = await namespace('pdb-exclusive');
+    const op = await operator(ns);
+    await apply(kubeconfig(), [microService('cart', ns)]);
+    await eventually(async () => (await condition(ns, 'cart', 'Ready'))?.status === 'True', { what: 'cart Ready' });
+    const before = await get(ns, 'pdb/cart');
+    expect(before?.spec?.['maxUnavailable']).toBeDefined();
+
+    // The hand edit: minAvailable now belongs to kubectl-patch; applying maxUnavailable alone is 422.
+    await kubectl(kubeconfig(), [
+      '-n',
+      ns,
+      'patch',
+      'pdb/cart',
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"maxUnavailable":null,"minAvailable":0}}',
+    ]);
+    const restored = await eventually(
+      async () => {
+        const pdb = await get(ns, 'pdb/cart');
+        return pdb?.spec?.['minAvailable'] === undefined && pdb?.spec?.['maxUnavailable'] !== undefined
+          ? pdb
+          : undefined;
+      },
+      { what: 'PDB minAvailable removed and maxUnavailable restored', timeoutMs: 30_000 },
+    ).catch((e: unknown) => {
+      throw new Error(`${e}\n${op.logs().slice(-6000)}`);
+    });
+    expect(restored.spec?.['maxUnavailable']).toEqual(before?.spec?.['maxUnavailable']);
+    expect((await condition(ns, 'cart', 'Stalled'))?.status).toBe('False');
+    const events = await getJson<EventList>(kubeconfig(), ['-n', ns, 'events']);
+    const taken = events?.items.find((e) => e.reason === 'FieldTakenOver');
+    expect(taken?.message).toContain('spec.minAvailable');
+    expect(taken?.message).toContain('kubectl-patch');
+  });
+
+  it('names the field and the manager that set it in a real 422 of a forced apply', async () => {
+    const ns = await namespace('owners');
+    const client = new Client(e2eRest(), { fieldManager: FIELD_MANAGER });
+    const pdb: KubeObject = {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'x', namespace: ns },
+      spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'x' } } },
+    };
+    await client.apply(pdb, { force: true });
+    await kubectl(kubeconfig(), [
+      '-n',
+      ns,
+      'patch',
+      'pdb/x',
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"maxUnavailable":null,"minAvailable":0}}',
+    ]);
+    const error = await client.apply(pdb, { force: true }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(permanentReason(error, { forced: true })).toBe('Invalid');
+    const live = await client.get({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', namespace: ns, name: 'x' });
+    expect(describeFieldOwners(error, live, FIELD_MANAGER)).toEqual([
+      'spec.minAvailable is set by kubectl-patch (Update)',
+    ]);
+  });
+
+  it('reports Stalled=True naming the object when admission refuses a child, and recovers once it is allowed', async () => {
+    const ns = await namespace('stalled');
+    const policy = `msvc-e2e-deny-pdb-${ns}`;
+    const objects = [
+      {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingAdmissionPolicy',
+        metadata: { name: policy },
+        spec: {
+          failurePolicy: 'Fail',
+          matchConstraints: {
+            resourceRules: [
+              {
+                apiGroups: ['policy'],
+                apiVersions: ['v1'],
+                operations: ['CREATE', 'UPDATE'],
+                resources: ['poddisruptionbudgets'],
+              },
+            ],
+          },
+          validations: [{ expression: 'false', message: 'PodDisruptionBudgets are frozen in this namespace' }],
+        },
+      },
+      {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingAdmissionPolicyBinding',
+        metadata: { name: policy },
+        spec: {
+          policyName: policy,
+          validationActions: ['Deny'],
+          matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } },
+        },
+      },
+    ];
+    await apply(kubeconfig(), objects);
+    const unbind = async () => {
+      await kubectl(kubeconfig(), ['delete', '--ignore-not-found', 'validatingadmissionpolicybinding', policy]);
+      await kubectl(kubeconfig(), ['delete', '--ignore-not-found', 'validatingadmissionpolicy', policy]);
+    };
+    cleanups.push(unbind);
+    // The policy takes effect asynchronously: wait until a dry-run create is refused.
+    await eventually(
+      async () => {
+        const r = await kubectl(
+          kubeconfig(),
+          ['-n', ns, 'create', 'pdb', 'probe', '--selector=a=b', '--max-unavailable=1', '--dry-run=server'],
+          { check: false },
+        );
+        return r.code !== 0 && /frozen/.test(r.stderr);
+      },
+      { what: 'admission policy active' },
+    );
+    await operator(ns, 3);
+    await apply(kubeconfig(), [microService('ledger', ns)]);
+    const stalled = await eventually(
+      async () => {
+        const c = await condition(ns, 'ledger', 'Stalled');
+        return c?.status === 'True' ? c : undefined;
+      },
+      { what: 'ledger Stalled=True', timeoutMs: 30_000 },
+    );
+    expect(stalled.reason).toBe('Invalid');
+    expect(stalled.message).toContain(`PodDisruptionBudget ${ns}/ledger`);
+    expect(stalled.message).toContain('frozen');
+    expect(stalled.message).toContain('admission policy');
+    expect((await condition(ns, 'ledger', 'Ready'))?.status).toBe('False');
+    // kstatus reads Stalled=True as Failed; `kubectl wait` agrees.
+    const wait = await kubectl(kubeconfig(), [
+      '-n',
+      ns,
+      'wait',
+      '--for=condition=Stalled',
+      'microservice/ledger',
+      '--timeout=5s',
+    ]);
+    expect(wait.stdout).toContain('condition met');
+
+    await unbind();
+    await eventually(async () => (await condition(ns, 'ledger', 'Ready'))?.status === 'True', {
+      what: 'ledger Ready once the policy is gone',
+      timeoutMs: 60_000,
+    });
+    expect((await condition(ns, 'ledger', 'Stalled'))?.status).toBe('False');
+  });
+});
