@@ -418,7 +418,8 @@ describe('parseFast', () => {
       ),
       { numRuns: 6000 },
     );
-  });
+    // 6000 library parses take ~20 s on an idle 2-core machine; the limit only guards against a hang.
+  }, 300_000);
 
   it('takes the fast path for MicroServices as the yaml library writes them', () => {
     let handled = 0;
