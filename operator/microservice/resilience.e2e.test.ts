@@ -8,7 +8,9 @@ import { startOperator } from '../../test/e2e/operator-process.ts';
 import { e2eRest } from '../../test/support/operator.ts';
 import { Client } from '../runtime/client.ts';
 import { describeFieldOwners, permanentReason } from '../runtime/errors.ts';
+import { KubeEventRecorder } from '../runtime/events.ts';
 import type { KubeObject } from '../runtime/key.ts';
+import { silentLogger } from '../runtime/log.ts';
 import { FIELD_MANAGER } from './identity.ts';
 
 const kubeconfig = (): string => {
@@ -55,6 +57,28 @@ const condition = async (ns: string, name: string, type: string) =>
 
 beforeAll(async () => {
   await installCrd(kubeconfig());
+});
+
+describe('events are aggregated like client-go EventCorrelator', () => {
+  it('folds repeats into one Event with a count, and limits each object to a burst', async () => {
+    const ns = await namespace('events');
+    const client = new Client(e2eRest(), { fieldManager: FIELD_MANAGER });
+    const recorder = new KubeEventRecorder(client, silentLogger, { component: 'events-e2e', burst: 12 });
+    const subject = (name: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace: ns, uid: `uid-${name}` },
+    });
+    // Concurrent repeats too: they must fold, not race to create.
+    await Promise.all(Array.from({ length: 5 }, () => recorder.event(subject('a'), 'Warning', 'Failed', 'same')));
+    for (let i = 0; i < 5; i++) await recorder.event(subject('a'), 'Warning', 'Failed', 'same');
+    for (let i = 0; i < 20; i++) await recorder.event(subject('b'), 'Warning', 'Failed', `different ${i}`);
+    const list = await getJson<EventList>(kubeconfig(), ['-n', ns, 'events']);
+    const of = (name: string) => list?.items.filter((e) => e.involvedObject.name === name) ?? [];
+    expect(of('a').map((e) => e.count)).toEqual([10]);
+    // 12 distinct events fit the burst of b; the other 8 are dropped.
+    expect(of('b')).toHaveLength(12);
+  });
 });
 
 describe('a permanent apply failure does not wedge a MicroService', () => {
@@ -203,6 +227,17 @@ describe('a permanent apply failure does not wedge a MicroService', () => {
       '--timeout=5s',
     ]);
     expect(wait.stdout).toContain('condition met');
+
+    // The failure loops (a resync every 3 s retries it): one Event object whose count grows.
+    const looped = await eventually(
+      async () => {
+        const list = await getJson<EventList>(kubeconfig(), ['-n', ns, 'events']);
+        const invalid = list?.items.filter((e) => e.reason === 'Invalid' && e.involvedObject.name === 'ledger') ?? [];
+        return invalid.length === 1 && (invalid[0]?.count ?? 0) >= 4 ? invalid : undefined;
+      },
+      { what: 'the looping failure folded into one Event with count >= 4', timeoutMs: 30_000 },
+    );
+    expect(looped).toHaveLength(1);
 
     await unbind();
     await eventually(async () => (await condition(ns, 'ledger', 'Ready'))?.status === 'True', {
