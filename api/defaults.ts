@@ -7,6 +7,7 @@ import { MESH_DEFAULTS } from './spec/mesh.ts';
 import { PORTS_DEFAULTS } from './spec/ports.ts';
 import { PROBES_DEFAULTS } from './spec/probes.ts';
 import { RESOURCES_DEFAULTS } from './spec/resources.ts';
+import { ROLLOUT_DEFAULTS } from './spec/rollout.ts';
 import { RUNTIME_DEFAULTS } from './spec/runtime.ts';
 import { SCALING_DEFAULTS } from './spec/scaling.ts';
 import { SCHEDULING_DEFAULTS } from './spec/scheduling.ts';
@@ -18,6 +19,7 @@ import { VOLUMES_DEFAULTS } from './spec/volumes.ts';
 export const DEFAULTS = {
   ...SCALING_DEFAULTS,
   ...RESOURCES_DEFAULTS,
+  ...ROLLOUT_DEFAULTS,
   ...PORTS_DEFAULTS,
   ...PROBES_DEFAULTS,
   ...RUNTIME_DEFAULTS,

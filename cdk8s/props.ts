@@ -101,6 +101,33 @@ export interface MicroServiceProps {
    */
   readonly autoscaling?: MicroServiceSpec['autoscaling'];
   /**
+   * How the Deployment replaces pods: `{ type: 'RollingUpdate', rollingUpdate: { maxSurge,
+   * maxUnavailable } }` or `{ type: 'Recreate' }` (DeploymentStrategy).
+   *
+   * @default - RollingUpdate, maxSurge 25%, maxUnavailable 0 (surge first, never below the desired count)
+   * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#strategy
+   */
+  readonly strategy?: MicroServiceSpec['strategy'];
+  /**
+   * Seconds a new pod must be Ready before it counts as available.
+   *
+   * @default 0
+   */
+  readonly minReadySeconds?: MicroServiceSpec['minReadySeconds'];
+  /**
+   * Seconds a rollout may make no progress before it reports ProgressDeadlineExceeded (the
+   * operator then sets Ready=False with that reason). Must exceed `minReadySeconds`.
+   *
+   * @default 600
+   */
+  readonly progressDeadlineSeconds?: MicroServiceSpec['progressDeadlineSeconds'];
+  /**
+   * Old ReplicaSets kept for `kubectl rollout undo`.
+   *
+   * @default 10
+   */
+  readonly revisionHistoryLimit?: MicroServiceSpec['revisionHistoryLimit'];
+  /**
    * Ports the container listens on: `{ name, port, protocol }`, protocol HTTP (default), HTTP2,
    * GRPC, TCP or UDP. The Service exposes each one; probes are derived from the first HTTP or GRPC one.
    *

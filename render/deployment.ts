@@ -4,6 +4,7 @@ import {
   DEFAULTS,
   type MicroService,
   resolvePodSecurityContext,
+  resolveRollingUpdate,
   resolveShutdown,
   serviceAccountName,
 } from '../api/index.ts';
@@ -44,8 +45,16 @@ export function renderDeployment(ms: MicroService, cfg: RenderConfig): RenderedO
   const deploymentSpec: Record<string, unknown> = {};
   if (!spec.autoscaling) deploymentSpec['replicas'] = spec.replicas ?? DEFAULTS.replicas;
   deploymentSpec['selector'] = { matchLabels: selectorLabels(ms) };
-  // Surge first, never drop below the desired count: the least impact while rolling.
-  deploymentSpec['strategy'] = { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } };
+  // By default surge first and never drop below the desired count: the least impact while rolling.
+  const rolling = resolveRollingUpdate(spec);
+  deploymentSpec['strategy'] = rolling ? { type: 'RollingUpdate', rollingUpdate: rolling } : { type: 'Recreate' };
+  // The Deployment API defaults these itself; written only when set, so a spec that does not
+  // mention them renders what it did before.
+  if (spec.minReadySeconds !== undefined) deploymentSpec['minReadySeconds'] = spec.minReadySeconds;
+  if (spec.progressDeadlineSeconds !== undefined) {
+    deploymentSpec['progressDeadlineSeconds'] = spec.progressDeadlineSeconds;
+  }
+  if (spec.revisionHistoryLimit !== undefined) deploymentSpec['revisionHistoryLimit'] = spec.revisionHistoryLimit;
   deploymentSpec['template'] = template;
   const budget = podBudget(spec);
   return {

@@ -12,6 +12,7 @@ import { POD_METADATA_RULES, podMetadataFields } from './pod-metadata.ts';
 import { PORTS_RULES, portsFields } from './ports.ts';
 import { PROBES_RULES, probesFields } from './probes.ts';
 import { RESOURCES_RULES, resourcesFields } from './resources.ts';
+import { ROLLOUT_RULES, rolloutFields } from './rollout.ts';
 import type { SpecRule } from './rule.ts';
 import { RUNTIME_RULES, runtimeFields } from './runtime.ts';
 import { replicasFields, SCALING_RULES } from './scaling.ts';
@@ -24,6 +25,7 @@ import { VOLUMES_RULES, volumesFields } from './volumes.ts';
 const specShape = z.strictObject({
   ...containerFields,
   ...replicasFields,
+  ...rolloutFields,
   ...portsFields,
   ...resourcesFields,
   ...probesFields,
@@ -50,6 +52,7 @@ export const SPEC_RULES: readonly SpecRule<MicroServiceSpec>[] = [
   ...PORTS_RULES,
   ...PROBES_RULES,
   ...SCALING_RULES,
+  ...ROLLOUT_RULES,
   ...MESH_RULES,
   ...DISRUPTION_RULES,
   ...SERVICE_RULES,
@@ -87,6 +90,7 @@ export * from './pod-security.ts';
 export * from './ports.ts';
 export * from './probes.ts';
 export * from './resources.ts';
+export * from './rollout.ts';
 export * from './rule.ts';
 export * from './runtime.ts';
 export * from './scaling.ts';
