@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: setup build typecheck lint format crds test test-unit test-e2e tools cluster-up cluster-down demo demo-down bench clean go-test
+.PHONY: setup build typecheck lint format crds test test-unit test-e2e release-check tools cluster-up cluster-down demo demo-down bench clean go-test
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -50,6 +50,11 @@ demo: setup tools ## local control plane + CRD + operator + examples/, then thei
 
 demo-down: ## stop the demo operator and delete its cluster
 	tools/demo.sh down
+
+# The packages in packages/ as users install them: npm pack (prepack builds dist/), then fresh
+# projects outside the repository install the tarballs (test/package/; also part of `make test`).
+release-check: setup ## pack every package and run the smoke test on the installed tarballs
+	vitest run --project package
 
 test-e2e: setup tools ## only the e2e project (starts its own cluster, msvc-e2e)
 	vitest run --project e2e

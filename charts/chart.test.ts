@@ -201,16 +201,18 @@ describe('Dockerfile (no container engine here: checked against the chart and th
   const stages = dockerfile.split(/^FROM /m).slice(1);
   const runtime = stages.at(-1) ?? '';
 
-  it('compiles every folder the build includes and runs dist/operator/microservice/main.js', () => {
-    const build = parse(readFileSync(join(repoRoot, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
-    for (const dir of build.include) expect(stages[0]).toMatch(new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'));
-    expect(stages[0]).toMatch(/tsc -p tsconfig\.build\.json/);
+  it('packs the operator package (every folder it compiles) and runs its dist/operator/microservice/main.js', () => {
+    // packages/operator compiles operator/ and what it imports: api/, render/, yaml/.
+    for (const dir of ['packages', 'api', 'render', 'yaml', 'operator'])
+      expect(stages[0]).toMatch(new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'));
+    expect(stages[0]).toMatch(/npm pack --workspace packages\/operator/);
     expect(runtime).toMatch(
       /^ENTRYPOINT \["\/nodejs\/bin\/node", "--max-semi-space-size=1", "\/app\/dist\/operator\/microservice\/main\.js"\]$/m,
     );
     expect(existsSync(join(repoRoot, 'operator/microservice/main.ts'))).toBe(true);
-    expect(runtime).toMatch(/^COPY package\.json \.\/$/m); // "type": "module" makes dist/*.js ESM
-    expect(runtime).toMatch(/^COPY --from=build \/src\/dist \.\/dist$/m);
+    // The installed package: package.json ("type": "module" makes dist/*.js ESM), dist/, node_modules/.
+    expect(runtime).toMatch(/^COPY --from=deps \/app \.\/$/m);
+    expect(existsSync(join(repoRoot, 'packages/operator/npm-shrinkwrap.json'))).toBe(true);
   });
 
   it('ships production dependencies only, on Node 24, without a shell, as the chart non-root user', async () => {

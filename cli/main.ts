@@ -29,12 +29,12 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-/** The package version; package.json is one level up from cli/ and two from dist/cli/. */
+/** The package version; package.json is one level up from cli/ and two from dist/cli/ (packages/cli/dist/cli/ when installed). */
 function packageVersion(): string {
   for (const up of ['../package.json', '../../package.json']) {
     try {
       const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'microservice-operator' && pkg.version) return pkg.version;
+      if (pkg.name?.startsWith('microservice-operator') && pkg.version) return pkg.version;
     } catch {
       // not this level
     }

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** What ships to users: every other folder is tests, benchmarks, tooling or examples. */
 const PRODUCT_DIRS = ['api', 'render', 'yaml', 'operator', 'cdk8s', 'cli'];
-const OTHER_DIRS = ['test', 'bench', 'tools', 'examples', 'charts'];
+const OTHER_DIRS = ['test', 'bench', 'tools', 'examples', 'charts', 'packages'];
 const TEST_PACKAGES = ['vitest', 'fast-check', 'kubernetes-models'];
 
 interface SourceFile {

@@ -1,0 +1,241 @@
+// The smoke test of the packages as users install them (issue #15): every package in packages/ is
+// packed (prepack builds dist/), and the tarballs are installed into fresh projects outside the
+// repository with no workspace links (test/package/packed.ts). Then:
+//   - each tarball holds only its allow-listed files: compiled JS, .d.ts, source maps, the CRD, README;
+//   - `npm install microservice-operator` alone (cdk8s and constructs come in as peers) pulls none of
+//     the operator's or the repository's development packages;
+//   - the README's cdk8s section runs as written;
+//   - a cdk8s app synthesizing every example with the installed construct produces exactly the
+//     objects the installed `msvc render` prints, on Node 22 and 24;
+//   - the installed `msvc` validates, renders and explains on Node 22 and 24 (compiled JS: the
+//     tarball has no TypeScript sources), and renders exactly what the source tree's CLI renders;
+//   - TypeScript users get the props and spec types (a wrong prop is a compile error).
+// Packing and installing happen once per run (beforeAll); `make test` and `make release-check` run it.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { repoRoot } from '../../tools/bin.ts';
+import { type NodeMajor, nodeBinary } from '../../tools/node-versions.ts';
+import { freshProject, installedPackages, npm, packAll, tarballFiles } from './packed.ts';
+
+const CONSTRUCT = 'microservice-operator';
+const CLI = 'microservice-operator-cli';
+const OPERATOR = 'microservice-operator-controller';
+/** What a construct-only install must not bring: the operator's runtime and the repository's tooling. */
+const NOT_IN_CONSTRUCT_INSTALL = [
+  '@kubernetes/client-node',
+  'pino',
+  'prom-client',
+  'tsx',
+  'typescript',
+  'vitest',
+  '@biomejs/biome',
+  'fast-check',
+  'commander',
+];
+const NODES: readonly NodeMajor[] = [22, 24];
+
+const examplesDir = join(repoRoot, 'examples');
+const exampleFiles = readdirSync(examplesDir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort()
+  .map((f) => join(examplesDir, f));
+
+interface Manifest {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string };
+}
+const key = (o: Manifest) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+/** The objects of a YAML stream by apiVersion/kind/namespace/name. */
+function objects(stream: string): Map<string, Manifest> {
+  const out = new Map<string, Manifest>();
+  for (const doc of parseAllDocuments(stream)) {
+    const o = doc.toJS() as Manifest | null;
+    if (o) out.set(key(o), o);
+  }
+  return out;
+}
+
+function run(node: NodeMajor, args: readonly string[], cwd: string) {
+  const result = spawnSync(nodeBinary(node), args, { cwd, encoding: 'utf8' });
+  if (result.error) throw result.error;
+  return result;
+}
+
+let tarballs: Readonly<Record<string, string>>;
+let app: string;
+let tools: string;
+let operator: string;
+
+beforeAll(() => {
+  tarballs = packAll().tarballs;
+  app = freshProject('cdk8s-app', [tarballs[CONSTRUCT] ?? CONSTRUCT]);
+  tools = freshProject('cli', [tarballs[CLI] ?? CLI]);
+  // As the image installs it (Dockerfile, deps stage): the tarball unpacked, then
+  // `npm ci --omit=dev` from its npm-shrinkwrap.json.
+  operator = join(packAll().dir, 'operator');
+  mkdirSync(operator);
+  execFileSync('tar', ['-xzf', tarballs[OPERATOR] ?? '', '--strip-components=1', '-C', operator]);
+  npm(['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline'], operator);
+  for (const node of NODES) nodeBinary(node); // Node 22 is installed on first use
+}, 600_000);
+
+afterAll(() => rmSync(packAll().dir, { recursive: true, force: true }));
+
+describe('the tarballs', () => {
+  it('are packed for every package in packages/', () => {
+    expect(Object.keys(tarballs).sort()).toEqual([CONSTRUCT, CLI, OPERATOR].sort());
+  });
+
+  it.each([
+    [CONSTRUCT, ['dist/', 'crds/', 'README.md', 'package.json']],
+    [CLI, ['bin/', 'dist/', 'README.md', 'package.json']],
+    [OPERATOR, ['dist/', 'README.md', 'package.json', 'npm-shrinkwrap.json']],
+  ])('%s holds only its allow-list, compiled', (name, allowed) => {
+    const files = tarballFiles(tarballs[name] ?? '');
+    expect(files.filter((f) => !allowed.some((a) => (a.endsWith('/') ? f.startsWith(a) : f === a)))).toEqual([]);
+    expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    expect(files.filter((f) => /\.test\.|\/test\/|\/bench\/|\/tools\//.test(f))).toEqual([]);
+    expect(files).toContain('README.md');
+  });
+
+  it('the construct package ships JS, declarations and source maps, and the CRD byte for byte', () => {
+    const files = tarballFiles(tarballs[CONSTRUCT] ?? '');
+    for (const f of [
+      'dist/cdk8s/index.js',
+      'dist/cdk8s/index.d.ts',
+      'dist/cdk8s/index.js.map',
+      'dist/api/index.d.ts',
+    ]) {
+      expect(files).toContain(f);
+    }
+    const shipped = readFileSync(join(app, 'node_modules', CONSTRUCT, 'crds', 'microservices.msvc.dev.yaml'));
+    expect(shipped.equals(readFileSync(join(repoRoot, 'crds', 'microservices.msvc.dev.yaml')))).toBe(true);
+  });
+});
+
+describe('a construct-only install (npm install microservice-operator)', () => {
+  it('brings cdk8s and constructs as peers, zod and yaml, and nothing of the operator or the tooling', () => {
+    const installed = installedPackages(app);
+    for (const wanted of [CONSTRUCT, 'cdk8s', 'constructs', 'zod', 'yaml']) expect(installed).toContain(wanted);
+    expect(NOT_IN_CONSTRUCT_INSTALL.filter((p) => installed.has(p))).toEqual([]);
+  });
+
+  it("runs the README's cdk8s section as written", () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### 2. cdk8s'));
+    const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(code).toContain(`from '${CONSTRUCT}/cdk8s'`);
+    writeFileSync(join(app, 'readme.mjs'), code ?? '');
+    const result = run(24, ['readme.mjs'], app);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const synthesized = objects(readFileSync(join(app, 'dist', 'shop.k8s.yaml'), 'utf8'));
+    expect([...synthesized.keys()]).toContain('apps/v1/Deployment/shop/hello');
+    expect([...synthesized.keys()]).toContain('v1/Service/shop/hello');
+  });
+
+  it('types: props and spec types are exported, and a wrong prop does not compile', () => {
+    writeFileSync(
+      join(app, 'typed.ts'),
+      [
+        `import { App, Chart } from 'cdk8s';`,
+        `import { MicroService, type MicroServiceProps } from '${CONSTRUCT}/cdk8s';`,
+        `import type { MicroServiceSpec } from '${CONSTRUCT}/api';`,
+        `const props: MicroServiceProps = { image: 'registry.example.com/a:1', ports: [{ name: 'http', port: 8080 }] };`,
+        `const spec: MicroServiceSpec['image'] = props.image;`,
+        `// @ts-expect-error: image is a string`,
+        `const wrong: MicroServiceProps = { image: 1 };`,
+        `new MicroService(new Chart(new App(), 'c'), 'a', props);`,
+        `export { spec, wrong };`,
+        '',
+      ].join('\n'),
+    );
+    const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+    const args = [tsc, '--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--target', 'es2024'];
+    const result = spawnSync(nodeBinary(24), [...args, 'typed.ts'], { cwd: app, encoding: 'utf8' });
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+});
+
+describe('the operator package, installed for production (npm ci --omit=dev)', () => {
+  it('has the runtime dependencies and none of the tooling', () => {
+    const installed = installedPackages(operator);
+    for (const wanted of ['@kubernetes/client-node', 'pino', 'prom-client', 'zod', 'yaml']) {
+      expect(installed).toContain(wanted);
+    }
+    const tooling = ['tsx', 'typescript', 'vitest', '@biomejs/biome', 'fast-check', 'cdk8s', 'constructs', 'node'];
+    expect(tooling.filter((p) => installed.has(p))).toEqual([]);
+  });
+
+  it.each(NODES)('starts with the image flags on Node %i (--help)', (node) => {
+    const result = run(node, ['--max-semi-space-size=1', 'dist/operator/microservice/main.js', '--help'], operator);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/--kubeconfig/);
+  });
+});
+
+describe.each(NODES)('on Node %i', (node) => {
+  const msvc = (...args: string[]) => run(node, [join(tools, 'node_modules', CLI, 'bin', 'msvc.js'), ...args], tools);
+
+  it('the installed msvc validates, renders and explains every example', () => {
+    const files = exampleFiles.flatMap((f) => ['-f', f]);
+    const validate = msvc('validate', ...files);
+    expect(validate.stderr).toBe('');
+    expect(validate.status).toBe(0);
+    expect(validate.stdout).toMatch(/OK \(MicroService /);
+    const rendered = msvc('render', ...files);
+    expect(rendered.stderr).toBe('');
+    expect(rendered.status).toBe(0);
+    // The same bytes as the source tree's CLI (bin/msvc.js on the repository's Node 24).
+    const source = execFileSync(nodeBinary(24), [join(repoRoot, 'bin', 'msvc.js'), 'render', ...files], {
+      encoding: 'utf8',
+    });
+    expect(rendered.stdout).toBe(source);
+    const explain = msvc('explain', '-f', exampleFiles[0] ?? '');
+    expect(explain.status).toBe(0);
+    expect(explain.stdout.length).toBeGreaterThan(0);
+    const version = msvc('--version');
+    expect(version.stdout.trim()).toBe(
+      JSON.parse(readFileSync(join(repoRoot, 'packages/cli/package.json'), 'utf8')).version,
+    );
+  });
+
+  it('cdk8s synth with the installed construct gives exactly the objects the installed msvc renders', () => {
+    const custom = exampleFiles.flatMap((f) =>
+      parseAllDocuments(readFileSync(f, 'utf8'))
+        .map((d) => d.toJS() as { kind?: string; metadata: object; spec: object })
+        .filter((d) => d?.kind === 'MicroService'),
+    );
+    expect(custom.length).toBeGreaterThan(3);
+    writeFileSync(join(app, 'resources.json'), JSON.stringify(custom));
+    writeFileSync(
+      join(app, 'synth.mjs'),
+      [
+        `import { readFileSync } from 'node:fs';`,
+        `import { App, Chart } from 'cdk8s';`,
+        `import { MicroService } from '${CONSTRUCT}/cdk8s';`,
+        `const app = new App();`,
+        `const chart = new Chart(app, 'examples');`,
+        `for (const cr of JSON.parse(readFileSync('resources.json', 'utf8'))) {`,
+        `  new MicroService(chart, cr.metadata.name, { metadata: cr.metadata, ...cr.spec });`,
+        `}`,
+        `process.stdout.write(app.synthYaml());`,
+        '',
+      ].join('\n'),
+    );
+    const synth = run(node, ['synth.mjs'], app);
+    expect(synth.stderr).toBe('');
+    expect(synth.status).toBe(0);
+    const synthesized = objects(synth.stdout);
+    const rendered = objects(msvc('render', ...exampleFiles.flatMap((f) => ['-f', f])).stdout);
+    expect(synthesized.size).toBeGreaterThan(custom.length);
+    expect([...synthesized.keys()].sort()).toEqual([...rendered.keys()].sort());
+    for (const [k, object] of rendered) expect(synthesized.get(k), k).toEqual(object);
+  });
+});
