@@ -8,7 +8,15 @@ import type { ReconcileContext } from '../runtime/controller.ts';
 import { MemoryEventRecorder } from '../runtime/events.ts';
 import type { KubeObject } from '../runtime/key.ts';
 import { silentLogger } from '../runtime/log.ts';
-import { CHILD_KINDS, type ChildKind, type MicroServiceObject, POD_INDEX, Reconciler } from './reconciler.ts';
+import { ApiError } from '../runtime/rest.ts';
+import {
+  CHILD_KINDS,
+  type ChildKind,
+  type MicroServiceObject,
+  PermanentApplyError,
+  POD_INDEX,
+  Reconciler,
+} from './reconciler.ts';
 import type { PodLike } from './status.ts';
 
 const KEY = { namespace: 'shop', name: 'order' };
@@ -38,6 +46,8 @@ function recordingClient(fail?: (obj: KubeObject) => Error | undefined) {
     async apply(obj: KubeObject, options: { fieldManager?: string } = {}) {
       if (options.fieldManager !== undefined) {
         writes.push(`handoff by ${options.fieldManager}`);
+        const handoffError = fail?.({ ...obj, kind: 'handoff' });
+        if (handoffError) throw handoffError;
         return obj;
       }
       const error = fail?.(obj);
@@ -52,6 +62,9 @@ function recordingClient(fail?: (obj: KubeObject) => Error | undefined) {
       writes.push('status');
       rv += 1;
       return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv) } };
+    },
+    async get() {
+      return undefined;
     },
     async delete(ref: { kind: string }) {
       writes.push(`delete ${ref.kind}`);
@@ -161,5 +174,24 @@ describe('Reconciler', () => {
     await expect(t.reconciler.reconcile(KEY, ctx)).rejects.toThrow(/forbidden/);
     expect(t.writes).toEqual(['apply ServiceAccount', 'status']);
     expect(t.recorder.events).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'Forbidden' }));
+  });
+
+  it('reports a permanent failure as Stalled and stops retrying, but retries a conflict of the unforced hand-off', async () => {
+    const ref = { apiVersion: 'v1', kind: 'ServiceAccount', namespace: 'shop', name: 'order' };
+    const invalid = new ObjectError('apply', ref, new ApiError('is invalid', 422, 'Invalid'));
+    const t = setup(microService(), () => invalid);
+    await expect(t.reconciler.reconcile(KEY, ctx)).rejects.toBeInstanceOf(PermanentApplyError);
+    expect(t.recorder.events).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'Invalid' }));
+
+    const conflict = new ObjectError('apply', ref, new ApiError('conflict', 409, 'Conflict'));
+    const h = setup(microService({ autoscaling: { minReplicas: 2, maxReplicas: 4 } }), (obj) =>
+      obj.kind === 'handoff' ? conflict : undefined,
+    );
+    const error = await h.reconciler.reconcile(KEY, ctx).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBe(conflict);
+    expect(h.recorder.events).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'ApplyFailed' }));
   });
 });

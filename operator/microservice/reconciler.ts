@@ -137,6 +137,8 @@ export class Reconciler {
     let deployment: DeploymentLike | undefined;
     let templateHash = '';
     let goMemLimit: string | undefined;
+    // The replica hand-off applies without force: a 409 there is a conflict to retry, not a wedge.
+    let unforced = false;
     try {
       for (const obj of objects) {
         const desired = desiredChild(obj, raw, key.namespace);
@@ -147,14 +149,20 @@ export class Reconciler {
           const autoscaled = obj.kind === 'Deployment' && ms.spec.autoscaling !== undefined;
           if (autoscaled && live?.[OWNS_REPLICAS]) {
             ctx.log.info({ kind: obj.kind }, 'handing replicas over to the HorizontalPodAutoscaler');
+            unforced = true;
             await handOffReplicas(this.#deps.client, live);
+            unforced = false;
           }
           ctx.log.info({ kind: obj.kind, action: live ? 'update' : 'create' }, 'applying child');
           // A new autoscaled Deployment starts at minReplicas, not the API default of 1, and the
           // count is handed to the HPA at once (same hash: the annotation excludes this field).
           const body = autoscaled && !live ? withReplicas(desired, minimumReplicas(ms.spec)) : desired;
           current = await this.#applyChild(body, raw, ctx);
-          if (autoscaled && !live) await handOffReplicas(this.#deps.client, current);
+          if (autoscaled && !live) {
+            unforced = true;
+            await handOffReplicas(this.#deps.client, current);
+            unforced = false;
+          }
           this.#applied.remember(childKey, desired, current);
         }
         if (obj.kind === 'Deployment') {
@@ -179,7 +187,7 @@ export class Reconciler {
         ctx.log.info('namespace is being deleted; leaving it to the namespace controller');
         return {};
       }
-      const permanent = permanentReason(error, { forced: true });
+      const permanent = permanentReason(error, { forced: !unforced });
       const reason = permanent ?? 'ApplyFailed';
       let message = error instanceof Error ? error.message : String(error);
       if (permanent !== undefined) message = `${message}${await this.#owners(error, ctx)}: ${ADVICE[permanent]}`;
