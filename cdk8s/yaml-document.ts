@@ -7,9 +7,10 @@
 // to everything else (JSON, spreads, Testing.synth, patches, equality) they stay plain objects.
 // toString writes the same bytes as the library (yaml/write.ts, property-tested against it) and hands
 // anything unusual to the library itself: other options, shared objects (the library would write
-// anchors), undefined values (keepUndefined writes null), or whatever fastYaml declines.
+// anchors), undefined values (keepUndefined writes null), or whatever fastYaml declines. Both quote
+// strings kubectl would read as something else (`0o17`, `0X1F`: readsAsNonString), as `msvc render` does.
 import { createRequire } from 'node:module';
-import { fastYamlWriter, type YamlOptions } from '../yaml/write.ts';
+import { fastYamlWriter, libraryStringify, type YamlOptions } from '../yaml/write.ts';
 
 /** yaml's node-type brand (nodes/identity.js): Symbol.for, so every copy of the library shares it. */
 const NODE_TYPE = Symbol.for('yaml.node.type');
@@ -62,7 +63,7 @@ function toYaml(this: JsonObject, options?: unknown): string {
     const text = fast(unbranded(this));
     if (text !== undefined) return text;
   }
-  return library.stringify(unbranded(this), options as YamlOptions);
+  return libraryStringify(library, unbranded(this), options as YamlOptions | undefined);
 }
 
 /**

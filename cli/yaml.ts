@@ -1,12 +1,13 @@
 // One YAML writer for everything the CLI prints, so output is byte-identical across runs and
 // machines: keys in the order the renderer built them, no line folding (long annotations stay on
 // one line and diff cleanly), no anchors or aliases even when two fields share an object.
-import { fastYamlWriter } from '../yaml/write.ts';
+import { yamlWriter } from '../yaml/write.ts';
 import { yaml } from './yaml-library.ts';
 
 export const YAML_OPTIONS = {
   // kubectl and most Kubernetes tooling read YAML 1.1, where a bare `off`, `on`, `yes` or `no` is a
   // boolean: writing 1.1 quotes them ("off"), so `gcPercent: off` stays a string through kubectl.
+  // yamlWriter also quotes what go-yaml (kubectl) or YAML 1.2 types and 1.1 does not (`0o17`, `0X1F`).
   version: '1.1',
   lineWidth: 0,
   minContentWidth: 0,
@@ -14,13 +15,13 @@ export const YAML_OPTIONS = {
   indent: 2,
 } as const;
 
-// The same bytes as the library for plain Kubernetes objects (yaml/write.test.ts), without loading it
-// for ordinary services.
-const fastYaml = fastYamlWriter(yaml, YAML_OPTIONS);
+// The library's bytes plus quotes for what kubectl would type (yaml/write.test.ts), without loading
+// the library for ordinary services.
+const write = yamlWriter(yaml, YAML_OPTIONS);
 
 /** One object as a YAML document body (ends with a newline, no `---`). */
 export function toYaml(value: unknown): string {
-  return fastYaml(value) ?? yaml().stringify(value, YAML_OPTIONS);
+  return write(value);
 }
 
 export interface StreamDocument {

@@ -13,13 +13,20 @@
 // with the library's own tag tests (TYPED_SCALAR_TESTS, compared with the library's in
 // write.test.ts), and so is a JSON text in an annotation (single-quoted). Every other string is
 // quoted by the library itself (memoized), so quoting rules are never re-implemented here.
+//
+// One rule is added to the library's: a string that any reader msvc's output meets would type is
+// double-quoted, whatever the options' YAML version (readsAsNonString). The library's 1.1 schema
+// is not kubectl's: `kubectl apply -f` reads YAML with sigs.k8s.io/yaml (go-yaml v2), which also
+// takes Go's integer syntax (`0o17`, `0X1F`, `0B11`, `+0o7`) as numbers, and a YAML 1.2 reader
+// takes `0o17` too; the library would write all of these plain. yamlWriter applies the rule on
+// the fast path and, through the library's document API, on the library's path.
+import type * as Yaml from 'yaml';
 import type { CreateNodeOptions, DocumentOptions, SchemaOptions, ToStringOptions } from 'yaml';
+import { goYamlPlain } from './go-yaml.ts';
 
 export type YamlOptions = DocumentOptions & SchemaOptions & ToStringOptions & CreateNodeOptions;
-/** What the writer needs of the library: its stringify (any copy of `yaml` 2). */
-export interface YamlLibrary {
-  stringify(value: unknown, options?: YamlOptions): string;
-}
+/** What the writer needs of the library (any copy of `yaml` 2: cdk8s bundles its own). */
+export type YamlLibrary = Pick<typeof Yaml, 'stringify' | 'Document' | 'visit'>;
 
 /**
  * Keys written here: a letter, `_` or `/` first, no spaces or indicators, and plain as a scalar
@@ -89,6 +96,20 @@ const KNOWN_OPTIONS = new Set([
 
 class Unsupported extends Error {}
 
+/**
+ * Whether a plain scalar `text` reads back as something other than the string in kubectl
+ * (go-yaml v2, yaml/go-yaml.ts), in YAML 1.1 or in YAML 1.2 (the library's schemas): then it
+ * must be quoted, in every output. `1:20` (a 1.1 base-60 integer), `0o17` (1.2 and Go), `0X1F`
+ * (Go), `yes` (1.1 and Go), `2024-01-02` (a timestamp).
+ */
+export function readsAsNonString(text: string): boolean {
+  return (
+    goYamlPlain(text).type !== 'string' ||
+    TYPED_SCALAR_TESTS['1.1'].some((test) => test.test(text)) ||
+    TYPED_SCALAR_TESTS['1.2'].some((test) => test.test(text))
+  );
+}
+
 const CACHE_LIMIT = 10_000;
 
 function typedTestsFor(options: YamlOptions): readonly RegExp[] | undefined {
@@ -108,7 +129,7 @@ function isPlainObject(value: object): value is Record<string, unknown> {
  * is asked for (and so loaded) only for strings the rules above do not decide.
  */
 export function fastYamlWriter(
-  library: () => YamlLibrary,
+  library: () => Pick<YamlLibrary, 'stringify'>,
   options: YamlOptions,
 ): (value: unknown) => string | undefined {
   /** The typed tests of the options' schema, when the options are ones the rules above hold for. */
@@ -122,8 +143,8 @@ export function fastYamlWriter(
   /** The library's answer for the strings the rules above cover, or undefined for the others. */
   function decided(value: string): string | undefined {
     if (SIMPLE.test(value) && !value.endsWith(':')) {
-      if (MAYBE_TYPED.test(value)) for (const test of typedTests ?? []) if (test.test(value)) return `"${value}"`;
-      return value;
+      // readsAsNonString covers the options' own schema (typedTests) and the other readers.
+      return MAYBE_TYPED.test(value) && readsAsNonString(value) ? `"${value}"` : value;
     }
     return JSON_TEXT.test(value) ? `'${value}'` : undefined;
   }
@@ -139,6 +160,9 @@ export function fastYamlWriter(
       const body = text.endsWith('\n') ? text.slice(0, -1) : undefined;
       out =
         body !== undefined && !body.includes('\n') && !body.startsWith('|') && !body.startsWith('>') ? body : undefined;
+      // Left plain by the library although kubectl or the other YAML version types it: as the library
+      // quotes the strings of its own schema (none of these holds `"`, `\\` or a control character).
+      if (out === value && readsAsNonString(value)) out = JSON.stringify(value);
     }
     if (scalars.size < CACHE_LIMIT) scalars.set(value, out);
     if (out === undefined) throw new Unsupported();
@@ -224,4 +248,34 @@ export function fastYamlWriter(
       throw error;
     }
   };
+}
+
+/**
+ * The library's stringify(value, options) with readsAsNonString added to its quoting: every
+ * plain string scalar (key or value) that some reader would type is double-quoted, as the
+ * library itself quotes the strings its own schema types.
+ */
+export function libraryStringify(library: YamlLibrary, value: unknown, options: YamlOptions = {}): string {
+  // Without the merge tag: the 1.1 schema always has it, and it writes the string `<<` as a merge
+  // key, plain whatever the node's style. With it gone, `<<` is a string the visitor quotes.
+  const withoutMerge = (tags: Yaml.Tags): Yaml.Tags =>
+    tags.filter((tag) => typeof tag === 'string' || tag.tag !== 'tag:yaml.org,2002:merge');
+  const doc = new library.Document(value, options.customTags ? options : { ...options, customTags: withoutMerge });
+  library.visit(doc, {
+    Scalar(_, node) {
+      if (typeof node.value === 'string' && (node.type === undefined || node.type === 'PLAIN')) {
+        if (readsAsNonString(node.value)) node.type = 'QUOTE_DOUBLE';
+      }
+    },
+  });
+  return doc.toString(options);
+}
+
+/**
+ * A writer for YAML every reader of msvc's output reads back as written: fastYamlWriter where it
+ * applies, else libraryStringify (the same bytes where both apply, yaml/write.test.ts).
+ */
+export function yamlWriter(library: () => YamlLibrary, options: YamlOptions): (value: unknown) => string {
+  const fast = fastYamlWriter(library, options);
+  return (value) => fast(value) ?? libraryStringify(library(), value, options);
 }
