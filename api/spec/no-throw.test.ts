@@ -75,7 +75,7 @@ describe('cross-field rules never throw', () => {
       }),
       { numRuns: 3000 },
     );
-  });
+  }, 300_000); // 3000 specs: seconds when idle, over 30 s on a loaded 2-core machine (a budget, not an assertion)
 
   it.each([
     ['resources', (r: unknown) => ({ image: 'nginx', resources: r })],
