@@ -43,7 +43,13 @@ const relativePath = (description: string) =>
     .describe(description);
 
 const fileMode = (description: string) =>
-  z.int().min(0).max(0o777).describe(`${description} Octal in YAML 1.1 (0440) or decimal (288); between 0 and 0777.`);
+  z
+    .int()
+    .min(0)
+    .max(0o777)
+    .describe(
+      `${description} Write the decimal value (288 for 0440, 420 for 0644): an unquoted 0440 is 440 to YAML 1.2 and 288 to kubectl, so msvc rejects it. Between 0 and 511 (0777).`,
+    );
 
 const keyToPath = z
   .strictObject({
@@ -104,7 +110,7 @@ const configMapVolume = z
   .strictObject({
     name: dns1123('ConfigMap name.'),
     items,
-    defaultMode: fileMode('File mode of the files. Default 0644.').optional(),
+    defaultMode: fileMode('File mode of the files. Default 0644 (420).').optional(),
     optional: z.boolean().optional().describe('Start even if the ConfigMap or a key is missing.'),
   })
   .describe('Files from a ConfigMap, one per key.');
@@ -113,7 +119,9 @@ const secretVolume = z
   .strictObject({
     secretName: dns1123('Secret name.'),
     items,
-    defaultMode: fileMode('File mode of the files. Default 0644; 0440 keeps them from other users.').optional(),
+    defaultMode: fileMode(
+      'File mode of the files. Default 0644 (420); 0440 (288) keeps them from other users.',
+    ).optional(),
     optional: z.boolean().optional().describe('Start even if the Secret or a key is missing.'),
   })
   .describe('Files from a Secret, one per key (e.g. tls.crt and tls.key).');
@@ -179,7 +187,7 @@ const projectedSource = z
 const projectedVolume = z
   .strictObject({
     sources: z.array(projectedSource).min(1).max(16).describe('The sources, merged into one directory.'),
-    defaultMode: fileMode('File mode of the files. Default 0644.').optional(),
+    defaultMode: fileMode('File mode of the files. Default 0644 (420).').optional(),
   })
   .describe('Several sources in one directory.');
 
@@ -225,7 +233,7 @@ export const volumeSchema = z
     downwardAPI: z
       .strictObject({
         items: downwardAPIFiles.optional(),
-        defaultMode: fileMode('File mode of the files. Default 0644.').optional(),
+        defaultMode: fileMode('File mode of the files. Default 0644 (420).').optional(),
       })
       .optional()
       .describe('Pod fields as files.'),
