@@ -144,9 +144,18 @@ describe('msvc validate', () => {
     expect(code).toBe(0);
     expectOnlySkipNotes(stderr);
     expect(stdout.trim().split('\n')).toStrictEqual(
-      ['billing', 'catalog', 'gateway', 'ledger', 'order', 'recommendations', 'search', 'storefront', 'user'].map(
-        (name) => `examples/${name}.yaml:1: OK (MicroService ${name})`,
-      ),
+      [
+        'billing',
+        'catalog',
+        'gateway',
+        'ledger',
+        'order',
+        'payments',
+        'recommendations',
+        'search',
+        'storefront',
+        'user',
+      ].map((name) => `examples/${name}.yaml:1: OK (MicroService ${name})`),
     );
   });
 
