@@ -113,7 +113,7 @@ const MANAGER_RULES = [
   rule('horizontalpodautoscalers.autoscaling', CHILD_VERBS),
   rule('poddisruptionbudgets.policy', CHILD_VERBS),
   rule('pods', ['list', 'watch']),
-  rule('events', ['create']),
+  rule('events', ['create', 'update']),
 ];
 const LEASE_RULES = [
   rule('leases.coordination.k8s.io', ['create']),
@@ -136,6 +136,7 @@ const MANAGER_VERBS: [string, string][] = [
   ['list', 'pods'],
   ['watch', 'pods'],
   ['create', 'events'],
+  ['update', 'events'],
 ];
 
 /** What it must never do, anywhere. */
@@ -164,7 +165,6 @@ const FORBIDDEN: [string, string][] = [
   ['create', 'rolebindings.rbac.authorization.k8s.io'],
   ['create', 'serviceaccounts:token'],
   ['create', 'ingresses.networking.k8s.io'],
-  ['update', 'events'],
   ['list', 'events'],
 ];
 

@@ -105,6 +105,7 @@ describe('chart', () => {
         'list pods',
         'watch pods',
         'create events',
+        'update events',
       ].sort(),
     );
     const [leaseRole] = find(docs, 'Role');

@@ -58,7 +58,8 @@ The rules of the operator's manager role: exactly what operator/ does, no more.
                          create, patch       server-side apply (an apply that creates needs create)
                          delete              pruning children no longer rendered
   pods                   list, watch         status (ready replicas, image pull, OOM, crash loops)
-  events                 create              core/v1 Events (operator/events.ts)
+  events                 create, update      core/v1 Events (operator/runtime/events.ts): a repeat
+                                             updates the Event's count (optimistic, with its resourceVersion)
 No get: the operator reads through its caches. No Secrets, ConfigMaps or anything else.
 */}}
 {{- define "msvc.managerRules" -}}
@@ -88,5 +89,5 @@ No get: the operator reads through its caches. No Secrets, ConfigMaps or anythin
   verbs: ["list", "watch"]
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create"]
+  verbs: ["create", "update"]
 {{- end }}
