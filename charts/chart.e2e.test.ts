@@ -400,6 +400,8 @@ describe('the Helm chart on a real control plane', () => {
       }
     }
     expect(objects.filter((o) => o['kind'] === 'Deployment').length).toBeGreaterThanOrEqual(7);
+    // examples/payments.yaml runs on a dedicated node pool (nodeSelector + toleration): the kwok nodes join it.
+    await kubectl(kubeconfig(), ['label', 'node', '--all', 'pool.example.com/name=payments', '--overwrite']);
     const applied = await kubectl(kubeconfig(), ['-n', otherNs, 'apply', '--server-side', '-f', '-'], {
       input: objects.map((o) => stringify(o)).join('---\n'),
     });

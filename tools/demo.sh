@@ -69,6 +69,8 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 
+# examples/payments.yaml runs on a dedicated node pool (nodeSelector + toleration): the kwok nodes join it.
+"${KUBECTL[@]}" label node --all pool.example.com/name=payments --overwrite >/dev/null
 echo "demo: applying examples/*.yaml to namespace $NAMESPACE"
 "${KUBECTL[@]}" create namespace "$NAMESPACE" --dry-run=client -o yaml | "${KUBECTL[@]}" apply -f - >/dev/null
 for _ in $(seq 1 60); do "${KUBECTL[@]}" -n "$NAMESPACE" get serviceaccount default >/dev/null 2>&1 && break; sleep 0.5; done
