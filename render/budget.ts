@@ -60,7 +60,8 @@ function sum(values: readonly (ResourceValues | undefined)[], all: boolean): Res
   return out;
 }
 
-type Figures = { requests: ResourceValues; limits: ResourceValues };
+/** One container's requests and limits. */
+export type Figures = { requests: ResourceValues; limits: ResourceValues };
 const KEYS = ['cpu', 'memory', 'ephemeral-storage'] as const;
 const amount = (key: (typeof KEYS)[number], v: string | number) => (key === 'cpu' ? milliCpu(v) : toBytes(v));
 
@@ -103,15 +104,19 @@ function phase(list: readonly Figures[]): Figures {
  * charts/patch), a classic one only with the app. The mesh's own init container (istio-init,
  * linkerd-init) gets the proxy's figures or less, so it never sets the maximum.
  * A limit is absent when any container of a phase lacks it (the pod is then unbounded).
+ * `fill` completes each container's figures first, e.g. with a LimitRange's defaults as admission
+ * would (render/capacity.ts); by default the figures are taken as given.
  */
-export function podBudget(spec: MicroServiceSpec): PodBudget {
-  const app = resolveResources(spec);
-  const proxy = resolveProxyResources(spec);
+export function podBudget(spec: MicroServiceSpec, fill: (figures: Figures) => Figures = (f) => f): PodBudget {
+  const app = fill(resolveResources(spec));
+  const given = resolveProxyResources(spec);
+  const proxy = given && fill(given);
   const provider = meshProvider(spec);
-  const figures = (c: ExtraContainerSpec): Figures => ({
-    requests: { ...c.resources?.requests },
-    limits: { ...c.resources?.limits },
-  });
+  const figures = (c: ExtraContainerSpec): Figures =>
+    fill({
+      requests: { ...c.resources?.requests },
+      limits: { ...c.resources?.limits },
+    });
   const sidecars = (spec.sidecars ?? []).map((c) => [c.name, figures(c)] as const);
   const inits = (spec.initContainers ?? []).map((c) => [c.name, figures(c)] as const);
   const containers: PodBudget['containers'] = { [names.appContainer]: app };
