@@ -12,10 +12,11 @@ const program = new Command()
     'Reconciles MicroService resources (msvc.dev/v1alpha1) into Deployments, Services, HPAs, PDBs and ServiceAccounts.',
   )
   .addOption(
+    // Not bound to $KUBECONFIG: that is a list of files to merge (loadKubeConfig does), this one file.
     new Option(
       '--kubeconfig <path>',
-      'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then the in-cluster service account)',
-    ).env('KUBECONFIG'),
+      'kubeconfig file (default: the files in $KUBECONFIG merged as kubectl merges them, then ~/.kube/config, then the in-cluster service account)',
+    ),
   )
   .addOption(
     new Option('--namespaces <list>', 'comma-separated namespaces to watch (default: all)').env('MSVC_NAMESPACES'),

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import type https from 'node:https';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { LightKubeConfig, loadKubeConfig, parseSimpleKubeConfig } from './kubeconfig.ts';
+import { LightKubeConfig, loadKubeConfig, mergeKubeConfigFiles, parseSimpleKubeConfig } from './kubeconfig.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -89,5 +89,65 @@ describe('light kubeconfig loader', () => {
     expect((await applied(kc)).headers).toMatchObject({ Authorization: 'Bearer one' });
     writeFileSync(tokenPath, 'two');
     expect((await applied(kc)).headers).toMatchObject({ Authorization: 'Bearer two' });
+  });
+});
+
+describe('KUBECONFIG with several files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'msvc-kubeconfig-merge-'));
+  const first = join(dir, 'first');
+  const second = join(dir, 'sub', 'second');
+  writeFileSync(
+    first,
+    stringify({
+      'current-context': 'mine',
+      contexts: [{ name: 'mine', context: { cluster: 'shared', user: 'me' } }],
+      users: [{ name: 'me', user: { token: 'first-token' } }],
+    }),
+  );
+  mkdirSync(join(dir, 'sub'));
+  writeFileSync(join(dir, 'sub', 'ca.crt'), 'SECOND CA');
+  writeFileSync(
+    second,
+    stringify({
+      'current-context': 'theirs',
+      clusters: [{ name: 'shared', cluster: { server: 'https://second:6443', 'certificate-authority': 'ca.crt' } }],
+      contexts: [
+        { name: 'mine', context: { cluster: 'shared', user: 'other' } },
+        { name: 'theirs', context: { cluster: 'shared', user: 'me' } },
+      ],
+      users: [
+        { name: 'me', user: { token: 'second-token' } },
+        { name: 'other', user: { token: 'other-token' } },
+      ],
+    }),
+  );
+
+  it('merges like kubectl: missing files skipped, first current-context and first name win, paths per file', async () => {
+    const merged = mergeKubeConfigFiles([join(dir, 'missing'), first, '', second]);
+    expect(merged['current-context']).toBe('mine');
+    expect((merged['contexts'] as { name: string }[]).map((c) => c.name)).toEqual(['mine', 'theirs']);
+    expect(merged['clusters']).toEqual([
+      {
+        name: 'shared',
+        cluster: { server: 'https://second:6443', 'certificate-authority': join(dir, 'sub', 'ca.crt') },
+      },
+    ]);
+    const previous = process.env['KUBECONFIG'];
+    process.env['KUBECONFIG'] = [join(dir, 'missing'), first, second].join(delimiter);
+    try {
+      const kc = await loadKubeConfig();
+      expect(kc).toBeInstanceOf(LightKubeConfig);
+      expect(kc.getCurrentCluster()?.server).toBe('https://second:6443');
+      const options = await applied(kc);
+      expect(options.ca?.toString()).toBe('SECOND CA');
+      expect((options.headers as Record<string, string>)['Authorization']).toBe('Bearer first-token');
+    } finally {
+      if (previous === undefined) delete process.env['KUBECONFIG'];
+      else process.env['KUBECONFIG'] = previous;
+    }
+  });
+
+  it('says which files it looked for when none exists', () => {
+    expect(() => mergeKubeConfigFiles([join(dir, 'a'), join(dir, 'b')])).toThrow(/none of the kubeconfig files/);
   });
 });

@@ -4,13 +4,14 @@
 // the TLS/auth options. This loader handles the common shapes itself — in-cluster ServiceAccount
 // (token re-read as kubelet rotates it), and kubeconfig files with a bearer token,
 // client certificates and CA as files or data, insecure-skip-tls-verify and tls-server-name — and
-// hands anything else (exec plugins, auth providers, proxies, basic auth, impersonation, several
-// files in $KUBECONFIG) to client-node's KubeConfig, imported only then.
+// hands anything else (exec plugins, auth providers, proxies, basic auth, impersonation) to
+// client-node's KubeConfig, imported only then. Several files in $KUBECONFIG are merged the way
+// kubectl merges them (mergeKubeConfigFiles), not the way client-node does.
 import { existsSync, readFileSync } from 'node:fs';
 import https from 'node:https';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
-import { parse } from 'yaml';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import { parse, stringify } from 'yaml';
 
 /** What KubeRest needs from a kubeconfig (client-node's KubeConfig has the same two methods). */
 export interface KubeConfigLike {
@@ -70,7 +71,11 @@ function material(file: unknown, data: unknown, base: string): { file?: string; 
  * means "let client-node load it".
  */
 export function parseSimpleKubeConfig(text: string, path: string): SimpleKubeConfig | undefined {
-  const doc = parse(text) as Fields | null;
+  return simpleFromDoc(parse(text) as Fields | null, dirname(path));
+}
+
+/** parseSimpleKubeConfig of a parsed document whose relative paths are relative to `base`. */
+function simpleFromDoc(doc: Fields | null, base: string): SimpleKubeConfig | undefined {
   if (!doc || typeof doc !== 'object') return undefined;
   const contextName = doc['current-context'];
   const find = <K extends 'cluster' | 'user' | 'context'>(list: unknown, name: unknown, key: K) =>
@@ -82,7 +87,6 @@ export function parseSimpleKubeConfig(text: string, path: string): SimpleKubeCon
   if (!cluster || !user || typeof cluster['server'] !== 'string') return undefined;
   if (Object.keys(cluster).some((k) => !CLUSTER_FIELDS.has(k))) return undefined;
   if (Object.keys(user).some((k) => !USER_FIELDS.has(k))) return undefined;
-  const base = dirname(path);
   const out: SimpleKubeConfig = {
     server: cluster['server'],
     ...(cluster['insecure-skip-tls-verify'] === true ? { skipTLSVerify: true } : {}),
@@ -149,25 +153,89 @@ async function clientNode(load: (kc: import('@kubernetes/client-node').KubeConfi
   return kc;
 }
 
+const NAMED_LISTS = ['clusters', 'users', 'contexts'] as const;
+const CLUSTER_PATHS = ['certificate-authority'];
+const USER_PATHS = ['client-certificate', 'client-key', 'tokenFile'];
+
+/** A copy of `entry` whose file references are absolute, resolved against the file's folder. */
+function absolutePaths(entry: Fields | undefined, fields: readonly string[], base: string): Fields | undefined {
+  if (!entry || typeof entry !== 'object') return entry;
+  const out: Fields = { ...entry };
+  for (const field of fields) {
+    const value = out[field];
+    if (typeof value === 'string' && value !== '' && !isAbsolute(value)) out[field] = join(base, value);
+  }
+  const exec = out['exec'] as Fields | undefined;
+  // client-go resolves an exec command only when it names a path (contains a separator).
+  if (exec && typeof exec['command'] === 'string' && exec['command'].includes('/') && !isAbsolute(exec['command']))
+    out['exec'] = { ...exec, command: join(base, exec['command']) };
+  return out;
+}
+
+/**
+ * Merges kubeconfig files as kubectl does for a $KUBECONFIG list
+ * (https://kubernetes.io/docs/concepts/configuration/organize-cluster-access-kubeconfig/#merging-kubeconfig-files):
+ * empty names and missing files are skipped, the first file to set a value or a named cluster,
+ * user or context wins and later files never change it (current-context included), and file
+ * references are relative to the file that holds them. client-node's loadFromDefault differs: it
+ * takes the last file's current-context and throws on a name two files share. Throws when no
+ * file exists, naming the list.
+ */
+export function mergeKubeConfigFiles(paths: readonly string[]): Fields {
+  const merged: Fields = { apiVersion: 'v1', kind: 'Config', clusters: [], users: [], contexts: [] };
+  let found = 0;
+  for (const path of paths) {
+    if (path === '' || !existsSync(path)) continue;
+    found++;
+    const doc = (parse(readFileSync(path, 'utf8')) ?? {}) as Fields;
+    if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error(`kubeconfig ${path} is not a mapping`);
+    const base = dirname(path);
+    if (merged['current-context'] === undefined && typeof doc['current-context'] === 'string' && doc['current-context'])
+      merged['current-context'] = doc['current-context'];
+    for (const list of NAMED_LISTS) {
+      const target = merged[list] as NamedEntry<Fields>[];
+      for (const entry of Array.isArray(doc[list]) ? (doc[list] as NamedEntry<Fields>[]) : []) {
+        if (!entry || typeof entry.name !== 'string' || target.some((e) => e.name === entry.name)) continue;
+        target.push({
+          ...entry,
+          ...(entry.cluster ? { cluster: absolutePaths(entry.cluster, CLUSTER_PATHS, base) } : {}),
+          ...(entry.user ? { user: absolutePaths(entry.user, USER_PATHS, base) } : {}),
+        });
+      }
+    }
+  }
+  if (found === 0) throw new Error(`none of the kubeconfig files in KUBECONFIG exists: ${paths.join(':')}`);
+  return merged;
+}
+
+/** Several files (a $KUBECONFIG list): merged like kubectl, then the light loader or client-node. */
+async function fromFiles(paths: readonly string[]): Promise<KubeConfigLike> {
+  const merged = mergeKubeConfigFiles(paths);
+  const simple = simpleFromDoc(merged, process.cwd());
+  return simple ? new LightKubeConfig(simple) : clientNode((kc) => kc.loadFromString(stringify(merged)));
+}
+
 function fromFile(path: string): KubeConfigLike | undefined {
   const simple = parseSimpleKubeConfig(readFileSync(path, 'utf8'), path);
   return simple ? new LightKubeConfig(simple) : undefined;
 }
 
 /**
- * Loads a kubeconfig like client-node's KubeConfig.loadFromFile (with a path) or loadFromDefault
- * (without: $KUBECONFIG, then ~/.kube/config, then the in-cluster ServiceAccount).
+ * Loads a kubeconfig as kubectl does: the file `path` alone (--kubeconfig), else the files of
+ * $KUBECONFIG merged (a `:`-separated list, `;` on Windows), else ~/.kube/config, else the
+ * in-cluster ServiceAccount.
  */
 export async function loadKubeConfig(path?: string): Promise<KubeConfigLike> {
   if (path) return fromFile(path) ?? clientNode((kc) => kc.loadFromFile(path));
   const env = process.env['KUBECONFIG'];
   if (env) {
-    const files = env.split(':').filter(Boolean);
+    const files = env.split(delimiter).filter(Boolean);
     if (files.length === 1 && existsSync(files[0]!)) {
       const light = fromFile(files[0]!);
       if (light) return light;
+      return clientNode((kc) => kc.loadFromFile(files[0]!));
     }
-    return clientNode((kc) => kc.loadFromDefault());
+    if (files.length > 0) return fromFiles(files);
   }
   const home = join(homedir(), '.kube', 'config');
   if (existsSync(home)) return fromFile(home) ?? clientNode((kc) => kc.loadFromDefault());

@@ -3,7 +3,7 @@
  * runs in a pod: flags, JSON logs on stdout, SIGTERM to stop. Suites use it to restart the
  * operator, kill a leader, or read its /metrics.
  *
- *   startOperator({ kubeconfig, namespaces?, leaderElect?, extraArgs?, entry?, nodeArgs? }): Promise<OperatorProcess>
+ *   startOperator({ kubeconfig?, env?, namespaces?, leaderElect?, extraArgs?, entry?, nodeArgs? }): Promise<OperatorProcess>
  *   OperatorProcess: { pid, metricsUrl, logs(): string, stop(signal?): Promise<number|null>, exited }
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -21,7 +21,10 @@ export interface OperatorProcess {
 }
 
 export interface StartOperatorOptions {
-  readonly kubeconfig: string;
+  /** Passed as --kubeconfig; omit to let the operator find one itself (e.g. from `env.KUBECONFIG`). */
+  readonly kubeconfig?: string;
+  /** Extra environment of the process. */
+  readonly env?: Readonly<Record<string, string>>;
   readonly namespaces?: readonly string[];
   readonly leaderElect?: { namespace: string; name: string; leaseDurationSeconds?: number };
   readonly resyncSeconds?: number;
@@ -57,8 +60,7 @@ export async function startOperator(options: StartOperatorOptions): Promise<Oper
   const args = [
     ...(options.nodeArgs ?? []),
     options.entry ?? join(repoRoot, 'operator/microservice/main.ts'),
-    '--kubeconfig',
-    options.kubeconfig,
+    ...(options.kubeconfig === undefined ? [] : ['--kubeconfig', options.kubeconfig]),
     '--health-address',
     `127.0.0.1:${port}`,
     '--resync',
@@ -81,7 +83,10 @@ export async function startOperator(options: StartOperatorOptions): Promise<Oper
     );
   }
   args.push(...(options.extraArgs ?? []));
-  const child: ChildProcess = spawn(nodeBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+  const child: ChildProcess = spawn(nodeBinary(), args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
