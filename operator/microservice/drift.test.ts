@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../runtime/key.ts';
-import { APPLIED_HASH_ANNOTATION, containsFields, needsApply, withAppliedHash } from './drift.ts';
+import { APPLIED_HASH_ANNOTATION, AppliedMemo, containsFields, needsApply, withAppliedHash } from './drift.ts';
 
 type Deployment = KubeObject & {
   spec: { replicas?: number; template: { spec: { containers: Record<string, unknown>[] } } };
@@ -88,5 +88,47 @@ describe('containsFields', () => {
     expect(containsFields({ cpu: '1' }, { cpu: '1000m' })).toBe(true);
     expect(containsFields({ memory: '1Gi' }, { memory: '1024Mi' })).toBe(true);
     expect(containsFields({ replicas: '1' }, { replicas: '1000m' })).toBe(false);
+  });
+});
+
+describe('AppliedMemo', () => {
+  const desired = withAppliedHash({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'a' }, spec: { x: 1 } });
+  const at = (resourceVersion: string | undefined): KubeObject => ({ ...desired, metadata: { resourceVersion } });
+
+  it('skips while the cache holds the version the apply started from, whatever its spelling', () => {
+    const memo = new AppliedMemo();
+    // Opaque versions: only equality means anything (no number in sight here).
+    memo.remember('k', desired, at('b7f-x'), at('a01'));
+    expect(memo.pending('k', desired, at('b7f-x'))).toBe(true);
+    expect(memo.pending('k', desired, at('a01'))).toBe(false);
+    expect(memo.size).toBe(0); // caught up: forgotten
+  });
+
+  it('does not trust a version that went backwards (an etcd restore) or any other write', () => {
+    const memo = new AppliedMemo();
+    memo.remember('k', desired, at('200'), at('201'));
+    expect(memo.pending('k', desired, at('150'))).toBe(false); // restored to an older version
+    memo.remember('k', desired, at('200'), at('201'));
+    expect(memo.pending('k', desired, at('9999'))).toBe(false); // someone else wrote: compare for real
+  });
+
+  it('never skips other content, a create, or an object that is gone', () => {
+    const memo = new AppliedMemo();
+    memo.remember('k', desired, at('5'), at('6'));
+    const other = withAppliedHash({ ...desired, spec: { x: 2 } });
+    expect(memo.pending('k', other, at('5'))).toBe(false);
+    memo.remember('new', desired, undefined, at('1'));
+    expect(memo.pending('new', desired, undefined)).toBe(false);
+    expect(memo.size).toBe(1);
+    memo.remember('gone', desired, at('5'), at('6'));
+    expect(memo.pending('gone', desired, undefined)).toBe(false);
+  });
+
+  it('forgets a deleted key', () => {
+    const memo = new AppliedMemo();
+    memo.remember('k', desired, at('5'), at('6'));
+    memo.forget('k');
+    expect(memo.size).toBe(0);
+    expect(memo.pending('k', desired, at('5'))).toBe(false);
   });
 });

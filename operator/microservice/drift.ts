@@ -73,29 +73,51 @@ export function needsApply(desired: KubeObject, live: KubeObject | undefined): b
   return !containsFields(desired, live);
 }
 
-function newerThan(a: string | undefined, b: string | undefined): boolean | undefined {
-  if (a === undefined || b === undefined || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return undefined;
-  return BigInt(a) > BigInt(b);
-}
-
 /**
- * What this process applied last, per child. The cache learns of our own write only when its
- * watch event arrives; a reconcile in between (a resync, another child's event) would see the old
- * object and apply the same content again. `pending` says "already applied, the cache is just
- * behind": same hash and a cached resourceVersion older than the one our apply returned.
- * resourceVersions are opaque by contract; if one is not a plain number this never skips.
+ * What this process applied last, per child (or per status). The cache learns of our own write
+ * only when its watch event arrives; a reconcile in between (a resync, another child's event)
+ * would see the old object and apply the same content again. `pending` says "already applied, the
+ * cache is just behind": same hash, and the cached object is still the very version our apply
+ * started from. resourceVersions are compared for equality only, the one thing their contract
+ * defines (https://kubernetes.io/docs/reference/using-api/api-concepts/#resource-versions): never
+ * as numbers, so a version that went backwards (an etcd restore) or any other write is never
+ * mistaken for "behind". An entry is dropped once the cache shows our write or any other
+ * version, and by forget() when the object is deleted, so the memo holds only writes in flight.
  */
 export class AppliedMemo {
-  readonly #entries = new Map<string, { hash: string; resourceVersion: string | undefined }>();
+  readonly #entries = new Map<string, { hash: string; before: string; after: string | undefined }>();
 
-  remember(key: string, desired: KubeObject, applied: KubeObject): void {
+  /** Records an apply of `desired` over `before` (the cached object it replaced) that returned `applied`. */
+  remember(key: string, desired: KubeObject, before: KubeObject | undefined, applied: KubeObject): void {
     const hash = desired.metadata?.annotations?.[APPLIED_HASH_ANNOTATION];
-    if (hash !== undefined) this.#entries.set(key, { hash, resourceVersion: applied.metadata?.resourceVersion });
+    const from = before?.metadata?.resourceVersion;
+    // A create (nothing cached before) has no version to recognise: the next reconcile applies.
+    if (hash === undefined || from === undefined) {
+      this.#entries.delete(key);
+      return;
+    }
+    this.#entries.set(key, { hash, before: from, after: applied.metadata?.resourceVersion });
   }
 
   pending(key: string, desired: KubeObject, live: KubeObject | undefined): boolean {
     const entry = this.#entries.get(key);
-    if (!entry || !live || entry.hash !== desired.metadata?.annotations?.[APPLIED_HASH_ANNOTATION]) return false;
-    return newerThan(entry.resourceVersion, live.metadata?.resourceVersion) === true;
+    if (entry === undefined) return false;
+    const version = live?.metadata?.resourceVersion;
+    if (version === undefined || version !== entry.before) {
+      // The cache moved on (to our write or past it) or the object is gone: nothing in flight.
+      this.#entries.delete(key);
+      return false;
+    }
+    return entry.hash === desired.metadata?.annotations?.[APPLIED_HASH_ANNOTATION];
+  }
+
+  /** Drops what is remembered for `key` (its object was deleted). */
+  forget(key: string): void {
+    this.#entries.delete(key);
+  }
+
+  /** Entries held (tests, and a bound on memory). */
+  get size(): number {
+    return this.#entries.size;
   }
 }

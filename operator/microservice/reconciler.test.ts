@@ -132,6 +132,18 @@ describe('Reconciler', () => {
     expect(t.writes).toEqual([]);
   });
 
+  it('forgets what it applied once the MicroService is deleted (the memo does not grow without bound)', async () => {
+    const t = setup(microService());
+    await t.reconciler.reconcile(KEY, ctx);
+    t.sync();
+    t.microServices.apply({ type: 'Apply', object: microService({ env: [{ name: 'A', value: '1' }] }) });
+    await t.reconciler.reconcile(KEY, ctx); // the Deployment and the status are remembered as in flight
+    expect(t.reconciler.rememberedWrites).toBeGreaterThan(0);
+    t.microServices.apply({ type: 'Delete', object: microService() });
+    await t.reconciler.reconcile(KEY, ctx);
+    expect(t.reconciler.rememberedWrites).toBe(0);
+  });
+
   it('creates an autoscaled Deployment at minReplicas and hands the count to the HPA', async () => {
     const t = setup(microService({ autoscaling: { minReplicas: 3, maxReplicas: 6 } }));
     await t.reconciler.reconcile(KEY, ctx);

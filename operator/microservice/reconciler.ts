@@ -121,7 +121,10 @@ export class Reconciler {
   /** The controller's Reconcile function. */
   readonly reconcile = async (key: ObjectKey, ctx: ReconcileContext): Promise<ReconcileResult> => {
     const raw = this.#deps.microServices.get(key);
-    if (!raw || raw.metadata?.deletionTimestamp) return {};
+    if (!raw || raw.metadata?.deletionTimestamp) {
+      this.#forget(key);
+      return {};
+    }
     const parsed = parseMicroService(raw);
     const selector = `app.kubernetes.io/name=${key.name}`;
     if (!parsed.ok) {
@@ -163,7 +166,7 @@ export class Reconciler {
             await handOffReplicas(this.#deps.client, current);
             unforced = false;
           }
-          this.#applied.remember(childKey, desired, current);
+          this.#applied.remember(childKey, desired, live, current);
         }
         if (obj.kind === 'Deployment') {
           deployment = current as DeploymentLike;
@@ -261,6 +264,17 @@ export class Reconciler {
     }
   }
 
+  /** The MicroService is gone: what was remembered about its writes goes too. */
+  #forget(key: ObjectKey): void {
+    for (const { kind } of CHILD_KINDS) this.#applied.forget(`${kind}/${formatKey(key)}`);
+    this.#appliedStatus.forget(formatKey(key));
+  }
+
+  /** Writes remembered as in flight (children and status); a bound on memory, for tests. */
+  get rememberedWrites(): number {
+    return this.#applied.size + this.#appliedStatus.size;
+  }
+
   #ref(obj: KubeObject) {
     return {
       apiVersion: obj.apiVersion ?? '',
@@ -276,6 +290,7 @@ export class Reconciler {
       const live = this.#deps.children[kind].get(key);
       if (!live || !ownedBy(live, ms.metadata?.uid)) continue;
       ctx.log.info({ kind }, 'pruning child that is no longer rendered');
+      this.#applied.forget(`${kind}/${formatKey(key)}`);
       await this.#deps.client.delete(
         { apiVersion, kind, namespace: key.namespace, name: key.name },
         { uid: live.metadata?.uid },
@@ -302,7 +317,7 @@ export class Reconciler {
       metadata: { name: raw.metadata?.name, namespace: raw.metadata?.namespace },
       status,
     });
-    this.#appliedStatus.remember(key, probe, written);
+    this.#appliedStatus.remember(key, probe, raw, written);
     const before = readyCondition(raw.status);
     const after = readyCondition(status);
     if (after && (before?.status !== after.status || before?.reason !== after.reason)) {
