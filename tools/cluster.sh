@@ -19,6 +19,7 @@
 #   MSVC_FRESH=1                 on `up`, delete an existing cluster of that name first
 #   MSVC_KWOKCTL_ARGS            more `kwokctl create cluster` flags, e.g. bench/ needs room for
 #                                1,000 Services: --extra-args kube-apiserver=service-cluster-ip-range=10.0.0.0/16
+#   MSVC_APISERVER_DOWN_SECONDS  restart-apiserver: stay down this long before starting it again
 #   MSVC_KEEP_FAILED=1           keep a cluster whose start-up failed (default: its logs are printed,
 #                                then it is deleted)
 #   MSVC_CACHE_DIR               cache root (default ${XDG_CACHE_HOME:-~/.cache}/msvc); kwokctl's
@@ -246,6 +247,8 @@ restart-apiserver)
   # liveness with kill -0, which a not-yet-reaped zombie passes.
   stop_pid "$pid" "${MSVC_APISERVER_STOP_GRACE:-5}" || { log "kube-apiserver ($pid) does not stop"; exit 1; }
   rm -f "$pidfile"
+  # An outage of a chosen length (the resilience tests: clients' back-off grows meanwhile).
+  sleep "${MSVC_APISERVER_DOWN_SECONDS:-0}"
   # `start cluster` starts only the components that are not running.
   kwokctl_logged --name "$NAME" start cluster
   wait_for "the API server's /readyz" k get --raw /readyz

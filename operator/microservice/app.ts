@@ -9,6 +9,7 @@ import type { Informer } from '../runtime/informer.ts';
 import { formatKey, type KubeObject } from '../runtime/key.ts';
 import { Manager, type ManagerOptions, type Watch } from '../runtime/manager.ts';
 import { skipStatusOnlyUpdates } from '../runtime/predicate.ts';
+import type { RateLimitOptions } from '../runtime/queue.ts';
 import { stripManagedFields } from '../runtime/source.ts';
 import { appliesReplicas, OWNS_REPLICAS } from './handoff.ts';
 import { CONTROLLER_NAME, FIELD_MANAGER, MANAGED_BY } from './identity.ts';
@@ -24,6 +25,8 @@ export interface OperatorOptions extends Omit<ManagerOptions, 'fieldManager'> {
   readonly concurrency?: number;
   /** @see ControllerOptions.resyncIntervalMs */
   readonly resyncIntervalMs?: number;
+  /** Retries across all MicroServices (a token bucket over the per-key back-off). */
+  readonly retryRateLimit?: RateLimitOptions;
 }
 
 /** Pods are cached only for status: labels, annotations, owner and container states. */
@@ -112,6 +115,7 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
     reconcile: reconciler.reconcile,
     maxConcurrentReconciles: options.concurrency ?? 4,
     resyncIntervalMs: options.resyncIntervalMs,
+    rateLimit: options.retryRateLimit,
     watches,
   });
   return manager;

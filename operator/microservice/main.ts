@@ -28,6 +28,16 @@ const program = new Command()
       .default('600'),
   )
   .addOption(
+    new Option('--retry-qps <n>', 'retries per second across all MicroServices once the burst is spent (0 = no limit)')
+      .env('MSVC_RETRY_QPS')
+      .default('10'),
+  )
+  .addOption(
+    new Option('--retry-burst <n>', 'retries across all MicroServices allowed at once before --retry-qps applies')
+      .env('MSVC_RETRY_BURST')
+      .default('100'),
+  )
+  .addOption(
     new Option('--health-address <host:port>', '/healthz, /readyz and /metrics')
       .env('MSVC_HEALTH_ADDRESS')
       .default('0.0.0.0:8080'),
@@ -98,6 +108,10 @@ const manager = buildOperator({
       : [],
   concurrency: positive('concurrency', String(flags['concurrency'])),
   resyncIntervalMs: positive('resync', String(flags['resync']), true) * 1000,
+  retryRateLimit: {
+    qps: positive('retry-qps', String(flags['retryQps']), true),
+    burst: positive('retry-burst', String(flags['retryBurst'])),
+  },
   healthAddress: String(flags['healthAddress']),
   shutdownTimeoutMs: positive('shutdown-timeout', String(flags['shutdownTimeout'])) * 1000,
   leaderElection: flags['leaderElect']

@@ -30,7 +30,10 @@ export class ObjectError extends ApiError {
     const key = `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
     const detail = cause instanceof Error ? cause.message : String(cause);
     const api = cause instanceof ApiError ? cause : undefined;
-    super(`${verb} ${key}: ${detail}`, api?.status ?? 0, api?.reason ?? '', api?.body, { cause });
+    super(`${verb} ${key}: ${detail}`, api?.status ?? 0, api?.reason ?? '', api?.body, {
+      cause,
+      retryAfterSeconds: api?.retryAfterSeconds,
+    });
     this.name = 'ObjectError';
     this.key = key;
   }

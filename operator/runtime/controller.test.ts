@@ -17,7 +17,11 @@ const settle = () => vi.advanceTimersByTimeAsync(0);
 
 function setup(reconcile: Reconcile, options: Partial<ControllerOptions> = {}) {
   const metrics = new OperatorMetrics();
-  const queue = new WorkQueue({ name: 'c', backoff: { baseMs: 100, capMs: 1_000 }, metrics: metrics.forQueue('c') });
+  const queue = new WorkQueue({
+    name: 'c',
+    backoff: { baseMs: 100, capMs: 1_000, jitter: 0 },
+    metrics: metrics.forQueue('c'),
+  });
   const controller = new Controller({
     name: 'c',
     reconcile,

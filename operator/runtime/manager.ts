@@ -15,7 +15,7 @@ import { LeaderElector } from './leader-election.ts';
 import { createLogger, type Logger } from './log.ts';
 import { OperatorMetrics } from './metrics.ts';
 import type { Predicate } from './predicate.ts';
-import { type BackoffOptions, WorkQueue } from './queue.ts';
+import { type BackoffOptions, type RateLimitOptions, WorkQueue } from './queue.ts';
 import { KubeRest } from './rest.ts';
 
 export interface ManagerOptions {
@@ -72,6 +72,8 @@ export interface ManagedControllerOptions {
   /** @see ControllerOptions.reconcileTimeoutMs */
   readonly reconcileTimeoutMs?: number;
   readonly backoff?: BackoffOptions;
+  /** The retry budget shared by all keys (a token bucket on top of the per-key back-off). */
+  readonly rateLimit?: RateLimitOptions;
   /** The event sources; the first one's keys are what a resync re-queues (the primary resource). */
   // biome-ignore lint/suspicious/noExplicitAny: watches of different object types share one list.
   readonly watches: readonly Watch<any>[];
@@ -125,6 +127,7 @@ export class Manager {
     const queue = new WorkQueue({
       name: options.name,
       backoff: options.backoff,
+      rateLimit: options.rateLimit,
       metrics: this.metrics.forQueue(options.name),
     });
     this.metrics.trackQueue(queue);

@@ -103,12 +103,34 @@ describe('WorkQueue', () => {
   });
 
   it('delays a rate-limited key by its back-off', () => {
-    const queue = new WorkQueue({ name: 't', backoff: { baseMs: 100, capMs: 1_000 } });
+    const queue = new WorkQueue({ name: 't', backoff: { baseMs: 100, capMs: 1_000, jitter: 0 } });
     queue.addRateLimited('a'); // 100ms
     vi.advanceTimersByTime(99);
     expect(queue.len()).toBe(0);
     vi.advanceTimersByTime(1);
     expect(queue.len()).toBe(1);
+  });
+
+  it('stretches every back-off by a random jitter, so keys that failed together spread out', () => {
+    const draws = [0, 0.5, 1];
+    const queue = new WorkQueue({ name: 't', backoff: { baseMs: 1_000, jitter: 0.2 }, random: () => draws.shift()! });
+    expect(['a', 'b', 'c'].map((key) => queue.addRateLimited(key))).toEqual([1_000, 1_100, 1_200]);
+  });
+
+  it('limits retries across all keys with one token bucket (a burst, then qps)', () => {
+    const queue = new WorkQueue({
+      name: 't',
+      backoff: { baseMs: 10, jitter: 0 },
+      rateLimit: { qps: 2, burst: 3 },
+    });
+    // Ten keys fail at once: three retry after their own back-off, the rest two per second.
+    const delays = Array.from({ length: 10 }, (_, i) => queue.addRateLimited(`k${i}`));
+    expect(delays).toEqual([10, 10, 10, 500, 1_000, 1_500, 2_000, 2_500, 3_000, 3_500]);
+    vi.advanceTimersByTime(1_000);
+    expect(queue.len()).toBe(5);
+    // The bucket refills while idle: after a quiet spell a failure retries on its own back-off again.
+    vi.advanceTimersByTime(60_000);
+    expect(queue.addRateLimited('later')).toBe(10);
   });
 
   it('schedules a key for later while it is processed, without handing it out twice', async () => {

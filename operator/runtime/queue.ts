@@ -4,7 +4,11 @@
 //   - when a key is scheduled twice, the earliest deadline wins;
 //   - a key is never handed to two workers at once: one that arrives while it is being
 //     processed is held ("dirty") and queued again by done();
-//   - addRateLimited() delays a key by per-key exponential back-off, forget() resets it;
+//   - addRateLimited() delays a key by the larger of its per-key exponential back-off (with
+//     jitter) and an overall token bucket shared by every key (controller-runtime's
+//     DefaultTypedControllerRateLimiter: MaxOf(per-item exponential, bucket of 10 qps, burst 100)),
+//     so a thousand keys failing at once cannot retry a thousand times a second; forget() resets
+//     the per-key part;
 //   - shutDown() wakes every waiting get() with `undefined` and drops delayed keys.
 
 /** Per-key exponential back-off for error retries: `min(baseMs * 2^failures, capMs)`. */
@@ -20,6 +24,45 @@ export interface BackoffOptions {
    * @default 300000
    */
   readonly capMs?: number;
+  /**
+   * Each delay is stretched by a random fraction up to this (client-go's wait.Jitter), so keys
+   * that failed together (an API server restart) do not all retry at the same instant.
+   * @default 0.2
+   */
+  readonly jitter?: number;
+}
+
+/** The overall retry budget shared by every key of one queue (a token bucket). */
+export interface RateLimitOptions {
+  /**
+   * Retries per second across all keys, once the burst is spent; 0 disables the bucket.
+   * @default 10 (controller-runtime)
+   */
+  readonly qps?: number;
+  /** @default 100 (controller-runtime) */
+  readonly burst?: number;
+}
+
+/** A token bucket that hands out delays: reserve() takes a token, now or as soon as one refills. */
+export class TokenBucket {
+  readonly #qps: number;
+  readonly #burst: number;
+  #tokens: number;
+  #at: number;
+  constructor(qps: number, burst: number, now = Date.now()) {
+    this.#qps = qps;
+    this.#burst = Math.max(1, burst);
+    this.#tokens = this.#burst;
+    this.#at = now;
+  }
+  /** How long the caller must wait for its token (golang.org/x/time/rate's Reserve().Delay()). */
+  reserve(now = Date.now()): number {
+    if (this.#qps <= 0) return 0;
+    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#at) / 1000) * this.#qps);
+    this.#at = now;
+    this.#tokens -= 1;
+    return this.#tokens >= 0 ? 0 : Math.ceil((-this.#tokens / this.#qps) * 1000);
+  }
 }
 
 /** Callbacks the metrics module attaches (workqueue_* series); all optional. */
@@ -37,17 +80,25 @@ export interface WorkQueueOptions {
   /** Used as the `name` label of the workqueue_* metrics. */
   readonly name: string;
   readonly backoff?: BackoffOptions;
+  readonly rateLimit?: RateLimitOptions;
   readonly metrics?: QueueMetricsHooks;
+  /** @default Math.random (tests pass their own) */
+  readonly random?: () => number;
 }
 
 export const DEFAULT_BACKOFF_BASE_MS = 100;
 export const DEFAULT_BACKOFF_CAP_MS = 5 * 60_000;
+export const DEFAULT_RETRY_QPS = 10;
+export const DEFAULT_RETRY_BURST = 100;
 
 /** A de-duplicating, delaying, rate-limited work queue of string keys. */
 export class WorkQueue {
   readonly name: string;
   readonly #baseMs: number;
   readonly #capMs: number;
+  readonly #jitter: number;
+  readonly #bucket: TokenBucket;
+  readonly #random: () => number;
   readonly #metrics: QueueMetricsHooks;
   /** Keys ready for a worker, in order. Each is also in #dirty. */
   readonly #ready: string[] = [];
@@ -65,6 +116,12 @@ export class WorkQueue {
     this.name = options.name;
     this.#baseMs = options.backoff?.baseMs ?? DEFAULT_BACKOFF_BASE_MS;
     this.#capMs = options.backoff?.capMs ?? DEFAULT_BACKOFF_CAP_MS;
+    this.#jitter = options.backoff?.jitter ?? 0.2;
+    this.#bucket = new TokenBucket(
+      options.rateLimit?.qps ?? DEFAULT_RETRY_QPS,
+      options.rateLimit?.burst ?? DEFAULT_RETRY_BURST,
+    );
+    this.#random = options.random ?? Math.random;
     this.#metrics = options.metrics ?? {};
   }
 
@@ -96,16 +153,21 @@ export class WorkQueue {
     this.#waiting.set(key, { deadline, timer });
   }
 
-  /** Queues a key after its back-off delay and counts the failure (workqueue_retries_total). */
-  addRateLimited(key: string): void {
-    if (this.#shuttingDown) return;
-    const delay = this.backoffDelay(key);
+  /**
+   * Queues a key after its back-off delay (jittered) or when the overall bucket has a token for
+   * it, whichever is later, and counts the failure (workqueue_retries_total). Returns the delay.
+   */
+  addRateLimited(key: string): number {
+    if (this.#shuttingDown) return 0;
+    const perKey = Math.round(this.backoffDelay(key) * (1 + this.#jitter * this.#random()));
+    const delay = Math.max(perKey, this.#bucket.reserve());
     this.#failures.set(key, (this.#failures.get(key) ?? 0) + 1);
     this.#metrics.retry?.();
     this.addAfter(key, delay);
+    return delay;
   }
 
-  /** The delay the next addRateLimited(key) will use. */
+  /** The per-key delay the next addRateLimited(key) starts from, before jitter and the bucket. */
   backoffDelay(key: string): number {
     const failures = this.#failures.get(key) ?? 0;
     return Math.min(this.#baseMs * 2 ** failures, this.#capMs);

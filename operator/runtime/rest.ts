@@ -24,13 +24,47 @@ export class ApiError extends Error {
   readonly status: number;
   readonly reason: string;
   readonly body: unknown;
-  constructor(message: string, status: number, reason = '', body: unknown = undefined, options?: ErrorOptions) {
+  /**
+   * How long the server asked us to wait before retrying (a 429's or 503's `Retry-After` header,
+   * or the Status' `details.retryAfterSeconds`), in seconds.
+   */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(
+    message: string,
+    status: number,
+    reason = '',
+    body: unknown = undefined,
+    options?: ErrorOptions & { retryAfterSeconds?: number },
+  ) {
     super(message, options);
     this.name = 'ApiError';
     this.status = status;
     this.reason = reason;
     this.body = body;
+    this.retryAfterSeconds = options?.retryAfterSeconds ?? retryAfterOf(body);
   }
+}
+
+/** `details.retryAfterSeconds` of a metav1.Status body, if positive. */
+function retryAfterOf(body: unknown): number | undefined {
+  const seconds = (body as { details?: { retryAfterSeconds?: unknown } } | undefined)?.details?.retryAfterSeconds;
+  return typeof seconds === 'number' && seconds > 0 ? seconds : undefined;
+}
+
+/** A `Retry-After` header in seconds (the HTTP-date form is not used by the API server). */
+function retryAfterHeader(response: http.IncomingMessage): number | undefined {
+  const value = Number(response.headers['retry-after']);
+  return Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+/** 429 Too Many Requests (API Priority and Fairness, a watch cache still initialising). */
+export function isTooManyRequests(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 429;
+}
+
+/** No HTTP answer at all: connection refused or reset, DNS, TLS, a request timeout. */
+export function isTransport(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 0;
 }
 
 /** 404 from the API server (kube-rs: "usually not a problem"). */
@@ -130,7 +164,7 @@ export class KubeRest {
     const text = await readAll(response);
     const body = text === '' ? undefined : safeParse(text);
     const status = response.statusCode ?? 0;
-    if (status < 200 || status > 299) throw statusError(options, status, body ?? text);
+    if (status < 200 || status > 299) throw statusError(options, status, body ?? text, retryAfterHeader(response));
     return body as T;
   }
 
@@ -144,7 +178,7 @@ export class KubeRest {
     const status = response.statusCode ?? 0;
     if (status !== 200) {
       const text = await readAll(response);
-      throw statusError({ ...options, method: 'GET' }, status, safeParse(text) ?? text);
+      throw statusError({ ...options, method: 'GET' }, status, safeParse(text) ?? text, retryAfterHeader(response));
     }
     const reader = createInterface({ input: response, crlfDelay: Number.POSITIVE_INFINITY });
     let failure: unknown;
@@ -211,7 +245,12 @@ function safeParse(text: string): unknown {
   }
 }
 
-function statusError(options: Pick<RequestOptions, 'method' | 'path'>, status: number, body: unknown): ApiError {
+function statusError(
+  options: Pick<RequestOptions, 'method' | 'path'>,
+  status: number,
+  body: unknown,
+  retryAfterSeconds?: number,
+): ApiError {
   const statusBody = (typeof body === 'object' && body !== null ? body : {}) as { message?: string; reason?: string };
   const message = statusBody.message ?? (typeof body === 'string' ? body.slice(0, 200) : '');
   return new ApiError(
@@ -219,6 +258,7 @@ function statusError(options: Pick<RequestOptions, 'method' | 'path'>, status: n
     status,
     statusBody.reason,
     body,
+    retryAfterSeconds === undefined ? undefined : { retryAfterSeconds },
   );
 }
 

@@ -3,9 +3,19 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from './key.ts';
 import { ApiError, type KubeRest, type RequestOptions, type ResourceInfo } from './rest.ts';
-import { stripManagedFields, type WatchEvent, type WatcherState, watcher } from './source.ts';
+import {
+  Backoff,
+  type BackoffOptions,
+  retryDelayMs,
+  stripManagedFields,
+  type WatchEvent,
+  type WatcherState,
+  watcher,
+} from './source.ts';
 
-type Script = Array<{ list: { items: KubeObject[]; rv: string; continue?: string } } | { watch: string[] | ApiError }>;
+type Script = Array<
+  { list: { items: KubeObject[]; rv: string; continue?: string } } | { watch: Array<string | ApiError> | ApiError }
+>;
 
 const info: ResourceInfo = {
   group: '',
@@ -36,7 +46,10 @@ function fakeRest(script: Script, requests: Array<Record<string, unknown>>): Kub
       const step = await next();
       if (!('watch' in step)) throw new Error('script expected a list');
       if (step.watch instanceof ApiError) throw step.watch;
-      yield* step.watch;
+      for (const item of step.watch) {
+        if (item instanceof ApiError) throw item;
+        yield item;
+      }
     },
   } as unknown as KubeRest;
 }
@@ -44,18 +57,20 @@ function fakeRest(script: Script, requests: Array<Record<string, unknown>>): Kub
 const cm = (name: string, rv: string): KubeObject => ({ metadata: { namespace: 'ns', name, resourceVersion: rv } });
 const line = (type: string, object: unknown) => JSON.stringify({ type, object });
 
-async function take(script: Script, count: number) {
+async function take(script: Script, count: number, backoff: BackoffOptions = { initialMs: 1, maxMs: 2 }) {
   const requests: Array<Record<string, unknown>> = [];
   const states: WatcherState[] = [];
   const abort = new AbortController();
   const events: Array<WatchEvent<KubeObject>> = [];
+  const delays: number[] = [];
   const rest = fakeRest(script, requests);
   const options = {
     rest,
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    backoff: { initialMs: 1, maxMs: 2 },
+    backoff,
     onState: (s: WatcherState) => states.push(s),
+    onRetry: (delayMs: number) => delays.push(delayMs),
   };
   for await (const event of watcher(options, abort.signal)) {
     events.push(event);
@@ -63,7 +78,7 @@ async function take(script: Script, count: number) {
   }
   abort.abort();
   const summary = events.map((e) => ('object' in e ? `${e.type}:${e.object.metadata?.name}` : e.type));
-  return { events, summary, requests, states };
+  return { events, summary, requests, states, delays };
 }
 
 describe('watcher', () => {
@@ -138,5 +153,60 @@ describe('watcher', () => {
     const input = { metadata: { name: 'a', managedFields: [] } };
     stripManagedFields(input);
     expect(input.metadata.managedFields).toEqual([]);
+  });
+
+  it('keeps backing off a flapping watch (one event, then a drop) instead of resetting on every event', async () => {
+    const broke = new ApiError('read ECONNRESET', 0, 'Transport');
+    const flap = (rv: string) => ({ watch: [line('MODIFIED', cm('a', rv)), broke] });
+    const { delays } = await take(
+      [{ list: { items: [cm('a', '1')], rv: '1' } }, flap('2'), flap('3'), flap('4'), flap('5'), flap('6'), flap('7')],
+      9,
+      { initialMs: 4, maxMs: 10_000, unreachableMaxMs: 8 },
+    );
+    // Doubling ceilings 4, 8, 16, 32, 64 (each delay in [d/2, d]); a reset per event would keep them ≤ 4.
+    expect(delays.length).toBeGreaterThanOrEqual(5);
+    expect(delays[4]).toBeGreaterThanOrEqual(32);
+  });
+});
+
+describe('retryDelayMs', () => {
+  /** After a long outage: the unreachable back-off at its 2 s cap, the other one still fresh. */
+  const afterOutage = () => {
+    const backoffs = {
+      answered: new Backoff({ initialMs: 800, maxMs: 30_000 }, () => 1),
+      unreachable: new Backoff({ initialMs: 800, maxMs: 2_000 }, () => 1),
+    };
+    for (let i = 0; i < 10; i++) backoffs.unreachable.next();
+    return backoffs;
+  };
+  const options = { goneInARow: 0, random: () => 1 };
+
+  it('waits what a 429 says in Retry-After (plus up to 20 % jitter), not the back-off', () => {
+    const busy = new ApiError('storage is (re)initializing', 429, 'TooManyRequests', undefined, {
+      retryAfterSeconds: 1,
+    });
+    expect(retryDelayMs(busy, afterOutage(), options)).toBe(1_200);
+    expect(retryDelayMs(busy, afterOutage(), { ...options, random: () => 0 })).toBe(1_000);
+    // The Status body carries it too (a watch ERROR event has no headers).
+    const inBody = new ApiError('busy', 429, 'TooManyRequests', { details: { retryAfterSeconds: 3 } });
+    expect(retryDelayMs(inBody, afterOutage(), { ...options, random: () => 0 })).toBe(3_000);
+  });
+
+  it('relists at once after a first 410 (the server answered), and backs off if 410s repeat', () => {
+    const gone = new ApiError('too old resource version', 410, 'Expired');
+    expect(retryDelayMs(gone, afterOutage(), { ...options, goneInARow: 1 })).toBeLessThanOrEqual(100);
+    expect(retryDelayMs(gone, afterOutage(), { ...options, goneInARow: 2 })).toBe(800);
+  });
+
+  it('retries an unreachable server at least every 2 s, and an outage does not grow the other back-off', () => {
+    const backoffs = afterOutage();
+    const refused = new ApiError('connect ECONNREFUSED', 0, 'Transport');
+    expect(retryDelayMs(refused, backoffs, options)).toBe(2_000);
+    // The server is back but still starting (503): the first answer gets the initial delay.
+    const starting = new ApiError('not all paths installed', 503, 'ServiceUnavailable');
+    expect(retryDelayMs(starting, backoffs, options)).toBe(800);
+    expect(retryDelayMs(starting, backoffs, options)).toBe(1_600);
+    // A stream that broke after delivering events is a flapping watch, not an unreachable server.
+    expect(retryDelayMs(refused, backoffs, { ...options, connected: true })).toBe(3_200);
   });
 });

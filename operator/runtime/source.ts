@@ -9,12 +9,18 @@
 // - 410 Gone (compacted resourceVersion or expired continue token) → Empty: a full relist, whose
 //   InitDone lets the cache drop objects deleted while we were away. No event is lost: every
 //   change is either seen on the watch or reflected in the relist.
-// - Every retry goes through back-off (exponential with jitter, reset after progress).
+// - Every retry waits a jittered delay (retryDelayMs), and no retry waits longer than it must once
+//   the API server is back: a server that cannot be reached at all is retried at least every
+//   `unreachableMaxMs` (2 s), so a restart leaves no blind window of exponential back-off; a 429
+//   waits what its Retry-After says; a 410 relists at once (the server answered: it is up);
+//   other errors back off exponentially to `maxMs`. The back-off resets after a successful list
+//   or once a watch has delivered events for `stableMs`, not on every event, so a watch that
+//   opens and drops at once (flapping) keeps backing off instead of reconnecting every 0.8 s.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeObject } from './key.ts';
 import { type Logger, silentLogger } from './log.ts';
 import type { WatchMetrics } from './metrics.ts';
-import { ApiError, isGone, type KubeRest } from './rest.ts';
+import { ApiError, isGone, isTooManyRequests, isTransport, type KubeRest } from './rest.ts';
 
 /** What the watcher emits (kube-rs' watcher::Event). A relist is Init, InitApply*, InitDone. */
 export type WatchEvent<T> =
@@ -32,29 +38,80 @@ export type WatcherState =
   | { readonly phase: 'Watching'; readonly resourceVersion: string };
 
 export interface BackoffOptions {
-  /** @default 800 (kube-rs' DefaultBackoff) */
+  /** @default 800 (kube-rs' DefaultBackoff, client-go's reflector) */
   readonly initialMs?: number;
-  /** @default 30000 */
+  /** @default 30000 (client-go's reflector) */
   readonly maxMs?: number;
+  /**
+   * Upper bound of the delay while the API server cannot be reached at all (connection refused
+   * or reset, no answer): such a retry costs the server nothing, and the first one after it is
+   * back ends the blind window, so it must come soon.
+   * @default 2000
+   */
+  readonly unreachableMaxMs?: number;
+  /**
+   * A watch that has delivered events for this long counts as a stable connection and resets
+   * the back-off (client-go's reflector resets after 2 minutes without a failure).
+   * @default 10000
+   */
+  readonly stableMs?: number;
 }
 
-/** Exponential back-off with full jitter on the upper half: delay ∈ [d/2, d], d doubling to maxMs. */
+/** Exponential back-off with jitter on the upper half: delay ∈ [d/2, d], d doubling to maxMs. */
 export class Backoff {
   readonly #initialMs: number;
   readonly #maxMs: number;
+  readonly #random: () => number;
   #attempt = 0;
-  constructor(options: BackoffOptions = {}) {
+  constructor(options: BackoffOptions = {}, random: () => number = Math.random) {
     this.#initialMs = options.initialMs ?? 800;
     this.#maxMs = options.maxMs ?? 30_000;
+    this.#random = random;
   }
   next(): number {
     const ceiling = Math.min(this.#initialMs * 2 ** this.#attempt, this.#maxMs);
     this.#attempt++;
-    return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+    return Math.round(ceiling / 2 + (this.#random() * ceiling) / 2);
   }
   reset(): void {
     this.#attempt = 0;
   }
+}
+
+/** The watcher's two back-offs: HTTP errors, and a server that cannot be reached at all. */
+export interface WatchBackoffs {
+  /** Errors the server answered (5xx, 403, a broken stream): exponential to maxMs. */
+  readonly answered: Backoff;
+  /**
+   * Connection refused or reset, no answer: at most unreachableMaxMs. Counted apart, so an outage
+   * does not leave the first error after it (a 503 while the server starts) at the grown maximum.
+   */
+  readonly unreachable: Backoff;
+}
+
+/**
+ * How long the watcher waits before retrying after `error` (see the header): Retry-After for a
+ * 429 (stretched by up to 20 % so the watchers it refused do not return at one instant), a short
+ * jitter for the first 410 in a row, `unreachableMaxMs` at most while the server cannot be
+ * reached, exponential back-off otherwise.
+ */
+export function retryDelayMs(
+  error: unknown,
+  backoffs: WatchBackoffs,
+  options: {
+    goneInARow: number;
+    /** The failed watch had delivered events: a connection that breaks is not an unreachable server. */
+    connected?: boolean;
+    random?: () => number;
+  },
+): number {
+  const random = options.random ?? Math.random;
+  if (isGone(error) && options.goneInARow <= 1) return Math.round(random() * 100);
+  if (isTooManyRequests(error) && error instanceof ApiError && error.retryAfterSeconds !== undefined) {
+    return Math.round(error.retryAfterSeconds * 1000 * (1 + 0.2 * random()));
+  }
+  if (isTransport(error) && !options.connected) return backoffs.unreachable.next();
+  return backoffs.answered.next();
 }
 
 export interface WatcherOptions<T> {
@@ -86,6 +143,8 @@ export interface WatcherOptions<T> {
   readonly metrics?: WatchMetrics;
   /** Called on every state transition (tests, debugging). */
   readonly onState?: (state: WatcherState) => void;
+  /** Called before each wait to retry, with its length and the error (tests, debugging). */
+  readonly onRetry?: (delayMs: number, error: unknown) => void;
 }
 
 /** Drops what reconcile never reads: managedFields and kubectl's last-applied annotation. */
@@ -118,7 +177,17 @@ export async function* watcher<T = KubeObject>(
 ): AsyncGenerator<WatchEvent<T>> {
   const log = (options.log ?? silentLogger).child({ watch: options.kind, namespace: options.namespace });
   const transform = options.transform ?? (stripManagedFields as (obj: KubeObject) => T);
-  const backoff = new Backoff(options.backoff);
+  const backoffs: WatchBackoffs = {
+    answered: new Backoff(options.backoff),
+    unreachable: new Backoff({ ...options.backoff, maxMs: options.backoff?.unreachableMaxMs ?? 2_000 }),
+  };
+  const reset = () => {
+    backoffs.answered.reset();
+    backoffs.unreachable.reset();
+  };
+  const stableMs = options.backoff?.stableMs ?? 10_000;
+  let goneInARow = 0;
+  let delivered = 0; // events of the current (or last) watch
   const pageSize = options.pageSize ?? 500;
   const minTimeout = options.minWatchTimeoutSeconds ?? 300;
   const typed = (obj: KubeObject) => transform({ apiVersion: options.apiVersion, kind: options.kind, ...obj });
@@ -150,7 +219,9 @@ export async function* watcher<T = KubeObject>(
             },
             signal,
           });
-          backoff.reset();
+          // A 2xx list: the server is up and serving; whatever failed before is over.
+          reset();
+          goneInARow = 0;
           for (const item of page.items ?? []) yield { type: 'InitApply', object: typed(item) };
           const continueToken = page.metadata?.continue;
           if (continueToken) {
@@ -167,6 +238,8 @@ export async function* watcher<T = KubeObject>(
           const started = Date.now();
           let resourceVersion = state.resourceVersion;
           let received = 0;
+          delivered = 0;
+          let firstEventAt: number | undefined;
           const idle = new AbortController();
           const idleAfterMs = (2 * minTimeout + 60) * 1000;
           let idleTimer = setTimeout(() => idle.abort(new Error('watch idle')), idleAfterMs);
@@ -190,6 +263,8 @@ export async function* watcher<T = KubeObject>(
               const event = JSON.parse(line) as RawWatchEvent;
               options.metrics?.event(event.type);
               received++;
+              delivered = received;
+              firstEventAt ??= Date.now();
               if (event.type === 'ERROR') {
                 const status = event.object;
                 throw new ApiError(
@@ -201,7 +276,8 @@ export async function* watcher<T = KubeObject>(
               }
               resourceVersion = event.object.metadata?.resourceVersion ?? resourceVersion;
               enter({ phase: 'Watching', resourceVersion });
-              backoff.reset();
+              // Not on every event: only a connection that stays up resets (see the header).
+              if (Date.now() - firstEventAt >= stableMs) reset();
               if (event.type === 'ADDED' || event.type === 'MODIFIED')
                 yield { type: 'Apply', object: typed(event.object) };
               else if (event.type === 'DELETED') yield { type: 'Delete', object: typed(event.object) };
@@ -209,11 +285,12 @@ export async function* watcher<T = KubeObject>(
             }
           } finally {
             clearTimeout(idleTimer);
+            if (firstEventAt !== undefined && Date.now() - firstEventAt >= stableMs) reset();
           }
           // A normal end is the server-side timeout: resume at once. An empty stream that ends
           // quickly means the server is going away: treat it like an error and back off.
           if (received === 0 && Date.now() - started < 5_000 && !signal.aborted) {
-            await sleep(backoff.next(), undefined, { signal });
+            await sleep(backoffs.unreachable.next(), undefined, { signal });
           }
           break;
         }
@@ -222,8 +299,11 @@ export async function* watcher<T = KubeObject>(
       if (signal.aborted) return;
       options.metrics?.watchError();
       const gone = isGone(error);
+      goneInARow = gone ? goneInARow + 1 : 0;
       if (gone) enter({ phase: 'Empty' });
-      const delayMs = backoff.next();
+      const delayMs = retryDelayMs(error, backoffs, { goneInARow, connected: delivered > 0 });
+      delivered = 0;
+      options.onRetry?.(delayMs, error);
       log.warn({ err: error, phase: state.phase, delayMs, relist: gone }, 'list/watch failed; retrying');
       try {
         await sleep(delayMs, undefined, { signal });

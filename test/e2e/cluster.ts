@@ -9,7 +9,8 @@
  *       fresh       delete an existing cluster of that name first (default false: reuse it)
  *   stopCluster(name): Promise<void>          deletes it; no process or port left behind
  *   clusterInfo(name): Cluster                describe a running cluster (ports read from kwokctl's config)
- *   restartApiServer(name): Promise<void>     kills kube-apiserver, kwokctl starts it again, waits for /readyz
+ *   restartApiServer(name, { downSeconds? }): Promise<void>  kills kube-apiserver, kwokctl starts it again
+ *                                             (after downSeconds), waits for /readyz
  *                                             (same ports, same etcd: watches break, state survives)
  *   etcdctl(name, args): Promise<string>      the built etcdctl against the cluster's etcd, e.g.
  *                                             etcdctl(name, ['endpoint', 'status', '-w', 'json']) or
@@ -103,8 +104,11 @@ export async function stopCluster(name: string): Promise<void> {
   await runClusterScript(['down', name]);
 }
 
-export async function restartApiServer(name: string): Promise<void> {
-  await runClusterScript(['restart-apiserver', name]);
+/** `downSeconds`: how long kube-apiserver stays stopped before it is started again (default 0). */
+export async function restartApiServer(name: string, options: { downSeconds?: number } = {}): Promise<void> {
+  const env: Record<string, string> = {};
+  if (options.downSeconds !== undefined) env.MSVC_APISERVER_DOWN_SECONDS = String(options.downSeconds);
+  await runClusterScript(['restart-apiserver', name], env);
 }
 
 /** Describes a running cluster from kwokctl's saved configuration (<workdir>/kwok.yaml). */
