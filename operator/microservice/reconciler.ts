@@ -132,6 +132,7 @@ export class Reconciler {
       await this.#writeStatus(
         raw,
         computeStatus(this.#asMicroService(raw), { kind: 'invalid', message }, selector, this.#now()),
+        ctx,
       );
       throw new InvalidSpecError(`${formatKey(key)}: ${message}`);
     }
@@ -153,7 +154,7 @@ export class Reconciler {
           if (autoscaled && live?.[OWNS_REPLICAS]) {
             ctx.log.info({ kind: obj.kind }, 'handing replicas over to the HorizontalPodAutoscaler');
             unforced = true;
-            await handOffReplicas(this.#deps.client, live);
+            await handOffReplicas(this.#deps.client, live, { signal: ctx.signal });
             unforced = false;
           }
           ctx.log.info({ kind: obj.kind, action: live ? 'update' : 'create' }, 'applying child');
@@ -163,7 +164,7 @@ export class Reconciler {
           current = await this.#applyChild(body, raw, ctx);
           if (autoscaled && !live) {
             unforced = true;
-            await handOffReplicas(this.#deps.client, current);
+            await handOffReplicas(this.#deps.client, current, { signal: ctx.signal });
             unforced = false;
           }
           this.#applied.remember(childKey, desired, live, current);
@@ -202,6 +203,7 @@ export class Reconciler {
           selector,
           this.#now(),
         ),
+        ctx,
       );
       await this.#deps.recorder.event(raw, 'Warning', reason, message);
       if (permanent !== undefined) throw new PermanentApplyError(message, { cause: error });
@@ -214,7 +216,7 @@ export class Reconciler {
       templateHash,
       goMemLimit,
     };
-    await this.#writeStatus(raw, computeStatus(ms, observation, selectorString(ms) || selector, this.#now()));
+    await this.#writeStatus(raw, computeStatus(ms, observation, selectorString(ms) || selector, this.#now()), ctx);
     return {};
   };
 
@@ -225,18 +227,18 @@ export class Reconciler {
    */
   async #applyChild(body: KubeObject, ms: MicroServiceObject, ctx: ReconcileContext): Promise<KubeObject> {
     try {
-      return await this.#deps.client.apply(body, { force: true });
+      return await this.#deps.client.apply(body, { force: true, signal: ctx.signal });
     } catch (error) {
       if (!(error instanceof ObjectError) || error.status !== 422) throw error;
-      const live = await this.#deps.client.get(this.#ref(body));
+      const live = await this.#deps.client.get(this.#ref(body), { signal: ctx.signal });
       const takeover = exclusiveTakeover(body, live, FIELD_MANAGER);
       if (!takeover) throw error;
       ctx.log.info(
         { kind: body.kind, field: takeover.field, managers: takeover.managers },
         'taking over a field that excludes ours, to remove it',
       );
-      await this.#deps.client.apply(takeover.body, { force: true });
-      const applied = await this.#deps.client.apply(body, { force: true });
+      await this.#deps.client.apply(takeover.body, { force: true, signal: ctx.signal });
+      const applied = await this.#deps.client.apply(body, { force: true, signal: ctx.signal });
       await this.#deps.recorder.event(
         ms,
         'Normal',
@@ -255,7 +257,7 @@ export class Reconciler {
     const child = CHILD_KINDS.find((c) => c.kind === kind);
     if (!child || !namespace || !name) return '';
     try {
-      const live = await this.#deps.client.get({ ...child, namespace, name });
+      const live = await this.#deps.client.get({ ...child, namespace, name }, { signal: ctx.signal });
       const lines = describeFieldOwners(error, live, FIELD_MANAGER);
       return lines.length > 0 ? ` (${lines.join('; ')})` : '';
     } catch (readError) {
@@ -293,7 +295,7 @@ export class Reconciler {
       this.#applied.forget(`${kind}/${formatKey(key)}`);
       await this.#deps.client.delete(
         { apiVersion, kind, namespace: key.namespace, name: key.name },
-        { uid: live.metadata?.uid },
+        { uid: live.metadata?.uid, signal: ctx.signal },
       );
       await this.#deps.recorder.event(
         ms,
@@ -304,19 +306,22 @@ export class Reconciler {
     }
   }
 
-  async #writeStatus(raw: MicroServiceObject, status: MicroServiceStatus): Promise<void> {
+  async #writeStatus(raw: MicroServiceObject, status: MicroServiceStatus, ctx: ReconcileContext): Promise<void> {
     if (!statusChanged(raw.status, status)) return;
     // The same status we wrote a moment ago, read from a cache that has not seen our write yet.
     const key = formatKey({ namespace: raw.metadata?.namespace ?? '', name: raw.metadata?.name ?? '' });
     const comparable = { ...status, conditions: status.conditions?.map(({ lastTransitionTime: _, ...c }) => c) };
     const probe = withAppliedHash({ metadata: { name: raw.metadata?.name }, status: comparable });
     if (this.#appliedStatus.pending(key, probe, raw)) return;
-    const written = await this.#deps.client.applyStatus({
-      apiVersion: raw.apiVersion,
-      kind: raw.kind,
-      metadata: { name: raw.metadata?.name, namespace: raw.metadata?.namespace },
-      status,
-    });
+    const written = await this.#deps.client.applyStatus(
+      {
+        apiVersion: raw.apiVersion,
+        kind: raw.kind,
+        metadata: { name: raw.metadata?.name, namespace: raw.metadata?.namespace },
+        status,
+      },
+      { signal: ctx.signal },
+    );
     this.#appliedStatus.remember(key, probe, raw, written);
     const before = readyCondition(raw.status);
     const after = readyCondition(status);

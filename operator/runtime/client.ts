@@ -45,6 +45,8 @@ export interface RequestControl {
   readonly signal?: AbortSignal;
   /** @default 30000 (rest.ts) */
   readonly timeoutMs?: number;
+  /** Bypass the write guard (only leader election's own Lease writes). */
+  readonly unfenced?: boolean;
 }
 
 export interface ApplyOptions extends RequestControl {

@@ -23,9 +23,20 @@ function leaseEndpoint() {
   let lease: Lease | undefined;
   let version = 0;
   const unreachable = new Set<string>();
+  const hanging = new Set<string>();
+  let putDelayMs = 0;
   const clientFor = (identity: string) =>
     fakeClient(async (options: RequestOptions) => {
       if (unreachable.has(identity)) throw new ApiError('connection refused', 0, 'Transport');
+      if (hanging.has(identity)) {
+        // An API server that accepts the connection and never answers: only the request's own
+        // timeout or its signal ends it, as with the real transport.
+        return new Promise((_, reject) => {
+          setTimeout(() => reject(new ApiError('no response', 0, 'Transport')), options.timeoutMs ?? 30_000);
+          options.signal?.addEventListener('abort', () => reject(options.signal?.reason), { once: true });
+        });
+      }
+      if (options.method === 'PUT' && putDelayMs > 0) await new Promise((r) => setTimeout(r, putDelayMs));
       const body = options.body as Lease | undefined;
       switch (options.method) {
         case 'GET':
@@ -45,7 +56,15 @@ function leaseEndpoint() {
           throw new Error(`unexpected ${options.method}`);
       }
     });
-  return { clientFor, lease: () => lease, cut: (identity: string) => unreachable.add(identity) };
+  return {
+    clientFor,
+    lease: () => lease,
+    cut: (identity: string) => unreachable.add(identity),
+    hang: (identity: string) => hanging.add(identity),
+    slowPuts: (ms: number) => {
+      putDelayMs = ms;
+    },
+  };
 }
 
 const timing = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
@@ -150,5 +169,55 @@ describe('LeaderElector', () => {
       () =>
         new LeaderElector({ client, namespace: 'ops', name: 'test', leaseDurationMs: 10_000, renewDeadlineMs: 10_000 }),
     ).toThrow(/renewDeadlineMs/);
+  });
+
+  it('gives up by renewDeadline after the last renewal was sent, even when every request hangs', async () => {
+    const endpoint = leaseEndpoint();
+    const one = candidate(endpoint, 'one');
+    await vi.advanceTimersByTimeAsync(5_000); // renewing every 2 s
+    expect(one.elector.holdsLease()).toBe(true);
+    const hungAt = Date.now();
+    endpoint.hang('one');
+    let lostAt = 0;
+    void one.outcome.then(() => {
+      lostAt = Date.now();
+    });
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(await one.outcome).toBe('lost');
+    // The last renewal that succeeded was sent at most one retry period before the hang; the
+    // loss comes at its deadline, not after a 5 s GET plus a 5 s PUT on top of it.
+    expect(lostAt - hungAt).toBeLessThanOrEqual(timing.renewDeadlineMs);
+    expect(lostAt - hungAt).toBeGreaterThan(timing.renewDeadlineMs - timing.retryPeriodMs);
+    // And fencing ends no later than that, leaving leaseDuration - renewDeadline for the stop.
+    expect(one.elector.holdsLease()).toBe(false);
+  });
+
+  it('stops holding the lease the moment a paused process resumes past its deadline', async () => {
+    const endpoint = leaseEndpoint();
+    const one = candidate(endpoint, 'one');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(one.elector.holdsLease()).toBe(true);
+    // SIGSTOP for 20 s: the clock moves, no timer runs. The first synchronous check after SIGCONT
+    // (what the write guard does before every write) already says no.
+    vi.setSystemTime(Date.now() + 20_000);
+    expect(one.elector.holdsLease()).toBe(false);
+    one.stop();
+    await one.outcome;
+  });
+
+  it('never overlaps release with a renewal in flight, and never acquires again after it', async () => {
+    const endpoint = leaseEndpoint();
+    const one = candidate(endpoint, 'one');
+    await vi.advanceTimersByTimeAsync(0);
+    endpoint.slowPuts(1_500);
+    await vi.advanceTimersByTimeAsync(2_100); // a renewal's PUT is now in flight
+    const released = one.elector.release();
+    await vi.advanceTimersByTimeAsync(5_000);
+    await released;
+    expect(endpoint.lease()?.spec).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 1 });
+    // The renew loop saw the release: it stops instead of taking the free lease back.
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(endpoint.lease()?.spec?.holderIdentity).toBe('');
+    expect(await one.outcome).toBe('stopped');
   });
 });

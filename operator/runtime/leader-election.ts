@@ -6,9 +6,23 @@
 // resourceVersion, so two candidates can never both win. On shutdown the leader releases the
 // Lease (holder '' and leaseDurationSeconds 1, like ReleaseOnCancel) so the other replica takes
 // over at once instead of after leaseDuration.
+//
+// Fencing (no write of the old leader after the new one's first): another candidate can take the
+// lease over no earlier than leaseDuration after it saw our last renewal change the record, and it
+// cannot see that before we *sent* the renewal. So the lease is ours until
+// sentAt + renewDeadline, measured on our clock from the send time of the last renewal that
+// succeeded; holdsLease() says whether that moment has passed, and the Manager checks it
+// synchronously right before sending every write (rest.ts' writeGuard), so even a process that
+// was paused (SIGSTOP, a long GC, a frozen VM) and resumes with its work queued refuses its writes
+// instead of racing the new leader. Every renewal attempt is bounded by what is left of that
+// deadline (each request times out at the deadline), and the loss is declared at the deadline
+// itself, not after a slow attempt returns. The margin for in-flight requests to land and for the
+// process to stop is leaseDuration − renewDeadline: 5 s with the defaults (15 s, 10 s, retry 2 s).
+// Renew and release never overlap: release stops the renew loop (it never acquires again), waits
+// for an attempt in flight, then writes, re-reading on a conflict.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Client } from './client.ts';
+import type { Client, RequestControl } from './client.ts';
 import type { KubeObject } from './key.ts';
 import { type Logger, silentLogger } from './log.ts';
 import { isConflict } from './rest.ts';
@@ -87,6 +101,12 @@ export class LeaderElector {
   readonly #log: Logger;
   readonly #onLeaderChange: ((isLeader: boolean) => void) | undefined;
   #isLeader = false;
+  /** When the last successful acquire/renew was sent (our clock); the lease is ours until + renewDeadline. */
+  #renewedSentAt = 0;
+  /** Set by release(): the renew loop stops and nothing acquires again. */
+  #released = false;
+  /** The acquire/renew or release in flight; the next one waits for it (they never overlap). */
+  #inFlight: Promise<unknown> = Promise.resolve();
   #observed: { spec: string; at: number; resourceVersion?: string } | undefined;
   #leaderWaiters: Array<() => void> = [];
 
@@ -112,6 +132,19 @@ export class LeaderElector {
     return this.#isLeader;
   }
 
+  /**
+   * Whether this replica may still write: it leads and its last renewal was sent less than
+   * renewDeadline ago (see the header). Synchronous and cheap: checked before every write.
+   */
+  holdsLease(now = Date.now()): boolean {
+    return this.#isLeader && !this.#released && now < this.#renewedSentAt + this.#renewDeadlineMs;
+  }
+
+  /** Milliseconds the lease is still ours (0 when it is not). */
+  leaseRemainingMs(now = Date.now()): number {
+    return this.holdsLease(now) ? this.#renewedSentAt + this.#renewDeadlineMs - now : 0;
+  }
+
   /** Resolves once this candidate leads; rejects if `signal` aborts first. */
   waitForLeadership(signal?: AbortSignal): Promise<void> {
     if (this.#isLeader) return Promise.resolve();
@@ -134,15 +167,36 @@ export class LeaderElector {
   async run(signal: AbortSignal): Promise<'stopped' | 'lost'> {
     try {
       while (!this.#isLeader) {
-        if (await this.#tryAcquireOrRenew()) this.#setLeader(true);
-        else await sleep(this.#retryPeriodMs * (1 + Math.random() * 0.2), signal);
+        if (this.#released) return 'stopped';
+        const sentAt = Date.now();
+        if (await this.#serialised(() => this.#tryAcquireOrRenew(signal, this.#requestTimeoutMs()))) {
+          if (this.#released) return 'stopped';
+          this.#renewedSentAt = sentAt;
+          this.#setLeader(true);
+        } else await sleep(this.#retryPeriodMs * (1 + Math.random() * 0.2), signal);
       }
-      let lastRenew = Date.now();
       for (;;) {
-        await sleep(this.#retryPeriodMs, signal);
-        if (await this.#tryAcquireOrRenew()) lastRenew = Date.now();
-        else if (Date.now() - lastRenew >= this.#renewDeadlineMs) {
-          this.#log.error('failed to renew the lease within renewDeadline; leadership lost');
+        const deadline = this.#renewedSentAt + this.#renewDeadlineMs;
+        await sleep(Math.max(0, Math.min(this.#retryPeriodMs, deadline - Date.now())), signal);
+        if (this.#released) return 'stopped';
+        const remaining = deadline - Date.now();
+        if (remaining > 0) {
+          const sentAt = Date.now();
+          // Each request ends by the deadline: a hung attempt cannot carry us past it.
+          const attempt = AbortSignal.any([signal, AbortSignal.timeout(remaining)]);
+          const timeoutMs = Math.max(1, Math.min(this.#requestTimeoutMs(), remaining));
+          if (await this.#serialised(() => this.#tryAcquireOrRenew(attempt, timeoutMs))) {
+            if (!this.#released) this.#renewedSentAt = sentAt;
+            continue;
+          }
+        }
+        if (signal.aborted) throw signal.reason;
+        if (this.#released) return 'stopped';
+        if (Date.now() >= deadline) {
+          this.#log.error(
+            { renewDeadlineMs: this.#renewDeadlineMs },
+            'failed to renew the lease within renewDeadline; leadership lost',
+          );
           this.#setLeader(false);
           return 'lost';
         }
@@ -154,22 +208,44 @@ export class LeaderElector {
     }
   }
 
-  /** Gives the lease up if we hold it (holder '', leaseDurationSeconds 1). Never throws. */
+  /**
+   * Gives the lease up if we hold it (holder '', leaseDurationSeconds 1), after any renewal in
+   * flight, and stops the renew loop for good. Never throws.
+   */
   async release(): Promise<void> {
-    if (!this.#isLeader) return;
+    if (this.#released) return this.#inFlight.then(() => {});
+    this.#released = true;
+    const wasLeader = this.#isLeader;
     this.#setLeader(false);
-    try {
-      const lease = await this.#get();
-      if (lease?.spec?.holderIdentity !== this.identity) return;
-      const now = microTime();
-      await this.#put({
-        ...lease,
-        spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now },
-      });
-      this.#log.info('released the lease');
-    } catch (error) {
-      this.#log.warn({ err: error }, 'failed to release the lease; the next leader waits for it to expire');
-    }
+    if (!wasLeader) return;
+    await this.#serialised(async () => {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        try {
+          const lease = await this.#get();
+          if (lease?.spec?.holderIdentity !== this.identity) return;
+          const now = microTime();
+          await this.#put({
+            ...lease,
+            spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now },
+          });
+          this.#log.info('released the lease');
+          return;
+        } catch (error) {
+          // A conflict: someone wrote between our read and write (a renewal of ours cannot be, it
+          // is serialised): read again.
+          if (isConflict(error) && attempt < 2) continue;
+          this.#log.warn({ err: error }, 'failed to release the lease; the next leader waits for it to expire');
+          return;
+        }
+      }
+    });
+  }
+
+  /** Runs `task` after the previous acquire/renew/release has finished. */
+  #serialised<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#inFlight.then(task, task);
+    this.#inFlight = run.catch(() => {});
+    return run;
   }
 
   #setLeader(isLeader: boolean): void {
@@ -180,7 +256,9 @@ export class LeaderElector {
     if (isLeader) for (const waiter of this.#leaderWaiters.splice(0)) waiter();
   }
 
-  async #tryAcquireOrRenew(): Promise<boolean> {
+  async #tryAcquireOrRenew(signal?: AbortSignal, timeoutMs = this.#requestTimeoutMs()): Promise<boolean> {
+    if (this.#released) return false;
+    const control = { signal, timeoutMs };
     const now = Date.now();
     const spec: LeaseSpec = {
       holderIdentity: this.identity,
@@ -190,9 +268,10 @@ export class LeaderElector {
       leaseTransitions: 0,
     };
     try {
-      const existing = await this.#get();
+      const existing = await this.#get(control);
+      if (this.#released) return false;
       if (existing === undefined) {
-        await this.#create({ ...this.#leaseMeta(), spec });
+        await this.#create({ ...this.#leaseMeta(), spec }, control);
         this.#observe(spec, undefined, now);
         return true;
       }
@@ -208,7 +287,7 @@ export class LeaderElector {
       } else {
         spec.leaseTransitions = (old.leaseTransitions ?? 0) + 1;
       }
-      const updated = await this.#put({ ...existing, spec });
+      const updated = await this.#put({ ...existing, spec }, control);
       this.#observe(spec, updated.metadata.resourceVersion, now);
       return true;
     } catch (error) {
@@ -233,24 +312,25 @@ export class LeaderElector {
     };
   }
 
-  async #get(): Promise<Lease | undefined> {
+  // The Lease's own writes are exempt from the write fence: they are how the lease is held.
+  async #get(control: RequestControl = { timeoutMs: this.#requestTimeoutMs() }): Promise<Lease | undefined> {
     return this.#client.get<Lease>(
       { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: this.namespace, name: this.name },
-      { timeoutMs: this.#requestTimeoutMs() },
+      control,
     );
   }
 
-  #create(lease: Lease): Promise<Lease> {
-    return this.#client.create(lease, { timeoutMs: this.#requestTimeoutMs() });
+  #create(lease: Lease, control: RequestControl): Promise<Lease> {
+    return this.#client.create(lease, { ...control, unfenced: true });
   }
 
   /** PUT with the read resourceVersion: optimistic concurrency. */
-  #put(lease: Lease): Promise<Lease> {
-    return this.#client.update(lease, { timeoutMs: this.#requestTimeoutMs() });
+  #put(lease: Lease, control: RequestControl = { timeoutMs: this.#requestTimeoutMs() }): Promise<Lease> {
+    return this.#client.update(lease, { ...control, unfenced: true });
   }
 
-  /** A hung request must not outlive the renew deadline (client-go bounds it the same way). */
+  /** One request of a renewal: half the renew deadline, so a GET and a PUT fit in it. */
   #requestTimeoutMs(): number {
-    return Math.max(1_000, Math.floor(this.#renewDeadlineMs / 2));
+    return Math.max(500, Math.floor(this.#renewDeadlineMs / 2));
   }
 }

@@ -4,6 +4,7 @@
 // leadership, standbys report ready); controllers' workers wait for caches and the Lease.
 // SIGTERM/SIGINT: stop taking work, finish in-flight reconciles, release the Lease, exit 0.
 import { createRequire } from 'node:module';
+import { hostname } from 'node:os';
 import { Client } from './client.ts';
 import { Controller, type ErrorPolicy, type Reconcile } from './controller.ts';
 import type { EventHandler } from './handler.ts';
@@ -16,7 +17,7 @@ import { createLogger, type Logger } from './log.ts';
 import { OperatorMetrics } from './metrics.ts';
 import type { Predicate } from './predicate.ts';
 import { type BackoffOptions, type RateLimitOptions, WorkQueue } from './queue.ts';
-import { KubeRest } from './rest.ts';
+import { FencedError, KubeRest } from './rest.ts';
 
 export interface ManagerOptions {
   /** The field manager of every write this manager's client makes (controller-runtime's FieldOwner). */
@@ -105,8 +106,19 @@ export class Manager {
     if (election !== false) {
       const name = election.name ?? options.fieldManager;
       const onLeaderChange = this.metrics.forLease(name);
-      this.elector = new LeaderElector({ ...election, name, client: this.client, log: this.log, onLeaderChange });
+      const elector = new LeaderElector({ ...election, name, client: this.client, log: this.log, onLeaderChange });
+      this.elector = elector;
+      // The fence (leader-election.ts): once the lease may be another replica's, no write leaves.
+      this.rest.writeGuard = (request) => {
+        if (elector.holdsLease()) return;
+        this.metrics.fencedWrite();
+        throw new FencedError(
+          `${request.method} ${request.path}: not sent: this replica no longer holds the lease ${election.namespace}/${name} (another replica may lead now)`,
+        );
+      };
+      this.rest.userAgent ??= `${options.fieldManager} (${hostname()}; pid ${process.pid}; ${elector.identity})`;
     }
+    this.rest.userAgent ??= `${options.fieldManager} (${hostname()}; pid ${process.pid})`;
   }
 
   /** Registers a watched resource; its cache warms from run() on, leader or not. */
@@ -199,7 +211,9 @@ export class Manager {
       const election = this.elector?.run(signal).then((outcome) => {
         if (outcome === 'lost') {
           exitCode = 1;
-          void this.stop();
+          // Abort in-flight reconciles now: the fence already refuses their writes, and the
+          // margin until another replica may lead (leaseDuration − renewDeadline) is for stopping.
+          void this.stop({ abortInFlight: true });
         }
       });
       await Promise.all([...controllers, ...(election ? [election] : [])]).catch((error: unknown) => {
@@ -217,10 +231,13 @@ export class Manager {
     return exitCode;
   }
 
-  /** Stop taking work, finish in-flight reconciles, release the Lease, stop watching. Idempotent. */
-  stop(): Promise<void> {
+  /**
+   * Stop taking work, finish in-flight reconciles (or abort them at once: `abortInFlight`, when
+   * leadership was lost), release the Lease, stop watching. Idempotent.
+   */
+  stop(options: { abortInFlight?: boolean } = {}): Promise<void> {
     this.#stopping ??= (async () => {
-      const timeoutMs = this.#options.shutdownTimeoutMs ?? 20_000;
+      const timeoutMs = options.abortInFlight ? 0 : (this.#options.shutdownTimeoutMs ?? 20_000);
       await Promise.all(this.#controllers.map((controller) => controller.stop(timeoutMs)));
       // Only now: releasing earlier would let the next leader reconcile next to our in-flight work.
       await this.elector?.release();

@@ -59,6 +59,7 @@ export class OperatorMetrics {
   readonly watchErrors: Counter<'resource'>;
   readonly watchEvents: Counter<'resource' | 'type'>;
   readonly cacheObjectsGauge: Gauge<'resource'>;
+  readonly fencedWrites: Counter;
 
   /**
    * Adds the process's own metrics to the registry: process_cpu_seconds_total,
@@ -204,6 +205,16 @@ export class OperatorMetrics {
       labelNames: ['resource'],
       registers,
     });
+    this.fencedWrites = new Counter({
+      name: 'msvc_leader_election_fenced_writes_total',
+      help: 'Writes refused before they were sent because this replica no longer held the lease',
+      registers,
+    });
+  }
+
+  /** A write the leader-election fence refused. */
+  fencedWrite(): void {
+    this.fencedWrites.inc();
   }
 
   /** Zeroes the controller's series and returns the hooks its worker loop reports to. */

@@ -92,6 +92,19 @@ export interface RequestOptions {
   readonly signal?: AbortSignal;
   /** @default 30000 */
   readonly timeoutMs?: number;
+  /** Skip the write guard (the Lease's own renewals are how leadership is held). */
+  readonly unfenced?: boolean;
+}
+
+/** Called right before a write is sent; throws to refuse it (leader election's fence). */
+export type WriteGuard = (options: Pick<RequestOptions, 'method' | 'path'>) => void;
+
+/** The error a write guard throws: this replica may no longer write. */
+export class FencedError extends ApiError {
+  constructor(message: string) {
+    super(message, 0, 'Fenced');
+    this.name = 'FencedError';
+  }
 }
 
 /**
@@ -118,6 +131,13 @@ const BUILTIN_RESOURCES: Readonly<Record<string, { plural: string; namespaced: b
 /** A JSON client bound to one KubeConfig context. */
 export class KubeRest {
   readonly kubeConfig: KubeConfigLike;
+  /**
+   * Checked synchronously right before every write (POST, PUT, PATCH, DELETE) is sent, after
+   * everything that awaits; the Manager sets it to refuse writes once the lease may be another's.
+   */
+  writeGuard: WriteGuard | undefined;
+  /** The User-Agent header (audit logs tell replicas apart by it). */
+  userAgent: string | undefined;
   readonly #discovery = new Map<string, Promise<Array<{ name: string; kind: string; namespaced: boolean }>>>();
 
   constructor(kubeConfig: KubeConfigLike) {
@@ -211,8 +231,11 @@ export class KubeRest {
       headers['Content-Type'] = options.contentType ?? 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(body));
     }
+    if (this.userAgent !== undefined) headers['User-Agent'] = this.userAgent;
     const transport = url.protocol === 'http:' ? http : https;
     if (url.protocol === 'http:') delete requestOptions.agent;
+    // Last thing before the request leaves: nothing may await between this check and the send.
+    if (options.method !== 'GET' && !options.unfenced) this.writeGuard?.(options);
     return new Promise((resolve, reject) => {
       const request = transport.request(url, { ...requestOptions, headers, signal: options.signal }, (response) => {
         // A watch is long-lived and quiet by design; its liveness is the watcher's job.
