@@ -1,6 +1,7 @@
 // Public entry of the MicroService API: schema, types, defaults, validation and the CRD.
 export * from './crd.ts';
 export * from './defaults.ts';
+export * from './metadata.ts';
 export * from './patterns.ts';
 export * from './quantity.ts';
 export * from './schema.ts';

@@ -6,6 +6,7 @@
 // by the renderer from DEFAULTS, so that "was this field set?" stays answerable (a mesh option on
 // a spec without a mesh is an error, not a silently ignored default).
 import { z } from 'zod';
+import { objectMetaSchema } from './metadata.ts';
 import { DNS1035_LABEL, DNS1035_LABEL_MAX } from './patterns.ts';
 import { specSchema } from './spec/index.ts';
 
@@ -43,23 +44,15 @@ export const statusSchema = z
 export type MicroServiceStatus = z.infer<typeof statusSchema>;
 export type Condition = z.infer<typeof conditionSchema>;
 
-export const metadataSchema = z
-  .looseObject({
-    name: z
-      .string()
-      .max(DNS1035_LABEL_MAX)
-      .regex(
-        new RegExp(DNS1035_LABEL),
-        "must be a DNS-1035 label (lower-case letters, digits and '-', starting with a letter, at most 63 characters): it names the Service and every other child",
-      ),
-    namespace: z.string().max(63).optional(),
-    labels: z.record(z.string(), z.string()).optional(),
-    annotations: z.record(z.string(), z.string()).optional(),
-    uid: z.string().optional(),
-    generation: z.int().optional(),
-    resourceVersion: z.string().optional(),
-  })
-  .describe('Standard object metadata.');
+export const metadataSchema = objectMetaSchema(
+  z
+    .string()
+    .max(DNS1035_LABEL_MAX)
+    .regex(
+      new RegExp(DNS1035_LABEL),
+      "must be a DNS-1035 label (lower-case letters, digits and '-', starting with a letter, at most 63 characters): it names the Service and every other child",
+    ),
+);
 
 export const microServiceSchema = z.strictObject({
   apiVersion: z.literal(`${API_GROUP}/${API_VERSION}`),

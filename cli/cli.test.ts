@@ -97,7 +97,7 @@ describe('msvc render', () => {
     const { code, stdout, stderr } = await msvc(['render', '-f', file]);
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr).toBe(`${file}:2: spec.replicas: Too small: expected number to be >=0 (line 20)\n`);
+    expect(stderr).toBe(`${file}:2: spec.replicas: must be at least 0 (got -1) (line 20)\n`);
   });
 
   it('rejects other kinds in a named file but skips them in a directory (with a note for Kubernetes objects)', async () => {
@@ -118,7 +118,7 @@ describe('msvc render', () => {
     await write('typo/app.yaml', valid('app').replace('msvc.dev/v1alpha1', 'msvc.dev/v1'));
     const { code, stderr } = await msvc(['render', '-f', join(dir, 'typo')]);
     expect(code).toBe(1);
-    expect(stderr).toContain('apiVersion: Invalid input: expected "msvc.dev/v1alpha1" (line 1)');
+    expect(stderr).toContain('apiVersion: must be "msvc.dev/v1alpha1", not the string "msvc.dev/v1" (line 1)');
   });
 
   it('rejects two MicroServices with the same namespace and name', async () => {
@@ -135,6 +135,13 @@ describe('msvc render', () => {
     const { stdout } = await msvc(['render', '-f', 'examples/catalog.yaml', '--managed-by', 'argocd']);
     expect(stdout).toContain('app.kubernetes.io/managed-by: argocd');
     expect(stdout).not.toContain('msvc-operator');
+  });
+
+  it('refuses a --managed-by value the API server would refuse as a label value', async () => {
+    const { code, stdout, stderr } = await msvc(['render', '-f', 'examples/catalog.yaml', '--managed-by', 'Argo CD']);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^msvc render: --managed-by: "Argo CD" is no label value: [^\n]*\n$/);
   });
 });
 
@@ -181,9 +188,9 @@ spec:
     expect(stdout).toBe(`${file}:1: OK (MicroService fine)\n`);
     expect(stderr.split('\n').filter(Boolean)).toStrictEqual([
       `${file}:2: metadata.name: must be a DNS-1035 label (lower-case letters, digits and '-', starting with a letter, at most 63 characters): it names the Service and every other child (line 14)`,
-      `${file}:2: spec.image: required (string) (line 15)`,
-      `${file}:2: spec.ports[0].port: Too big: expected number to be <=65535 (line 18)`,
-      `${file}:2: spec.runtime.go.version: expected a string, got a number: quote it in YAML (e.g. "1.20", which unquoted is the number 1.2) (line 20)`,
+      `${file}:2: spec.image: is required (line 15)`,
+      `${file}:2: spec.ports[0].port: must be at most 65535 (got 70000) (line 18)`,
+      `${file}:2: spec.runtime.go.version: must be a string, not the number 1.2: quote it (unquoted, YAML reads 1.20 as the number 1.2: write "1.20") (line 20)`,
       `${file}:2: spec: Unrecognized key: "bogus" (line 21)`,
     ]);
     expectNoStack(stderr);

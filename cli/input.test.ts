@@ -30,7 +30,7 @@ describe('loadMicroServices', () => {
       {
         where: 'a.yaml:2',
         path: 'spec.ports[0].port',
-        message: 'Too big: expected number to be <=65535',
+        message: 'must be at most 65535 (got 80800)',
         line: 19,
         order: 4,
       },

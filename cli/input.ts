@@ -260,16 +260,6 @@ function yamlFailure(error: unknown): string {
   return `YAML could not be read: ${message}`;
 }
 
-/** zod's wording for a missing field, and a YAML trap worth naming (1.20 is the number 1.2). */
-function friendlier(message: string): string {
-  const missing = /^Invalid input: expected (\w+), received undefined$/.exec(message);
-  if (missing) return `required (${missing[1]})`;
-  if (message === 'Invalid input: expected string, received number') {
-    return 'expected a string, got a number: quote it in YAML (e.g. "1.20", which unquoted is the number 1.2)';
-  }
-  return message;
-}
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -405,7 +395,7 @@ export function loadMicroServices(sources: readonly Source[]): LoadResult {
             fail({
               where: label,
               path: issue.path,
-              message: friendlier(issue.message),
+              message: issue.message,
               ...(at !== undefined ? { line: at } : {}),
             });
           }

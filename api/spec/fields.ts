@@ -18,10 +18,20 @@ export const LIST_MAP_BY_NAME = { 'x-kubernetes-list-type': 'map', 'x-kubernetes
 
 export const quantity = (description: string) =>
   z
-    .union([
-      z.string().regex(new RegExp(QUANTITY_PATTERN), 'must be a Kubernetes quantity such as 500m, 2, 256Mi or 1Gi'),
-      z.int().min(0),
-    ])
+    .union(
+      [
+        z.string().regex(new RegExp(QUANTITY_PATTERN), 'must be a Kubernetes quantity such as 500m, 2, 256Mi or 1Gi'),
+        z.int().min(0),
+      ],
+      {
+        error: (issue) =>
+          typeof issue.input === 'number'
+            ? Number.isInteger(issue.input)
+              ? `${issue.input} is no quantity: quantities are whole numbers from 0 up, or strings such as "500m", "2" or "256Mi"`
+              : `the number ${issue.input} is no quantity: quote it ("${issue.input}") or write it in milli-units ("${Math.round(issue.input * 1000)}m")`
+            : `must be a Kubernetes quantity such as "500m", "2", "256Mi" or "1Gi", not ${issue.input === null ? 'null' : typeof issue.input === 'boolean' ? String(issue.input) : `a ${Array.isArray(issue.input) ? 'list' : typeof issue.input}`}`,
+      },
+    )
     .meta({ description, ...INT_OR_STRING, pattern: QUANTITY_PATTERN });
 
 export const dns1123 = (description: string) =>
@@ -48,8 +58,7 @@ export const portName = z
     ],
   });
 
-/** A label value (k8s.io/apimachinery IsValidLabelValue). */
-export const LABEL_VALUE = '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$';
+export { LABEL_VALUE } from '../metadata.ts';
 /** A qualified name with an optional DNS-1123 subdomain prefix (IsQualifiedName). */
 export const QUALIFIED_NAME =
   '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$';

@@ -1,6 +1,7 @@
 // `msvc render`: MicroServices in, every rendered Kubernetes object out as one YAML stream, ready
 // for `kubectl apply -f -`. All input is validated before anything is printed, so a bad document
 // never leaves half a stream in a pipe.
+import { labelValueProblem } from '../../api/index.ts';
 import { DEFAULT_RENDER_CONFIG, render } from '../../render/index.ts';
 import { displayName, load } from '../input.ts';
 import { EXIT_OK, type Io, reportErrors, reportSkipped } from '../io.ts';
@@ -13,6 +14,17 @@ export interface RenderOptions {
 }
 
 export async function runRender(options: RenderOptions, io: Io): Promise<number> {
+  // It becomes a label value on every object: one the API server would refuse fails here instead.
+  const managedByProblem = options.managedBy === undefined ? undefined : labelValueProblem(options.managedBy);
+  if (managedByProblem !== undefined) {
+    return reportErrors(io, [
+      {
+        where: 'msvc render',
+        path: '--managed-by',
+        message: `${JSON.stringify(options.managedBy)} ${managedByProblem}`,
+      },
+    ]);
+  }
   const loaded = await load(options.filename, io.stdin);
   if (loaded.errors.length > 0) return reportErrors(io, loaded.errors);
   reportSkipped(io, loaded.skipped);
