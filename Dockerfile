@@ -22,7 +22,7 @@ COPY package.json package-lock.json ./
 COPY packages ./packages
 # The `node` devDependency installs a glibc Node 24 binary: bookworm, not alpine.
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json ./
+COPY tsconfig.json LICENSE ./
 COPY api ./api
 COPY render ./render
 COPY yaml ./yaml

@@ -207,6 +207,8 @@ describe('Dockerfile (no container engine here: checked against the chart and th
     for (const dir of ['packages', 'api', 'render', 'yaml', 'operator'])
       expect(stages[0]).toMatch(new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'));
     expect(stages[0]).toMatch(/npm pack --workspace packages\/operator/);
+    // packages/build.ts copies the repository's LICENSE into every package it packs.
+    expect(stages[0]).toMatch(/^COPY tsconfig\.json LICENSE \.\/$/m);
     expect(runtime).toMatch(
       /^ENTRYPOINT \["\/nodejs\/bin\/node", "--max-semi-space-size=1", "\/app\/dist\/operator\/microservice\/main\.js"\]$/m,
     );

@@ -1,6 +1,7 @@
 // `prepack` of every package in packages/: compiles the shared source tree into the package's
 // dist/ with the package's tsconfig.json (JS, .d.ts, source maps with the sources inlined) and
-// copies the files its package.json lists under msvcBuild.copy (e.g. the generated CRD). Run by
+// copies the repository's LICENSE and the files its package.json lists under msvcBuild.copy (e.g.
+// the generated CRD) into the package folder (git-ignored build output there). Run by
 // `npm pack` / `npm publish` in the package folder; the TypeScript compiler is the repository's.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -19,7 +20,8 @@ execFileSync(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bi
   cwd: packageDir,
   stdio: 'inherit',
 });
-for (const [from, to] of Object.entries(manifest.msvcBuild?.copy ?? {})) {
+const copies = { '../../LICENSE': 'LICENSE', ...manifest.msvcBuild?.copy };
+for (const [from, to] of Object.entries(copies)) {
   mkdirSync(dirname(join(packageDir, to)), { recursive: true });
   copyFileSync(join(packageDir, from), join(packageDir, to));
 }

@@ -1,7 +1,8 @@
 // The smoke test of the packages as users install them (issue #15): every package in packages/ is
 // packed (prepack builds dist/), and the tarballs are installed into fresh projects outside the
 // repository with no workspace links (test/package/packed.ts). Then:
-//   - each tarball holds only its allow-listed files: compiled JS, .d.ts, source maps, the CRD, README;
+//   - each tarball holds only its allow-listed files: compiled JS, .d.ts, source maps, the CRD, README,
+//     LICENSE (the repository's Apache-2.0 text);
 //   - `npm install microservice-operator` alone (cdk8s and constructs come in as peers) pulls none of
 //     the operator's or the repository's development packages;
 //   - the README's cdk8s section runs as written;
@@ -91,15 +92,23 @@ describe('the tarballs', () => {
   });
 
   it.each([
-    [CONSTRUCT, ['dist/', 'crds/', 'README.md', 'package.json']],
-    [CLI, ['bin/', 'dist/', 'README.md', 'package.json']],
-    [OPERATOR, ['dist/', 'README.md', 'package.json', 'npm-shrinkwrap.json']],
+    [CONSTRUCT, ['dist/', 'crds/', 'README.md', 'LICENSE', 'package.json']],
+    [CLI, ['bin/', 'dist/', 'README.md', 'LICENSE', 'package.json']],
+    [OPERATOR, ['dist/', 'README.md', 'LICENSE', 'package.json', 'npm-shrinkwrap.json']],
   ])('%s holds only its allow-list, compiled', (name, allowed) => {
     const files = tarballFiles(tarballs[name] ?? '');
     expect(files.filter((f) => !allowed.some((a) => (a.endsWith('/') ? f.startsWith(a) : f === a)))).toEqual([]);
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     expect(files.filter((f) => /\.test\.|\/test\/|\/bench\/|\/tools\//.test(f))).toEqual([]);
     expect(files).toContain('README.md');
+    // The license package.json names (Apache-2.0), the repository's LICENSE byte for byte.
+    expect(files).toContain('LICENSE');
+    const license = execFileSync('tar', ['-xzOf', tarballs[name] ?? '', 'package/LICENSE']);
+    expect(license.equals(readFileSync(join(repoRoot, 'LICENSE')))).toBe(true);
+    expect(
+      JSON.parse(execFileSync('tar', ['-xzOf', tarballs[name] ?? '', 'package/package.json'], { encoding: 'utf8' }))
+        .license,
+    ).toBe('Apache-2.0');
   });
 
   it('the construct package ships JS, declarations and source maps, and the CRD byte for byte', () => {
