@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: setup build typecheck lint format crds test test-unit test-e2e release-check tools cluster-up cluster-down demo demo-down bench clean go-test
+.PHONY: setup build typecheck lint format crds test test-unit test-e2e release-check chart version tools cluster-up cluster-down demo demo-down bench clean go-test
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -53,8 +53,16 @@ demo-down: ## stop the demo operator and delete its cluster
 
 # The packages in packages/ as users install them: npm pack (prepack builds dist/), then fresh
 # projects outside the repository install the tarballs (test/package/; also part of `make test`).
-release-check: setup ## pack every package and run the smoke test on the installed tarballs
+# The chart: versions checked, helm lint --strict, helm package (tools/release.ts, docs/releasing.md).
+release-check: setup chart ## lint and package the chart, pack every package and run the smoke test on the installed tarballs
 	vitest run --project package
+
+chart: setup tools ## dist/charts/microservice-operator-<version>.tgz (refuses if any version drifted; helm lint --strict first)
+	node tools/release.ts chart dist/charts
+
+version: setup ## set the release version everywhere: make version VERSION=0.2.0
+	@test -n "$(VERSION)" || { echo 'usage: make version VERSION=<semver>' >&2; exit 2; }
+	node tools/release.ts version $(VERSION)
 
 test-e2e: setup tools ## only the e2e project (starts its own cluster, msvc-e2e)
 	vitest run --project e2e
