@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { render } from '../render/index.ts';
 import { kubectl } from '../test/e2e/cluster.ts';
-import { installCrd } from '../test/e2e/kube.ts';
+import { installCrd, installVendoredCrds } from '../test/e2e/kube.ts';
 import { createTestNamespace } from '../test/e2e/namespace.ts';
 import { repoRoot } from '../tools/bin.ts';
 import { type MicroServiceSpec, SPEC_RULES } from './spec/index.ts';
@@ -23,6 +23,8 @@ let namespace = '';
 let cleanup: (() => Promise<void>) | undefined;
 beforeAll(async () => {
   await installCrd(kubeconfig());
+  // The third-party kinds the renderer emits (ServiceMonitor, …) are checked against their real CRDs.
+  await installVendoredCrds(kubeconfig());
   ({ name: namespace, cleanup } = await createTestNamespace(kubeconfig(), 'crd'));
 });
 afterAll(async () => {

@@ -4,6 +4,7 @@
 import { DISRUPTION_DEFAULTS } from './spec/disruption.ts';
 import { IDENTITY_DEFAULTS } from './spec/identity.ts';
 import { MESH_DEFAULTS } from './spec/mesh.ts';
+import { MONITORING_DEFAULTS } from './spec/monitoring.ts';
 import { PORTS_DEFAULTS } from './spec/ports.ts';
 import { PROBES_DEFAULTS } from './spec/probes.ts';
 import { RESOURCES_DEFAULTS } from './spec/resources.ts';
@@ -28,6 +29,7 @@ export const DEFAULTS = {
   ...DISRUPTION_DEFAULTS,
   ...IDENTITY_DEFAULTS,
   ...SERVICE_DEFAULTS,
+  ...MONITORING_DEFAULTS,
   ...VOLUMES_DEFAULTS,
   ...SCHEDULING_DEFAULTS,
   ...SECURITY_DEFAULTS,

@@ -34,12 +34,15 @@ const CHILD_IDS = {
   Deployment: 'Deployment',
   HorizontalPodAutoscaler: 'HorizontalPodAutoscaler',
   PodDisruptionBudget: 'PodDisruptionBudget',
+  ServiceMonitor: 'ServiceMonitor',
+  PodMonitor: 'PodMonitor',
 } as const;
 type RenderedKind = keyof typeof CHILD_IDS;
 
 /**
  * A MicroService, rendered into Kubernetes objects in the Chart: ServiceAccount, Service,
- * Deployment, HorizontalPodAutoscaler and PodDisruptionBudget (those that apply), in that order.
+ * Deployment, HorizontalPodAutoscaler, PodDisruptionBudget and ServiceMonitor or PodMonitor (those that
+ * apply), in that order.
  *
  * Rendering happens at synth time with the same `render()` the operator and `msvc render` use, so
  * `addEnv`/`addEnvFrom` after construction show up, and the synthesized objects equal the
@@ -63,6 +66,8 @@ export class MicroService extends Construct {
   public readonly horizontalPodAutoscaler?: ApiObject;
   /** The PodDisruptionBudget; absent when fewer than 2 pods run. */
   public readonly podDisruptionBudget?: ApiObject;
+  /** The ServiceMonitor or PodMonitor; absent without `monitoring` (or with `type: Annotations`). */
+  public readonly monitor?: ApiObject;
   /** Name of the MicroService, and of every rendered object. */
   public readonly name: string;
   /** Namespace of every rendered object, if any. */
@@ -91,6 +96,7 @@ export class MicroService extends Construct {
     this.serviceAccount = children.ServiceAccount;
     this.horizontalPodAutoscaler = children.HorizontalPodAutoscaler;
     this.podDisruptionBudget = children.PodDisruptionBudget;
+    this.monitor = children.ServiceMonitor ?? children.PodMonitor;
     this.node.defaultChild = this.deployment;
   }
 

@@ -216,6 +216,15 @@ export interface MicroServiceProps {
    */
   readonly service?: MicroServiceSpec['service'];
   /**
+   * How Prometheus scrapes the metrics: a Prometheus Operator ServiceMonitor or PodMonitor, or
+   * `prometheus.io/*` pod annotations; mesh-aware (Istio metrics merging on 15020, or the app port
+   * over mTLS; Linkerd's proxy metrics on 4191).
+   *
+   * @default - no scrape configuration
+   * @see https://prometheus-operator.dev/docs/developer/getting-started/
+   */
+  readonly monitoring?: MicroServiceSpec['monitoring'];
+  /**
    * Extra labels on the pods (e.g. team or cost-center). Keys the operator sets
    * (`app.kubernetes.io/*`, mesh keys) are reserved. Never part of the selector.
    *

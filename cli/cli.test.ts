@@ -155,6 +155,7 @@ describe('msvc validate', () => {
         'billing',
         'catalog',
         'gateway',
+        'inventory',
         'ledger',
         'order',
         'payments',

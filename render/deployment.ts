@@ -14,6 +14,7 @@ import { renderInitContainers } from './containers.ts';
 import { contentHash } from './hash.ts';
 import { commonLabels, selectorLabels } from './labels.ts';
 import { meshKeys, splitMeshKeys } from './mesh/index.ts';
+import { monitoringPodAnnotations } from './monitoring.ts';
 import { names } from './names.ts';
 import type { RenderConfig, RenderedObject } from './types.ts';
 import { renderVolumes } from './volumes.ts';
@@ -38,7 +39,11 @@ export function renderDeployment(ms: MicroService, cfg: RenderConfig): RenderedO
     volumes: renderVolumes(spec),
     ...scheduling(ms),
   };
-  const templateAnnotations: Record<string, string> = { ...spec.podAnnotations, ...mesh.annotations };
+  const templateAnnotations: Record<string, string> = {
+    ...spec.podAnnotations,
+    ...monitoringPodAnnotations(ms),
+    ...mesh.annotations,
+  };
   const template = { metadata: { labels: podLabels, annotations: templateAnnotations }, spec: podSpec };
   // Hash everything in the template but the hash itself.
   templateAnnotations[POD_TEMPLATE_HASH_ANNOTATION] = contentHash(template);

@@ -3,6 +3,7 @@
 import { DEFAULTS, type MicroService, meshMode, meshProvider, minimumReplicas, resolveShutdown } from '../api/index.ts';
 import { POD_RESOURCES_ANNOTATION, podBudget } from './budget.ts';
 import { meshKeys } from './mesh/index.ts';
+import { monitoringExplanations } from './monitoring.ts';
 import { names } from './names.ts';
 import { renderProbe } from './probes.ts';
 import { runtimeTuning } from './runtime/index.ts';
@@ -79,6 +80,7 @@ export function explain(ms: MicroService): Explanation[] {
         ? `${min} replicas at least: a budget keeps voluntary disruptions from taking them all`
         : `only ${min} replica: a budget would either block node drains or protect nothing`,
   });
+  out.push(...monitoringExplanations(ms));
   return out;
 }
 

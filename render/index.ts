@@ -6,6 +6,7 @@ import { renderHorizontalPodAutoscaler } from './autoscaling.ts';
 import { renderDeployment } from './deployment.ts';
 import { renderPodDisruptionBudget } from './disruption.ts';
 import { explain } from './explain.ts';
+import { renderMonitor } from './monitoring.ts';
 import { renderService } from './service.ts';
 import { renderServiceAccount } from './service-account.ts';
 import { DEFAULT_RENDER_CONFIG, type RenderConfig, type RenderedObject, type RenderResult } from './types.ts';
@@ -18,6 +19,7 @@ export function render(ms: MicroService, cfg: RenderConfig = DEFAULT_RENDER_CONF
     renderDeployment(ms, cfg),
     renderHorizontalPodAutoscaler(ms, cfg),
     renderPodDisruptionBudget(ms, cfg),
+    renderMonitor(ms, cfg),
   ].filter((o): o is RenderedObject => o !== undefined);
   return { objects, explanations: explain(ms) };
 }

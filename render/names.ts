@@ -8,6 +8,8 @@ export const names = {
   serviceAccount: (ms: string) => ms,
   horizontalPodAutoscaler: (ms: string) => ms,
   podDisruptionBudget: (ms: string) => ms,
+  serviceMonitor: (ms: string) => ms,
+  podMonitor: (ms: string) => ms,
   /** The app container; mesh proxies add their own (istio-proxy, linkerd-proxy). */
   appContainer: 'app',
   tmpVolume: 'tmp',

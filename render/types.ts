@@ -35,7 +35,7 @@ export interface RenderConfig {
 export const DEFAULT_RENDER_CONFIG: RenderConfig = { managedBy: 'msvc-operator' };
 
 export interface RenderResult {
-  /** In apply order: ServiceAccount, Service, Deployment, HorizontalPodAutoscaler, PodDisruptionBudget. */
+  /** In apply order: ServiceAccount, Service, Deployment, HorizontalPodAutoscaler, PodDisruptionBudget, ServiceMonitor or PodMonitor. */
   readonly objects: RenderedObject[];
   readonly explanations: Explanation[];
 }

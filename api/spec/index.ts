@@ -8,6 +8,7 @@ import { DISRUPTION_RULES, disruptionFields } from './disruption.ts';
 import { ENV_RULES, envFields } from './env.ts';
 import { IDENTITY_RULES, identityFields } from './identity.ts';
 import { MESH_RULES, meshFields } from './mesh.ts';
+import { MONITORING_RULES, monitoringFields } from './monitoring.ts';
 import { POD_METADATA_RULES, podMetadataFields } from './pod-metadata.ts';
 import { PORTS_RULES, portsFields } from './ports.ts';
 import { PROBES_RULES, probesFields } from './probes.ts';
@@ -40,6 +41,7 @@ const specShape = z.strictObject({
   ...disruptionFields,
   ...identityFields,
   ...serviceFields,
+  ...monitoringFields,
   ...podMetadataFields,
 });
 
@@ -56,6 +58,7 @@ export const SPEC_RULES: readonly SpecRule<MicroServiceSpec>[] = [
   ...MESH_RULES,
   ...DISRUPTION_RULES,
   ...SERVICE_RULES,
+  ...MONITORING_RULES,
   ...IDENTITY_RULES,
   ...ENV_RULES,
   ...VOLUMES_RULES,
@@ -85,6 +88,7 @@ export * from './env.ts';
 export * from './fields.ts';
 export * from './identity.ts';
 export * from './mesh.ts';
+export * from './monitoring.ts';
 export * from './pod-metadata.ts';
 export * from './pod-security.ts';
 export * from './ports.ts';

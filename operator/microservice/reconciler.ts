@@ -137,7 +137,10 @@ export class Reconciler {
       throw new InvalidSpecError(`${formatKey(key)}: ${message}`);
     }
     const ms = parsed.value;
-    const { objects } = render(ms, this.#deps.renderConfig ?? DEFAULT_RENDER_CONFIG);
+    // Only the kinds this operator watches are applied (a ServiceMonitor, for one, waits for CRD discovery).
+    const objects = render(ms, this.#deps.renderConfig ?? DEFAULT_RENDER_CONFIG).objects.filter(
+      (o) => this.#deps.children[o.kind as ChildKind] !== undefined,
+    );
     let deployment: DeploymentLike | undefined;
     let templateHash = '';
     let goMemLimit: string | undefined;

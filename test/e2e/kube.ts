@@ -3,7 +3,8 @@
  * read objects as JSON, poll until a condition holds, and read the API server's own request
  * counters (apiserver_request_total), which is how suites count writes without trusting our code.
  */
-import { stringify } from 'yaml';
+import { readdirSync, readFileSync } from 'node:fs';
+import { parseAllDocuments, stringify } from 'yaml';
 import { buildCrd } from '../../api/index.ts';
 import { kubectl } from './cluster.ts';
 
@@ -91,4 +92,30 @@ export function conditionOf(
   type: string,
 ): Condition | undefined {
   return obj?.status?.conditions?.find((c) => c.type === type);
+}
+
+/** The third-party CRDs vendored in test/support/crds (see its README), by file name without `.yaml`. */
+export const VENDORED_CRDS = {
+  serviceMonitors: 'monitoring.coreos.com_servicemonitors',
+  podMonitors: 'monitoring.coreos.com_podmonitors',
+} as const;
+
+/** Installs vendored CRDs (default: all of test/support/crds) and waits until they are served. */
+export async function installVendoredCrds(kubeconfig: string, files?: readonly string[]): Promise<void> {
+  const dir = new URL('../support/crds/', import.meta.url).pathname;
+  const names =
+    files ??
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => f.slice(0, -'.yaml'.length));
+  const crds: string[] = [];
+  for (const name of names) {
+    const file = `${dir}${name}.yaml`;
+    for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
+      const crd = doc.toJS() as { metadata?: { name?: string } } | null;
+      if (crd?.metadata?.name) crds.push(`crd/${crd.metadata.name}`);
+    }
+    await kubectl(kubeconfig, ['apply', '--server-side', '--force-conflicts', '-f', file]);
+  }
+  await kubectl(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', ...crds]);
 }
