@@ -17,8 +17,11 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { repoRoot } from '../../tools/bin.ts';
+import { ensureTools, repoRoot } from '../../tools/bin.ts';
 import { type NodeMajor, nodeBinary } from '../../tools/node-versions.ts';
+import { kubectl, startCluster, stopCluster } from '../e2e/cluster.ts';
+import { conditionOf, eventually, getJson } from '../e2e/kube.ts';
+import { type OperatorProcess, startOperator } from '../e2e/operator-process.ts';
 import { freshProject, installedPackages, npm, packAll, tarballFiles } from './packed.ts';
 
 const CONSTRUCT = 'microservice-operator';
@@ -126,6 +129,17 @@ describe('the tarballs', () => {
   });
 });
 
+describe('the CLI package (npm install microservice-operator-cli)', () => {
+  it('is one bundled file (esbuild) with its map and the notices of what it bundles, and depends on yaml only', () => {
+    const files = tarballFiles(tarballs[CLI] ?? '').filter((f) => f.startsWith('dist/'));
+    expect(files.sort()).toEqual(['dist/THIRD-PARTY-NOTICES.md', 'dist/msvc.js', 'dist/msvc.js.map']);
+    const notices = readFileSync(join(tools, 'node_modules', CLI, 'dist', 'THIRD-PARTY-NOTICES.md'), 'utf8');
+    for (const bundled of ['commander', 'zod'])
+      expect(notices).toMatch(new RegExp(`^## ${bundled} \\S+ \\(MIT\\)$`, 'm'));
+    expect([...installedPackages(tools)].sort()).toEqual([CLI, 'yaml']);
+  });
+});
+
 describe('a construct-only install (npm install microservice-operator)', () => {
   it('brings cdk8s and constructs as peers, zod and yaml, and nothing of the operator or the tooling', () => {
     const installed = installedPackages(app);
@@ -187,6 +201,67 @@ describe('the operator package, installed for production (npm ci --omit=dev)', (
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/--kubeconfig/);
   });
+});
+
+/** The Node flags of the image's ENTRYPOINT (between the node binary and the entry point). */
+function imageNodeFlags(): { flags: string[]; entry: string } {
+  const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
+  const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1];
+  const [, ...rest] = JSON.parse(entrypoint ?? '[]') as string[];
+  const entry = rest.pop() ?? '';
+  return { flags: rest, entry: entry.replace(/^\/app\//, '') };
+}
+
+describe('the operator from the production install, against a local control plane', () => {
+  // A cluster of its own (the package project runs without the e2e project's), with kwok nodes
+  // that make pods Ready; the CRD as the construct package ships it.
+  const cluster = `msvc-package-${process.pid}`;
+  let kubeconfig: string;
+  let op: OperatorProcess | undefined;
+
+  beforeAll(async () => {
+    ensureTools();
+    kubeconfig = (await startCluster({ name: cluster, fresh: true })).kubeconfigPath;
+  }, 600_000);
+
+  afterAll(async () => {
+    await op?.stop();
+    await stopCluster(cluster);
+  }, 120_000);
+
+  it('runs dist/ with the image flags and an example MicroService becomes Ready', async () => {
+    const { flags, entry } = imageNodeFlags();
+    expect(flags).toContain('--max-semi-space-size=1');
+    expect(entry).toBe('dist/operator/microservice/main.js');
+    const crd = join(app, 'node_modules', CONSTRUCT, 'crds', 'microservices.msvc.dev.yaml');
+    await kubectl(kubeconfig, ['apply', '--server-side', '-f', crd]);
+    await kubectl(kubeconfig, ['wait', '--for=condition=Established', 'crd/microservices.msvc.dev', '--timeout=60s']);
+    await kubectl(kubeconfig, ['create', 'namespace', 'shop']);
+    op = await startOperator({ kubeconfig, entry: join(operator, entry), nodeArgs: flags });
+    expect(op.logs()).not.toMatch(/ExperimentalWarning|ERR_/);
+    await kubectl(kubeconfig, ['apply', '--server-side', '-n', 'shop', '-f', join(examplesDir, 'catalog.yaml')]);
+    const ready = await eventually(
+      async () => {
+        const msvc = await getJson<{ status?: { conditions?: []; readyReplicas?: number } }>(kubeconfig, [
+          'microservice',
+          'catalog',
+          '-n',
+          'shop',
+        ]);
+        return conditionOf(msvc, 'Ready')?.status === 'True' && msvc;
+      },
+      { timeoutMs: 180_000, what: `MicroService shop/catalog Ready (operator logs:\n${op.logs().slice(-2000)})` },
+    );
+    expect(ready.status?.readyReplicas).toBeGreaterThan(0);
+    const deployment = await getJson<{ metadata: { managedFields: { manager: string }[] } }>(kubeconfig, [
+      'deployment',
+      'catalog',
+      '-n',
+      'shop',
+      '--show-managed-fields',
+    ]);
+    expect(deployment?.metadata.managedFields.map((f) => f.manager)).toContain('msvc-operator');
+  }, 300_000);
 });
 
 describe.each(NODES)('on Node %i', (node) => {
