@@ -80,6 +80,7 @@ go-test:
 BENCH_ARGS ?=
 bench: setup tools ## every benchmark, full size (about an hour on 2 cores)
 	node bench/render.ts
+	node bench/startup.ts
 	node bench/cdk8s-synth.ts
 	node bench/cluster.ts $(BENCH_ARGS)
 

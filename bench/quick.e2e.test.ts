@@ -34,6 +34,16 @@ describe('bench (quick mode)', () => {
     check(load('render'));
   });
 
+  it('startup: the installed msvc vs node -e 0, helm template and cdk8s-plus-27', { timeout: 300_000 }, async () => {
+    const { main } = await import('./startup.ts');
+    await main(['--quick']);
+    const result = load('startup');
+    check(result);
+    expect(result.rows.map((r) => r.baseline?.what)).toEqual(
+      expect.arrayContaining(['node -e 0', 'helm template (bench/fixtures/app-chart)', 'cdk8s-plus-27 synth']),
+    );
+  });
+
   it('cdk8s synth: MicroService constructs vs cdk8s-plus-27', { timeout: 300_000 }, async () => {
     const { main } = await import('./cdk8s-synth.ts');
     await main(['--quick']);

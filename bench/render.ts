@@ -32,17 +32,23 @@ export interface ProcessRun {
 }
 
 /** Runs a command under GNU time (peak RSS) and returns its wall time; throws on failure. */
-export function runProcess(file: string, args: readonly string[], options: { cwd?: string } = {}): ProcessRun {
+export function runProcess(
+  file: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): ProcessRun {
+  const env = { ...process.env, ...options.env };
   const timeFile = join(tmpdir(), `msvc-bench-time-${process.pid}`);
   const useTime = existsSync('/usr/bin/time');
   const start = performance.now();
   const result = useTime
     ? spawnSync('/usr/bin/time', ['-f', '%M', '-o', timeFile, file, ...args], {
         cwd: options.cwd ?? repoRoot,
+        env,
         stdio: ['ignore', 'ignore', 'pipe'],
         maxBuffer: 64 * 1024 * 1024,
       })
-    : spawnSync(file, args, { cwd: options.cwd ?? repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+    : spawnSync(file, args, { cwd: options.cwd ?? repoRoot, env, stdio: ['ignore', 'ignore', 'pipe'] });
   const seconds = (performance.now() - start) / 1000;
   if (result.status !== 0) throw new Error(`${file} ${args.join(' ')} failed: ${result.stderr?.toString()}`);
   let maxRssMiB = Number.NaN;
