@@ -67,6 +67,22 @@ const program = new Command()
       .default('2'),
   )
   .addOption(
+    new Option(
+      '--cache-sync-timeout <seconds>',
+      'log an error with the reason when a cache has not synced this long after start (/readyz fails until it does)',
+    )
+      .env('MSVC_CACHE_SYNC_TIMEOUT')
+      .default('120'),
+  )
+  .addOption(
+    new Option(
+      '--watch-stall <seconds>',
+      '/healthz fails when a watch has made no progress this long (no list, event, bookmark or answer)',
+    )
+      .env('MSVC_WATCH_STALL')
+      .default('300'),
+  )
+  .addOption(
     new Option('--shutdown-timeout <seconds>', 'how long SIGTERM waits for in-flight reconciles')
       .env('MSVC_SHUTDOWN_TIMEOUT')
       .default('20'),
@@ -114,6 +130,8 @@ const manager = buildOperator({
   },
   healthAddress: String(flags['healthAddress']),
   shutdownTimeoutMs: positive('shutdown-timeout', String(flags['shutdownTimeout'])) * 1000,
+  cacheSyncTimeoutMs: positive('cache-sync-timeout', String(flags['cacheSyncTimeout'])) * 1000,
+  watchStallMs: positive('watch-stall', String(flags['watchStall'])) * 1000,
   leaderElection: flags['leaderElect']
     ? {
         namespace: String(flags['leaseNamespace']),

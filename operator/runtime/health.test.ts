@@ -31,6 +31,23 @@ describe('health server', () => {
     }
   });
 
+  it("says why a check failed, in the Kubernetes components' format", async () => {
+    const server = await startHealthServer({
+      address: '127.0.0.1:0',
+      metrics: new OperatorMetrics(),
+      healthChecks: { watches: () => 'ConfigMap: no watch progress for 301s', ping: () => true },
+    });
+    try {
+      const response = await fetch(`http://127.0.0.1:${server.address.port}/healthz`);
+      expect(response.status).toBe(503);
+      expect(await response.text()).toBe(
+        '[-]watches failed: ConfigMap: no watch progress for 301s\n[+]ping ok\nfailed\n',
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
   it('parses listen addresses', () => {
     expect(parseAddress(':8080')).toEqual({ host: '0.0.0.0', port: 8080 });
     expect(parseAddress('127.0.0.1:9')).toEqual({ host: '127.0.0.1', port: 9 });

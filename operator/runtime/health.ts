@@ -1,5 +1,6 @@
-// The operations endpoint: /healthz (the process is alive and serving), /readyz (every cache has
-// synced; leadership is not required, so a standby replica is ready and a rollout can proceed),
+// The operations endpoint: /healthz (the process is alive and its watches make progress), /readyz
+// (every cache has synced; leadership is not required, so a standby replica is ready and a
+// rollout can proceed),
 // /metrics (Prometheus text). One small HTTP server, because kubelet probes and Prometheus
 // scrapes are all it serves.
 import http from 'node:http';
@@ -14,10 +15,13 @@ export interface HealthServerOptions {
   readonly address?: string;
   readonly metrics: OperatorMetrics;
   /** Named checks for /readyz; ready when all return true. */
-  readonly readyChecks?: Readonly<Record<string, () => boolean>>;
+  readonly readyChecks?: Readonly<Record<string, Check>>;
   /** Named checks for /healthz; healthy when all return true. */
-  readonly healthChecks?: Readonly<Record<string, () => boolean>>;
+  readonly healthChecks?: Readonly<Record<string, Check>>;
 }
+
+/** A health check: true passes; false or a string (why) fails. */
+export type Check = () => boolean | string;
 
 export interface HealthServer {
   /** Where it listens (the real port when asked for 0). */
@@ -34,18 +38,22 @@ export function parseAddress(address: string): { host: string; port: number } {
   return { host, port };
 }
 
-function runChecks(checks: Readonly<Record<string, () => boolean>>): { ok: boolean; body: string } {
+function runChecks(checks: Readonly<Record<string, Check>>): { ok: boolean; body: string } {
   const lines: string[] = [];
   let ok = true;
   for (const [name, check] of Object.entries(checks)) {
-    let passed = false;
+    let result: boolean | string = false;
     try {
-      passed = check();
-    } catch {
-      passed = false;
+      result = check();
+    } catch (error) {
+      result = `check threw: ${error instanceof Error ? error.message : String(error)}`;
     }
+    const passed = result === true;
     ok &&= passed;
-    lines.push(`[${passed ? '+' : '-'}]${name} ${passed ? 'ok' : 'failed'}`);
+    // The Kubernetes components' format ([+]name ok / [-]name failed: reason).
+    lines.push(
+      `[${passed ? '+' : '-'}]${name} ${passed ? 'ok' : `failed${typeof result === 'string' ? `: ${result}` : ''}`}`,
+    );
   }
   return { ok, body: `${lines.join('\n')}${lines.length ? '\n' : ''}${ok ? 'ok' : 'failed'}\n` };
 }

@@ -23,6 +23,16 @@ export interface InformerOptions<T extends KubeObject> extends Omit<WatcherOptio
   readonly metrics?: WatchMetrics;
 }
 
+/** How an informer's watches are doing, for /healthz and /readyz. */
+export interface InformerHealth {
+  /** Every watch's first full list is in the cache. */
+  readonly synced: boolean;
+  /** Milliseconds since the watch that progressed least recently last made progress. */
+  readonly sinceProgressMs: number;
+  /** The last list/watch error of a watch that has not progressed since (a reason for the logs). */
+  readonly lastError: string | undefined;
+}
+
 /** One resource's watch(es), cache and listeners. */
 export class Informer<T extends KubeObject> {
   readonly kind: string;
@@ -31,12 +41,16 @@ export class Informer<T extends KubeObject> {
   readonly #writers: Array<{ namespace: string | undefined; writer: Writer<T> }>;
   readonly #listeners: Array<ObjectEventListener<T>> = [];
   #sizes: number[];
+  readonly #progressAt: number[];
+  readonly #lastError: Array<string | undefined>;
 
   constructor(options: InformerOptions<T>) {
     this.kind = options.kind;
     this.#options = options;
     const namespaces = options.namespaces?.length ? options.namespaces : [undefined];
     this.#sizes = namespaces.map(() => 0);
+    this.#progressAt = namespaces.map(() => Date.now());
+    this.#lastError = namespaces.map(() => undefined);
     this.#writers = namespaces.map((namespace, i) => ({
       namespace,
       writer: new Writer<T>({
@@ -55,12 +69,33 @@ export class Informer<T extends KubeObject> {
     this.#listeners.push(listener);
   }
 
+  /** How the watches are doing (see InformerHealth). */
+  health(now = Date.now()): InformerHealth {
+    const oldest = Math.min(...this.#progressAt);
+    const stuck = this.#progressAt.indexOf(oldest);
+    return { synced: this.store.ready, sinceProgressMs: now - oldest, lastError: this.#lastError[stuck] };
+  }
+
   /** Watches until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
     await Promise.all(
-      this.#writers.map(async ({ namespace, writer }) => {
+      this.#writers.map(async ({ namespace, writer }, i) => {
         const store = writer.asStore();
-        for await (const event of watcher<T>({ ...this.#options, namespace }, signal)) {
+        const options = {
+          ...this.#options,
+          namespace,
+          onProgress: () => {
+            this.#progressAt[i] = Date.now();
+            this.#lastError[i] = undefined;
+            this.#options.metrics?.progress?.();
+            this.#options.onProgress?.();
+          },
+          onRetry: (delayMs: number, error: unknown) => {
+            this.#lastError[i] = error instanceof Error ? error.message : String(error);
+            this.#options.onRetry?.(delayMs, error);
+          },
+        };
+        for await (const event of watcher<T>(options, signal)) {
           switch (event.type) {
             case 'Init':
             case 'InitApply':
@@ -69,6 +104,7 @@ export class Informer<T extends KubeObject> {
             case 'InitDone': {
               const before = new Map(store.list().map((obj) => [stringKey(obj), obj]));
               const vanished = writer.apply(event);
+              this.#options.metrics?.synced?.(this.store.ready);
               for (const object of store.list()) {
                 const old = before.get(stringKey(object));
                 if (old === undefined) this.#emit({ type: 'Added', object });

@@ -53,6 +53,21 @@ export interface ManagerOptions {
   readonly shutdownTimeoutMs?: number;
   /** Handle SIGTERM and SIGINT. @default true */
   readonly handleSignals?: boolean;
+  /**
+   * A cache that has not synced this long after start is logged as an error with the reason (the
+   * last list error: a CRD not installed, RBAC), once; /readyz keeps failing, with that reason,
+   * until it syncs. controller-runtime's CacheSyncTimeout (it exits instead).
+   * @default 120000
+   */
+  readonly cacheSyncTimeoutMs?: number;
+  /**
+   * /healthz (liveness) fails when a watch has made no progress (no list page, no event or
+   * bookmark, no normal end) for this long: a watcher that is stuck, or an API server that has
+   * been unreachable all that time; the kubelet then restarts the process. Above the watches'
+   * idle timeout (150 s) plus their retries, so a dead connection is reconnected first.
+   * @default 300000
+   */
+  readonly watchStallMs?: number;
 }
 
 /** One watched source of a controller: events of `informer`, filtered, mapped to keys. */
@@ -188,14 +203,54 @@ export class Manager {
     if (this.#options.handleSignals ?? true)
       for (const [name, handler] of Object.entries(handlers)) process.once(name, handler);
     let health: HealthServer | undefined;
+    let syncTimerRef: ReturnType<typeof setTimeout> | undefined;
     let exitCode: ExitCode = 0;
     try {
+      const startedAt = Date.now();
+      const syncTimeoutMs = this.#options.cacheSyncTimeoutMs ?? 120_000;
+      const stallMs = this.#options.watchStallMs ?? 300_000;
+      const syncTimer = setTimeout(() => {
+        for (const informer of this.#informers) {
+          const { synced, lastError } = informer.health();
+          if (synced) continue;
+          this.log.error(
+            { kind: informer.kind, timeoutMs: syncTimeoutMs, reason: lastError ?? 'no list has completed yet' },
+            `cache of ${informer.kind} did not sync within ${syncTimeoutMs / 1000}s; /readyz fails until it does`,
+          );
+        }
+      }, syncTimeoutMs);
+      syncTimer.unref();
+      syncTimerRef = syncTimer;
+      const stalled = new Set<string>();
+      const readyCheck = (informer: Informer<KubeObject>) => () => {
+        const { synced, lastError } = informer.health();
+        if (synced) return true;
+        const seconds = Math.round((Date.now() - startedAt) / 1000);
+        return `${informer.kind}: not synced after ${seconds}s${lastError ? ` (last error: ${lastError})` : ''}`;
+      };
+      const progressCheck = () => {
+        const stuck: string[] = [];
+        for (const informer of this.#informers) {
+          const { sinceProgressMs, lastError } = informer.health();
+          if (sinceProgressMs < stallMs) {
+            if (stalled.delete(informer.kind)) this.log.info({ kind: informer.kind }, 'watch makes progress again');
+            continue;
+          }
+          const reason = `${informer.kind}: no watch progress for ${Math.round(sinceProgressMs / 1000)}s${lastError ? ` (last error: ${lastError})` : ''}`;
+          if (!stalled.has(informer.kind)) {
+            stalled.add(informer.kind);
+            this.log.error({ kind: informer.kind, stallMs, reason: lastError }, `${reason}; /healthz fails`);
+          }
+          stuck.push(reason);
+        }
+        return stuck.length === 0 ? true : stuck.join('; ');
+      };
       if (this.#options.healthAddress !== false) {
         health = await startHealthServer({
           address: this.#options.healthAddress,
           metrics: this.metrics,
-          readyChecks: Object.fromEntries(this.#informers.map((i, n) => [`cache-${n}-${i.kind}`, () => i.store.ready])),
-          healthChecks: { ping: () => true },
+          readyChecks: Object.fromEntries(this.#informers.map((i, n) => [`cache-${n}-${i.kind}`, readyCheck(i)])),
+          healthChecks: { watches: progressCheck },
         });
         this.log.info({ address: health.address }, 'serving /healthz, /readyz, /metrics');
       }
@@ -224,6 +279,7 @@ export class Manager {
       await this.stop();
       await Promise.allSettled(informers);
     } finally {
+      clearTimeout(syncTimerRef);
       for (const [name, handler] of Object.entries(handlers)) process.off(name, handler);
       await health?.close();
     }

@@ -32,6 +32,12 @@ export interface WatchMetrics {
   watchError(): void;
   event(type: string): void;
   cacheObjects(count: number): void;
+  /** A watch was given up as dead: nothing received for the idle timeout. */
+  idleTimeout?(): void;
+  /** The watch made progress now (msvc_watch_last_progress_timestamp_seconds). */
+  progress?(): void;
+  /** Whether the cache has synced (msvc_cache_synced). */
+  synced?(synced: boolean): void;
 }
 
 /** All operator metrics, on one registry that /metrics serves. */
@@ -60,6 +66,9 @@ export class OperatorMetrics {
   readonly watchEvents: Counter<'resource' | 'type'>;
   readonly cacheObjectsGauge: Gauge<'resource'>;
   readonly fencedWrites: Counter;
+  readonly watchIdleTimeouts: Counter<'resource'>;
+  readonly watchLastProgress: Gauge<'resource'>;
+  readonly cacheSynced: Gauge<'resource'>;
 
   /**
    * Adds the process's own metrics to the registry: process_cpu_seconds_total,
@@ -205,6 +214,24 @@ export class OperatorMetrics {
       labelNames: ['resource'],
       registers,
     });
+    this.watchIdleTimeouts = new Counter({
+      name: 'msvc_watch_idle_timeouts_total',
+      help: 'Watches reconnected because nothing (no event, no bookmark) arrived for the idle timeout: a dead connection',
+      labelNames: ['resource'],
+      registers,
+    });
+    this.watchLastProgress = new Gauge({
+      name: 'msvc_watch_last_progress_timestamp_seconds',
+      help: 'When a watch of the resource last made progress (a list page, an event or bookmark, a normal end); /healthz fails when one is older than the stall period',
+      labelNames: ['resource'],
+      registers,
+    });
+    this.cacheSynced = new Gauge({
+      name: 'msvc_cache_synced',
+      help: '1 once the cache of the resource has synced (its first full list is in); /readyz fails while one is 0',
+      labelNames: ['resource'],
+      registers,
+    });
     this.fencedWrites = new Counter({
       name: 'msvc_leader_election_fenced_writes_total',
       help: 'Writes refused before they were sent because this replica no longer held the lease',
@@ -278,11 +305,17 @@ export class OperatorMetrics {
     for (const type of ['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR'])
       this.watchEvents.inc({ resource, type }, 0);
     this.cacheObjectsGauge.set({ resource }, 0);
+    this.watchIdleTimeouts.inc({ resource }, 0);
+    this.watchLastProgress.set({ resource }, Date.now() / 1000);
+    this.cacheSynced.set({ resource }, 0);
     return {
       relist: () => this.watchRelists.inc({ resource }),
       watchError: () => this.watchErrors.inc({ resource }),
       event: (type) => this.watchEvents.inc({ resource, type }),
       cacheObjects: (count) => this.cacheObjectsGauge.set({ resource }, count),
+      idleTimeout: () => this.watchIdleTimeouts.inc({ resource }),
+      progress: () => this.watchLastProgress.set({ resource }, Date.now() / 1000),
+      synced: (synced) => this.cacheSynced.set({ resource }, synced ? 1 : 0),
     };
   }
 

@@ -193,13 +193,19 @@ export class KubeRest {
    * non-200. The iteration ends when the server closes the stream, and throws on transport errors
    * or abort.
    */
-  async *lines(options: Omit<RequestOptions, 'method' | 'body'>): AsyncGenerator<string> {
+  async *lines(
+    options: Omit<RequestOptions, 'method' | 'body'> & {
+      /** Called once the server has answered 200 (the stream is open). */
+      readonly onOpen?: () => void;
+    },
+  ): AsyncGenerator<string> {
     const response = await this.#send({ ...options, method: 'GET' }, options.timeoutMs ?? 30_000, true);
     const status = response.statusCode ?? 0;
     if (status !== 200) {
       const text = await readAll(response);
       throw statusError({ ...options, method: 'GET' }, status, safeParse(text) ?? text, retryAfterHeader(response));
     }
+    options.onOpen?.();
     const reader = createInterface({ input: response, crlfDelay: Number.POSITIVE_INFINITY });
     let failure: unknown;
     response.on('error', (error) => {

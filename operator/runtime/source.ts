@@ -139,12 +139,23 @@ export interface WatcherOptions<T> {
    * @default 300
    */
   readonly minWatchTimeoutSeconds?: number;
+  /**
+   * A watch that delivers nothing (no event, no bookmark) for this long is taken for a dead
+   * connection (HTTP/1.1 has no pings: a half-open TCP connection is silent forever) and
+   * reconnected from its resourceVersion. The API server sends a bookmark to a watch that asked
+   * for them about once a minute (measured on 1.37: every 60 s on a quiet watch), so 150 s is two
+   * missed bookmarks and a half; a false alarm costs one reconnect.
+   * @default 150000
+   */
+  readonly idleTimeoutMs?: number;
   readonly log?: Logger;
   readonly metrics?: WatchMetrics;
   /** Called on every state transition (tests, debugging). */
   readonly onState?: (state: WatcherState) => void;
-  /** Called before each wait to retry, with its length and the error (tests, debugging). */
+  /** Called before each wait to retry, with its length and the error (health, tests). */
   readonly onRetry?: (delayMs: number, error: unknown) => void;
+  /** Called whenever the watch makes progress: a list page, an event or bookmark, a normal end (health). */
+  readonly onProgress?: () => void;
 }
 
 /** Drops what reconcile never reads: managedFields and kubectl's last-applied annotation. */
@@ -190,6 +201,13 @@ export async function* watcher<T = KubeObject>(
   let delivered = 0; // events of the current (or last) watch
   const pageSize = options.pageSize ?? 500;
   const minTimeout = options.minWatchTimeoutSeconds ?? 300;
+  const idleAfterMs = options.idleTimeoutMs ?? 150_000;
+  const idleError = () =>
+    new ApiError(
+      `watch ${options.kind}: nothing received for ${Math.round(idleAfterMs / 1000)}s, not even a bookmark: taken for a dead connection, reconnecting`,
+      0,
+      'Idle',
+    );
   const typed = (obj: KubeObject) => transform({ apiVersion: options.apiVersion, kind: options.kind, ...obj });
   let state = { phase: 'Empty' } as WatcherState;
   const enter = (next: WatcherState) => {
@@ -221,6 +239,7 @@ export async function* watcher<T = KubeObject>(
           });
           // A 2xx list: the server is up and serving; whatever failed before is over.
           reset();
+          options.onProgress?.();
           goneInARow = 0;
           for (const item of page.items ?? []) yield { type: 'InitApply', object: typed(item) };
           const continueToken = page.metadata?.continue;
@@ -241,8 +260,11 @@ export async function* watcher<T = KubeObject>(
           delivered = 0;
           let firstEventAt: number | undefined;
           const idle = new AbortController();
-          const idleAfterMs = (2 * minTimeout + 60) * 1000;
-          let idleTimer = setTimeout(() => idle.abort(new Error('watch idle')), idleAfterMs);
+          const onIdle = () => {
+            options.metrics?.idleTimeout?.();
+            idle.abort(idleError());
+          };
+          let idleTimer = setTimeout(onIdle, idleAfterMs);
           try {
             enter({ phase: 'Watching', resourceVersion });
             const lines = options.rest.lines({
@@ -256,10 +278,16 @@ export async function* watcher<T = KubeObject>(
                 timeoutSeconds: Math.floor(minTimeout * (1 + Math.random())),
               },
               signal: AbortSignal.any([signal, idle.signal]),
+              // The API server answers a watch at once; a silent socket (a pooled connection that
+              // went half-open with the rest) must not hold the reconnect for the default 30 s.
+              timeoutMs: 10_000,
+              // The server answered: the connection works (a quiet watch is not a dead one).
+              onOpen: () => options.onProgress?.(),
             });
             for await (const line of lines) {
               clearTimeout(idleTimer);
-              idleTimer = setTimeout(() => idle.abort(new Error('watch idle')), idleAfterMs);
+              idleTimer = setTimeout(onIdle, idleAfterMs);
+              options.onProgress?.();
               const event = JSON.parse(line) as RawWatchEvent;
               options.metrics?.event(event.type);
               received++;
@@ -283,6 +311,10 @@ export async function* watcher<T = KubeObject>(
               else if (event.type === 'DELETED') yield { type: 'Delete', object: typed(event.object) };
               // BOOKMARK: only the resourceVersion moves.
             }
+          } catch (error) {
+            // Whatever the transport made of the abort, a watch given up as dead is a dead connection.
+            if (idle.signal.aborted && !signal.aborted) throw idle.signal.reason;
+            throw error;
           } finally {
             clearTimeout(idleTimer);
             if (firstEventAt !== undefined && Date.now() - firstEventAt >= stableMs) reset();
@@ -291,7 +323,7 @@ export async function* watcher<T = KubeObject>(
           // quickly means the server is going away: treat it like an error and back off.
           if (received === 0 && Date.now() - started < 5_000 && !signal.aborted) {
             await sleep(backoffs.unreachable.next(), undefined, { signal });
-          }
+          } else options.onProgress?.();
           break;
         }
       }
