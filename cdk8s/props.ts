@@ -137,7 +137,8 @@ export interface MicroServiceProps {
   /**
    * App container resources.
    *
-   * @default - requests 100m CPU and 128Mi memory, memory limit 128Mi (no CPU limit)
+   * @default - requests 100m CPU and 128Mi memory, memory limit 128Mi, CPU limit 2 × the CPU
+   * request rounded up to whole cores (1); `defaultCPULimit: false` renders no CPU limit
    * @see https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
    */
   readonly resources?: MicroServiceSpec['resources'];

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { microService, withMesh, withResources } from '../test/support/fixtures.ts';
 import { podBudget } from './budget.ts';
 
-const app = { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '128Mi' } };
+/** The default app resources, with the default CPU limit: max(1, ceil(2 × 100m)) = 1. */
+const app = { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '128Mi' } };
 const istioProxy = { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '2', memory: '1Gi' } };
 const linkerdProxy = { requests: { cpu: '100m', memory: '20Mi' }, limits: { memory: '250Mi' } };
 
@@ -14,10 +15,19 @@ describe('podBudget', () => {
       want: { containers: { app }, requests: app.requests, limits: app.limits },
     },
     {
-      name: 'istio: app + proxy; no CPU limit because the app has none',
+      name: 'istio: app + proxy; the default app CPU limit 1 plus the proxy limit 2',
       input: microService(withMesh({ provider: 'istio' })),
       want: {
         containers: { app, 'istio-proxy': istioProxy },
+        requests: { cpu: '200m', memory: '256Mi' },
+        limits: { cpu: '3', memory: '1152Mi' },
+      },
+    },
+    {
+      name: 'istio, the app opted out of a CPU limit: the pod has none',
+      input: microService(withMesh({ provider: 'istio' }), withResources({ defaultCPULimit: false })),
+      want: {
+        containers: { app: { requests: app.requests, limits: { memory: '128Mi' } }, 'istio-proxy': istioProxy },
         requests: { cpu: '200m', memory: '256Mi' },
         limits: { memory: '1152Mi' },
       },
@@ -71,7 +81,7 @@ describe('podBudget', () => {
           'linkerd-proxy': { requests: { cpu: '100m', memory: '20Mi' }, limits: { cpu: '1', memory: '100Mi' } },
         },
         requests: { cpu: '200m', memory: '148Mi' },
-        limits: { memory: '228Mi' },
+        limits: { cpu: '2', memory: '228Mi' },
       },
     },
     {

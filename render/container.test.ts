@@ -123,7 +123,7 @@ describe('renderAppContainer', () => {
       want: appContainer(
         withContainerEnv(
           { name: 'LOG_LEVEL', value: 'debug' },
-          { name: 'GOMAXPROCS', value: '1' },
+          // No GOMAXPROCS: Go 1.25 reads the default CPU limit (1) from the cgroup itself.
           { name: 'GOMEMLIMIT', value: '120795955' },
         ),
       ),

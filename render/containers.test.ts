@@ -20,7 +20,7 @@ const RESTRICTED = {
   capabilities: { drop: ['ALL'] },
   seccompProfile: { type: 'RuntimeDefault' },
 };
-const APP = { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '128Mi' } };
+const APP = { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '128Mi' } };
 const migrate = {
   name: 'migrate',
   image: 'registry.example.com/shop/order-migrate:1.4.2',

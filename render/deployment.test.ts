@@ -41,7 +41,7 @@ import { POD_TEMPLATE_HASH_ANNOTATION, renderDeployment } from './deployment.ts'
 import { DEFAULT_RENDER_CONFIG, type RenderConfig } from './types.ts';
 
 const cfg = DEFAULT_RENDER_CONFIG;
-const appOnly = { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '128Mi' } };
+const appOnly = { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '128Mi' } };
 
 describe('renderDeployment', () => {
   const cases = [
@@ -126,7 +126,7 @@ describe('renderDeployment', () => {
         withPodAnnotations(istioSidecar().annotations),
         withPodResources({
           requests: { cpu: '200m', memory: '256Mi' },
-          limits: { memory: '1152Mi' },
+          limits: { cpu: '3', memory: '1152Mi' },
           containers: {
             app: appOnly,
             'istio-proxy': { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '2', memory: '1Gi' } },

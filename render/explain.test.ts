@@ -6,6 +6,7 @@ import {
   withoutPorts,
   withProbes,
   withReplicas,
+  withResources,
   withShutdown,
 } from '../test/support/fixtures.ts';
 import { explain } from './explain.ts';
@@ -18,6 +19,29 @@ const pick = (ms: ReturnType<typeof microService>, field: string) => {
 
 describe('explain', () => {
   const cases = [
+    {
+      name: 'the default CPU limit, with the rule',
+      input: [microService(withResources({ requests: { cpu: '1500m' } })), 'container app resources.limits.cpu'],
+      want: {
+        value: '3',
+        reason:
+          "default: max(1, ceil(2 × CPU request 1500m)) = 3 cores, so the app bursts to twice its reservation but cannot take the node; whole cores so GOMAXPROCS and the JVM's processor count match the quota (spec.resources.defaultCPULimit: false renders none)",
+      },
+    },
+    {
+      name: 'a given CPU limit',
+      input: [microService(withResources({ limits: { cpu: '750m' } })), 'container app resources.limits.cpu'],
+      want: { value: '750m', reason: 'set in spec.resources.limits.cpu' },
+    },
+    {
+      name: 'opted out of the CPU limit',
+      input: [microService(withResources({ defaultCPULimit: false })), 'container app resources.limits.cpu'],
+      want: {
+        value: '(unset)',
+        reason:
+          'spec.resources.defaultCPULimit is false: no CPU limit, the app may use any idle CPU of the node (a namespace LimitRange may still add one); runtime tuning is sized from the CPU request',
+      },
+    },
     {
       name: 'grace period from the budget',
       input: [microService(), 'terminationGracePeriodSeconds'],

@@ -1,6 +1,15 @@
 // Why each computed value is what it is: the rules behind env tuning, mesh keys, the shutdown
 // budget, probes, replicas and the disruption budget. `msvc explain` prints this list.
-import { DEFAULTS, type MicroService, meshMode, meshProvider, minimumReplicas, resolveShutdown } from '../api/index.ts';
+import {
+  cpuLimitSource,
+  DEFAULTS,
+  type MicroService,
+  meshMode,
+  meshProvider,
+  minimumReplicas,
+  RESOURCES_DEFAULTS,
+  resolveShutdown,
+} from '../api/index.ts';
 import { POD_RESOURCES_ANNOTATION, podBudget } from './budget.ts';
 import { meshKeys } from './mesh/index.ts';
 import { monitoringExplanations } from './monitoring.ts';
@@ -12,7 +21,7 @@ import type { Explanation } from './types.ts';
 export function explain(ms: MicroService): Explanation[] {
   const spec = ms.spec;
   const deployment = `Deployment/${names.deployment(ms.metadata.name)}`;
-  const out: Explanation[] = [];
+  const out: Explanation[] = [cpuLimit(ms, deployment)];
   for (const d of runtimeTuning(spec).decisions) {
     out.push({
       object: deployment,
@@ -82,6 +91,40 @@ export function explain(ms: MicroService): Explanation[] {
   });
   out.push(...monitoringExplanations(ms));
   return out;
+}
+
+/** The app container's CPU limit and where it comes from (given, the default rule, or none). */
+function cpuLimit(ms: MicroService, deployment: string): Explanation {
+  const field = `container ${names.appContainer} resources.limits.cpu`;
+  const cpu = cpuLimitSource(ms.spec);
+  switch (cpu.from) {
+    case 'given':
+      return { object: deployment, field, value: String(cpu.limit), reason: 'set in spec.resources.limits.cpu' };
+    case 'default':
+      return {
+        object: deployment,
+        field,
+        value: cpu.limit,
+        reason: `default: max(1, ceil(${RESOURCES_DEFAULTS.cpuLimitPerRequest} × CPU request ${cpu.request})) = ${cpu.limit} core${cpu.limit === '1' ? '' : 's'}, so the app bursts to twice its reservation but cannot take the node; whole cores so GOMAXPROCS and the JVM's processor count match the quota (spec.resources.defaultCPULimit: false renders none)`,
+        source: 'docs/resources.md#cpu-limit',
+      };
+    case 'opted-out':
+      return {
+        object: deployment,
+        field,
+        value: '(unset)',
+        reason:
+          'spec.resources.defaultCPULimit is false: no CPU limit, the app may use any idle CPU of the node (a namespace LimitRange may still add one); runtime tuning is sized from the CPU request',
+      };
+    case 'no-request':
+      return {
+        object: deployment,
+        field,
+        value: '(unset)',
+        reason:
+          'spec.resources sets no CPU request, and a limit alone would make Kubernetes reserve all of it as the request: set requests.cpu to get the default limit, or limits.cpu',
+      };
+  }
 }
 
 const ISTIO_ORDER = 'https://github.com/istio/istio/blob/master/pkg/kube/inject/webhook.go (reorderPod)';

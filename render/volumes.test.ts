@@ -73,16 +73,16 @@ describe('volumes, mounts, ephemeral storage and pull secrets in the Deployment'
         withContainer(
           withContainerResources({
             requests: { cpu: '100m', memory: '128Mi', 'ephemeral-storage': '1Gi' },
-            limits: { memory: '128Mi', 'ephemeral-storage': '2Gi' },
+            limits: { cpu: '1', memory: '128Mi', 'ephemeral-storage': '2Gi' },
           }),
         ),
         withPodResources({
           requests: { cpu: '100m', memory: '128Mi', 'ephemeral-storage': '1Gi' },
-          limits: { memory: '128Mi', 'ephemeral-storage': '2Gi' },
+          limits: { cpu: '1', memory: '128Mi', 'ephemeral-storage': '2Gi' },
           containers: {
             app: {
               requests: { cpu: '100m', memory: '128Mi', 'ephemeral-storage': '1Gi' },
-              limits: { memory: '128Mi', 'ephemeral-storage': '2Gi' },
+              limits: { cpu: '1', memory: '128Mi', 'ephemeral-storage': '2Gi' },
             },
           },
         }),

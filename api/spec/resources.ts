@@ -1,7 +1,7 @@
 // spec.resources: CPU and memory requests and limits of a container (the app's here; the mesh
 // proxy's in mesh.ts reuses the schema and the rule), their default and how they resolve.
 import { z } from 'zod';
-import { tryCompareQuantities } from '../quantity.ts';
+import { parseQuantity, tryCompareQuantities } from '../quantity.ts';
 import { quantity } from './fields.ts';
 import { celHas, type RuleIssue, type SpecRule } from './rule.ts';
 
@@ -48,17 +48,76 @@ export type ResourcesSpec = z.infer<typeof resourcesSchema>;
 export type ContainerResourcesSpec = z.infer<typeof containerResourcesSchema>;
 
 export const RESOURCES_DEFAULTS = {
-  /** Memory is not compressible: a limit equal to the request avoids overcommit and OOM surprises. */
+  /**
+   * Memory is not compressible: a limit equal to the request avoids overcommit and OOM surprises.
+   * The CPU limit is not written here: it follows the CPU request ({@link defaultCpuLimit}).
+   */
   resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '128Mi' } },
+  /** The default CPU limit is this many times the CPU request, rounded up to whole cores. */
+  cpuLimitPerRequest: 2,
 } as const;
 
+/** The app container's resources: the Kubernetes ResourceRequirements shape plus the CPU-limit opt-out. */
+export const appResourcesSchema = containerResourcesSchema
+  .extend({
+    defaultCPULimit: z
+      .boolean()
+      .optional()
+      .describe(
+        `Whether the app container gets a CPU limit when limits.cpu is not set. Default true: max(1, ceil(${RESOURCES_DEFAULTS.cpuLimitPerRequest} × requests.cpu)) whole cores, so the app bursts to twice its reservation but cannot take the node, and runtimes that size their threads by rounding the limit up (GOMAXPROCS, the JVM's processor count) are not throttled by a fractional quota. false: no CPU limit (the app may use any idle CPU; runtime tuning is sized from the request). A limits.cpu you set always wins. Without requests.cpu no default limit is rendered (Kubernetes would copy the limit into the request). Alone (no requests or limits beside it) it keeps the default requests and memory limit. See docs/resources.md.`,
+      ),
+  })
+  .describe(containerResourcesSchema.description ?? '');
+
+export type AppResourcesSpec = z.infer<typeof appResourcesSchema>;
+
 export const resourcesFields = {
-  resources: containerResourcesSchema
+  resources: appResourcesSchema
     .optional()
     .describe(
-      'App container resources. Default: requests 100m CPU and 128Mi memory, memory limit 128Mi (memory is not compressible; a limit equal to the request avoids overcommit).',
+      `App container resources. Default: requests 100m CPU and 128Mi memory, memory limit 128Mi (memory is not compressible; a limit equal to the request avoids overcommit), CPU limit ${RESOURCES_DEFAULTS.cpuLimitPerRequest} × the CPU request rounded up to whole cores (1 for the default request; see defaultCPULimit).`,
     ),
 };
+
+/**
+ * The default CPU limit for a CPU request: max(1, ceil(cpuLimitPerRequest × request)) cores, as a
+ * quantity string ('1', '2', …).
+ */
+export function defaultCpuLimit(request: string | number): string {
+  const { numerator, denominator } = parseQuantity(request);
+  const scaled = numerator * BigInt(RESOURCES_DEFAULTS.cpuLimitPerRequest);
+  const cores = (scaled + denominator - 1n) / denominator;
+  return String(cores < 1n ? 1n : cores);
+}
+
+/** Where the app container's CPU limit comes from, for `msvc explain` and the runtime tuners. */
+export type CpuLimitSource =
+  | { readonly from: 'given'; readonly limit: string | number }
+  | { readonly from: 'default'; readonly limit: string; readonly request: string | number }
+  | { readonly from: 'opted-out' }
+  | { readonly from: 'no-request' };
+
+/**
+ * The requests and limits `spec.resources` stands for: the default block when it is absent or says
+ * nothing but `defaultCPULimit`, else exactly what it gives (`{}` is no requests and no limits).
+ */
+function givenResources(spec: { resources?: AppResourcesSpec }): ContainerResourcesSpec {
+  const r = spec.resources;
+  if (r === undefined || (r.requests === undefined && r.limits === undefined && r.defaultCPULimit !== undefined))
+    return RESOURCES_DEFAULTS.resources;
+  return r;
+}
+
+export function cpuLimitSource(spec: { resources?: AppResourcesSpec }): CpuLimitSource {
+  const given = givenResources(spec);
+  if (given.limits?.cpu !== undefined) return { from: 'given', limit: given.limits.cpu };
+  if (spec.resources?.defaultCPULimit === false) return { from: 'opted-out' };
+  const request = given.requests?.cpu;
+  // Without a CPU request Kubernetes would set the request to the limit: a default limit would
+  // silently reserve that much, so none is rendered.
+  if (request === undefined) return { from: 'no-request' };
+  return { from: 'default', limit: defaultCpuLimit(request), request };
+}
 
 export interface ResourceValues {
   cpu?: string | number;
@@ -74,9 +133,17 @@ export function copyResources(r: { requests?: ResourceValues; limits?: ResourceV
   return { requests: { ...r.requests }, limits: { ...r.limits } };
 }
 
-/** App resources: the whole default block when `resources` is absent, else exactly what was given. */
-export function resolveResources(spec: { resources?: ContainerResourcesSpec }): Resources {
-  return copyResources(spec.resources ?? RESOURCES_DEFAULTS.resources);
+/**
+ * App resources as rendered: the whole default block when `resources` is absent (or holds only
+ * `defaultCPULimit`), else the requests and limits given; plus the default CPU limit
+ * ({@link cpuLimitSource}) unless opted out.
+ */
+export function resolveResources(spec: { resources?: AppResourcesSpec }): Resources {
+  const out = copyResources(givenResources(spec));
+  const cpu = cpuLimitSource(spec);
+  // cpu first, as in the default requests and the Kubernetes docs.
+  if (cpu.from === 'default') out.limits = { cpu: cpu.limit, ...out.limits };
+  return out;
 }
 
 /** The rule "each request ≤ its limit" for the resources block at `base` (a dotted path under spec). */
@@ -126,7 +193,7 @@ export function requestsWithinLimits<S extends object>(
 }
 
 export const RESOURCES_RULES = [
-  requestsWithinLimits<{ resources?: ContainerResourcesSpec }>(
+  requestsWithinLimits<{ resources?: AppResourcesSpec }>(
     'resources',
     'spec.resources',
     [

@@ -142,12 +142,15 @@ function expectedFor(c: Case, declared: string, cpus: number): Expected {
 // Rendering and running
 
 function renderedEnv(c: Case, declared: string): Record<string, string> {
+  // Without c.cpu the spec opts out of the default CPU limit (docs/resources.md#cpu-limit): these
+  // cases measure the no-limit rules; the default limit's flags are table-tested in render/runtime.
   const resources =
     c.memory === undefined && c.cpu === undefined && c.cpuRequest === undefined
-      ? undefined
+      ? { defaultCPULimit: false }
       : {
           ...(c.cpuRequest ? { requests: { cpu: c.cpuRequest } } : {}),
           limits: { ...(c.memory ? { memory: c.memory } : {}), ...(c.cpu ? { cpu: c.cpu } : {}) },
+          ...(c.cpu ? {} : { defaultCPULimit: false }),
         };
   const parsed = parseMicroService({
     apiVersion: 'msvc.dev/v1alpha1',
@@ -155,7 +158,7 @@ function renderedEnv(c: Case, declared: string): Record<string, string> {
     metadata: { name: 'jvm', namespace: 'default' },
     spec: {
       image: 'registry.example.com/shop/ledger:1.0.0',
-      ...(resources ? { resources } : {}),
+      resources,
       ...(c.userOptions ? { env: [{ name: 'JAVA_TOOL_OPTIONS', value: c.userOptions }] } : {}),
       runtime: { jvm: { ...c.jvm, version: declared } },
     },

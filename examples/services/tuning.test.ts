@@ -133,6 +133,8 @@ function manifest(c: Case): unknown {
       resources: {
         requests: { ...(requestOf(c) ? { cpu: requestOf(c) } : {}), memory: '64Mi' },
         ...(Object.keys(limits).length > 0 ? { limits } : {}),
+        // "cpu none" is a spec that opts out of the default CPU limit (docs/resources.md#cpu-limit).
+        ...(c.cpu ? {} : { defaultCPULimit: false }),
       },
       ...(c.userEnv ? { env: Object.entries(c.userEnv).map(([name, value]) => ({ name, value })) } : {}),
       runtime: { go: c.go },

@@ -13,8 +13,24 @@ describe('Go tuning env', () => {
   const cases = [
     { name: 'no runtime.go: no tuning env', input: microService(limits({ cpu: '2', memory: '1Gi' })), want: [] },
     {
-      name: 'default resources: GOMAXPROCS from the 100m request (no CPU limit), GOMEMLIMIT from the 128Mi limit',
+      name: 'default resources: GOMAXPROCS from the default CPU limit 1 (2 × 100m, rounded up), GOMEMLIMIT from the 128Mi limit',
       input: microService(withGo({ version: '1.24' })),
+      want: env({ GOMAXPROCS: '1', GOMEMLIMIT: DEFAULT_GOMEMLIMIT }),
+    },
+    // The default CPU limit (max(1, ceil(2 × request))) is the limit the tuning follows
+    {
+      name: 'go 1.24, request 1500m, no limit given: the default CPU limit 3',
+      input: microService(withGo({ version: '1.24' }), withResources({ requests: { cpu: '1500m' } })),
+      want: env({ GOMAXPROCS: '3' }),
+    },
+    {
+      name: 'go 1.26, request 1500m, no limit given: the runtime reads the default CPU limit 3 itself',
+      input: microService(withGo({ version: '1.26' }), withResources({ requests: { cpu: '1500m' } })),
+      want: [],
+    },
+    {
+      name: 'go 1.24, defaultCPULimit alone: the default requests, no CPU limit, GOMAXPROCS from the 100m request',
+      input: microService(withGo({ version: '1.24' }), withResources({ defaultCPULimit: false })),
       want: env({ GOMAXPROCS: '1', GOMEMLIMIT: DEFAULT_GOMEMLIMIT }),
     },
     // GOMAXPROCS
@@ -81,25 +97,37 @@ describe('Go tuning env', () => {
       input: microService(withGo({ version: '1.25.3', goModVersion: '1.24' }), limits({ cpu: '1500m' })),
       want: env({ GOMAXPROCS: '2' }),
     },
-    // No CPU limit: from the request, for every Go version (docs/runtime-tuning.md)
+    // No CPU limit (defaultCPULimit: false): from the request, for every Go version (docs/runtime-tuning.md)
     {
       name: 'go 1.22 without a CPU limit: ceil(request 2) = 2',
-      input: microService(withGo({ version: '1.22' }), withResources({ requests: { cpu: '2' } })),
+      input: microService(
+        withGo({ version: '1.22' }),
+        withResources({ requests: { cpu: '2' }, defaultCPULimit: false }),
+      ),
       want: env({ GOMAXPROCS: '2' }),
     },
     {
       name: 'go 1.26 without a CPU limit: ceil(request 1500m) = 2 (the runtime reads only a limit)',
-      input: microService(withGo({ version: '1.26' }), withResources({ requests: { cpu: '1500m' } })),
+      input: microService(
+        withGo({ version: '1.26' }),
+        withResources({ requests: { cpu: '1500m' }, defaultCPULimit: false }),
+      ),
       want: env({ GOMAXPROCS: '2' }),
     },
     {
       name: 'request 1m: at least 1',
-      input: microService(withGo({ version: '1.26' }), withResources({ requests: { cpu: '1m' } })),
+      input: microService(
+        withGo({ version: '1.26' }),
+        withResources({ requests: { cpu: '1m' }, defaultCPULimit: false }),
+      ),
       want: env({ GOMAXPROCS: '1' }),
     },
     {
       name: 'request above 1024 cores: capped at 1024',
-      input: microService(withGo({ version: '1.26' }), withResources({ requests: { cpu: '2000' } })),
+      input: microService(
+        withGo({ version: '1.26' }),
+        withResources({ requests: { cpu: '2000' }, defaultCPULimit: false }),
+      ),
       want: env({ GOMAXPROCS: '1024' }),
     },
     {
@@ -210,7 +238,10 @@ describe('Go tuning env', () => {
   });
 
   it('explains GOMAXPROCS from the request, with its source', () => {
-    const ms = microService(withGo({ version: '1.26' }), withResources({ requests: { cpu: '1500m' } }));
+    const ms = microService(
+      withGo({ version: '1.26' }),
+      withResources({ requests: { cpu: '1500m' }, defaultCPULimit: false }),
+    );
     const e = explain(ms).find((x) => x.field === 'env GOMAXPROCS');
     expect(e?.value).toBe('2');
     expect(e?.reason).toMatch(

@@ -101,18 +101,34 @@ describe('JVM tuning env', () => {
       name: 'no CPU limit: ActiveProcessorCount from the request, also on JDK 21',
       input: microService(
         withJvm({ version: '21' }),
-        withResources({ requests: { cpu: '1500m' }, limits: { memory: '1Gi' } }),
+        withResources({ requests: { cpu: '1500m' }, limits: { memory: '1Gi' }, defaultCPULimit: false }),
       ),
       want: opts(`${PERCENT75} -XX:ActiveProcessorCount=2`),
     },
     {
-      name: 'default resources (request 100m, limit 128Mi)',
+      name: 'default resources (request 100m, limit 128Mi, CPU limit 1): JDK 25 counts the limit itself',
       input: microService(withJvm({ version: '25' })),
+      want: opts(PERCENT75),
+    },
+    {
+      name: 'default resources without a CPU limit: ActiveProcessorCount from the 100m request',
+      input: microService(withJvm({ version: '25' }), withResources({ defaultCPULimit: false })),
       want: opts(`${PERCENT75} -XX:ActiveProcessorCount=1`),
     },
     {
+      name: 'JDK 14 (cgroup v1 only), request 1500m: ActiveProcessorCount from the default CPU limit 3',
+      input: microService(
+        withJvm({ version: '14' }),
+        withResources({ requests: { cpu: '1500m' }, limits: { memory: '1Gi' } }),
+      ),
+      want: opts('-Xmx768m -XX:ActiveProcessorCount=3'),
+    },
+    {
       name: 'no memory limit: no heap flag',
-      input: microService(withJvm({ version: '17' }), withResources({ requests: { cpu: '2', memory: '1Gi' } })),
+      input: microService(
+        withJvm({ version: '17' }),
+        withResources({ requests: { cpu: '2', memory: '1Gi' }, defaultCPULimit: false }),
+      ),
       want: opts('-XX:ActiveProcessorCount=2'),
     },
     {

@@ -131,9 +131,17 @@ describe('Node tuning env', () => {
       name: 'no CPU limit, request 6: 6',
       input: microService(
         withNode({ version: '22' }),
-        withResources({ requests: { cpu: '6' }, limits: { memory: '512Mi' } }),
+        withResources({ requests: { cpu: '6' }, limits: { memory: '512Mi' }, defaultCPULimit: false }),
       ),
       want: [...oldSpace(381), { name: 'UV_THREADPOOL_SIZE', value: '6' }],
+    },
+    {
+      name: 'request 6, no limit given: the default CPU limit 12 sizes the pool',
+      input: microService(
+        withNode({ version: '22' }),
+        withResources({ requests: { cpu: '6' }, limits: { memory: '512Mi' } }),
+      ),
+      want: [...oldSpace(381), { name: 'UV_THREADPOOL_SIZE', value: '12' }],
     },
     {
       name: 'threadPoolSize given: always set',

@@ -125,7 +125,7 @@ const DEFAULT_CONTAINER: Json = {
   name: 'app',
   image: IMAGE,
   ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
-  resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '128Mi' } },
+  resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '128Mi' } },
   livenessProbe: {
     httpGet: { path: '/healthz', port: 'http' },
     periodSeconds: 10,
@@ -202,11 +202,11 @@ export const withProbeHandlers =
 
 const POD_TEMPLATE_HASH = 'msvc.dev/pod-template-hash';
 
-/** The default pod budget: the app container only (requests 100m/128Mi, memory limit 128Mi). */
+/** The default pod budget: the app container only (requests 100m/128Mi, limits 1 CPU/128Mi). */
 const DEFAULT_POD_RESOURCES = {
   requests: { cpu: '100m', memory: '128Mi' },
-  limits: { memory: '128Mi' },
-  containers: { app: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '128Mi' } } },
+  limits: { cpu: '1', memory: '128Mi' },
+  containers: { app: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '128Mi' } } },
 };
 
 function defaultDeployment(): RenderedObject {
