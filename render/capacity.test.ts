@@ -198,7 +198,13 @@ describe('capacityRisks', () => {
     {
       name: 'LimitRange max per container without a limit set',
       input: {
-        spec: spec(withResources({ requests: { cpu: '500m', memory: '256Mi' }, limits: { memory: '512Mi' } })),
+        spec: spec(
+          withResources({
+            requests: { cpu: '500m', memory: '256Mi' },
+            limits: { memory: '512Mi' },
+            defaultCPULimit: false,
+          }),
+        ),
         limitRanges: [limitRange({ type: 'Container', max: { cpu: '2' } }, { type: 'Pod', max: { cpu: '1' } })],
       },
       // The Container default (= its max, as the API server defaults it) would fill the limit in; a
