@@ -40,7 +40,17 @@ async function dryRun(objects: unknown[]): Promise<{ code: number; stderr: strin
   const input = objects.map((o) => stringify(o, { version: '1.1' })).join('---\n');
   const result = await kubectl(
     kubeconfig(),
-    ['-n', namespace, 'apply', '--server-side', '--dry-run=server', '--field-manager=crd-e2e', '-f', '-'],
+    [
+      '-n',
+      namespace,
+      'apply',
+      '--server-side',
+      '--dry-run=server',
+      '--validate=strict',
+      '--field-manager=crd-e2e',
+      '-f',
+      '-',
+    ],
     { input, check: false },
   );
   return { code: result.code, stderr: result.stderr };
@@ -237,6 +247,40 @@ describe('what the API server accepts', () => {
         { name: 'podinfo', mountPath: '/etc/podinfo' },
         { name: 'vault', mountPath: '/mnt/secrets' },
       ],
+      routes: {
+        parentRefs: [
+          {
+            group: 'gateway.networking.k8s.io',
+            kind: 'Gateway',
+            namespace: 'infra',
+            name: 'shop',
+            sectionName: 'https',
+          },
+          { namespace: 'infra', name: 'shop', sectionName: 'grpc', port: 443 },
+        ],
+        hostnames: ['shop.example.com', '*.shop.example.com'],
+        http: [
+          {
+            port: 'http',
+            matches: [
+              { path: { type: 'PathPrefix', value: '/orders' }, method: 'GET' },
+              { path: { type: 'Exact', value: '/orders/export' }, headers: [{ name: 'x-tenant', value: 'a' }] },
+              { path: { type: 'RegularExpression', value: '/v[0-9]+/.*' } },
+              { headers: [{ type: 'RegularExpression', name: 'x-canary', value: '^on$' }] },
+            ],
+            timeouts: { request: '1m30s', backendRequest: '10s' },
+          },
+        ],
+        grpc: [
+          {
+            port: 'grpc',
+            matches: [
+              { method: { service: 'shop.v1.Orders', method: 'Get' } },
+              { method: { method: 'List' }, headers: [{ name: 'x-tenant', value: 'a' }] },
+            ],
+          },
+        ],
+      },
     };
     const ms = { ...microService('everything', spec), metadata: { name: 'everything', namespace } };
     const parsed = parseMicroService(ms);
@@ -274,5 +318,51 @@ describe('what the API server accepts', () => {
     ]);
     expect(code).not.toBe(0);
     expect(stderr).toContain('spec.resources.requests.cpu');
+  });
+
+  // Field-level rules of spec.routes (Gateway API's own syntax rules): the CRD rejects what zod rejects.
+  const routeCases = [
+    {
+      name: "a path with '//'",
+      routes: { parentRefs: [{ name: 'gw' }], http: [{ port: 'http', matches: [{ path: { value: '/a//b' } }] }] },
+      message: "must not contain '//'",
+    },
+    {
+      name: 'a relative path',
+      routes: {
+        parentRefs: [{ name: 'gw' }],
+        http: [{ port: 'http', matches: [{ path: { type: 'RegularExpression', value: 'a' } }] }],
+      },
+      message: "absolute path starting with '/'",
+    },
+    {
+      name: 'backendRequest above request',
+      routes: {
+        parentRefs: [{ name: 'gw' }],
+        http: [{ port: 'http', timeouts: { request: '1s', backendRequest: '1m' } }],
+      },
+      message: 'backendRequest must not be longer than request',
+    },
+    {
+      name: 'an empty gRPC method match',
+      routes: { parentRefs: [{ name: 'gw' }], grpc: [{ port: 'grpc', matches: [{ method: {} }] }] },
+      message: 'give service, method or both',
+    },
+  ];
+  it.each(routeCases)('rejects $name in spec.routes, as zod does', async ({ routes, message }) => {
+    const spec = {
+      ...base,
+      ports: [
+        { name: 'http', port: 8080 },
+        { name: 'grpc', port: 9090, protocol: 'GRPC' },
+      ],
+      routes,
+    };
+    expect(parseSpec(spec).ok).toBe(false);
+    const { code, stderr } = await dryRun([
+      { ...microService('routes', spec), metadata: { name: 'routes', namespace } },
+    ]);
+    expect(code).not.toBe(0);
+    expect(stderr).toContain(message);
   });
 });

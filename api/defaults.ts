@@ -9,6 +9,7 @@ import { PORTS_DEFAULTS } from './spec/ports.ts';
 import { PROBES_DEFAULTS } from './spec/probes.ts';
 import { RESOURCES_DEFAULTS } from './spec/resources.ts';
 import { ROLLOUT_DEFAULTS } from './spec/rollout.ts';
+import { ROUTES_DEFAULTS } from './spec/routes.ts';
 import { RUNTIME_DEFAULTS } from './spec/runtime.ts';
 import { SCALING_DEFAULTS } from './spec/scaling.ts';
 import { SCHEDULING_DEFAULTS } from './spec/scheduling.ts';
@@ -30,6 +31,7 @@ export const DEFAULTS = {
   ...IDENTITY_DEFAULTS,
   ...SERVICE_DEFAULTS,
   ...MONITORING_DEFAULTS,
+  ...ROUTES_DEFAULTS,
   ...VOLUMES_DEFAULTS,
   ...SCHEDULING_DEFAULTS,
   ...SECURITY_DEFAULTS,

@@ -36,13 +36,16 @@ const CHILD_IDS = {
   PodDisruptionBudget: 'PodDisruptionBudget',
   ServiceMonitor: 'ServiceMonitor',
   PodMonitor: 'PodMonitor',
+  HTTPRoute: 'HTTPRoute',
+  GRPCRoute: 'GRPCRoute',
+  Ingress: 'Ingress',
 } as const;
 type RenderedKind = keyof typeof CHILD_IDS;
 
 /**
  * A MicroService, rendered into Kubernetes objects in the Chart: ServiceAccount, Service,
- * Deployment, HorizontalPodAutoscaler, PodDisruptionBudget and ServiceMonitor or PodMonitor (those that
- * apply), in that order.
+ * Deployment, HorizontalPodAutoscaler, PodDisruptionBudget, ServiceMonitor or PodMonitor, HTTPRoute,
+ * GRPCRoute and Ingress (those that apply), in that order.
  *
  * Rendering happens at synth time with the same `render()` the operator and `msvc render` use, so
  * `addEnv`/`addEnvFrom` after construction show up, and the synthesized objects equal the
@@ -68,6 +71,12 @@ export class MicroService extends Construct {
   public readonly podDisruptionBudget?: ApiObject;
   /** The ServiceMonitor or PodMonitor; absent without `monitoring` (or with `type: Annotations`). */
   public readonly monitor?: ApiObject;
+  /** The Gateway API HTTPRoute; absent without `routes.http` and `routes.parentRefs`. */
+  public readonly httpRoute?: ApiObject;
+  /** The Gateway API GRPCRoute; absent without `routes.grpc` and `routes.parentRefs`. */
+  public readonly grpcRoute?: ApiObject;
+  /** The Ingress; absent without `routes.ingress`. */
+  public readonly ingress?: ApiObject;
   /** Name of the MicroService, and of every rendered object. */
   public readonly name: string;
   /** Namespace of every rendered object, if any. */
@@ -97,6 +106,9 @@ export class MicroService extends Construct {
     this.horizontalPodAutoscaler = children.HorizontalPodAutoscaler;
     this.podDisruptionBudget = children.PodDisruptionBudget;
     this.monitor = children.ServiceMonitor ?? children.PodMonitor;
+    this.httpRoute = children.HTTPRoute;
+    this.grpcRoute = children.GRPCRoute;
+    this.ingress = children.Ingress;
     this.node.defaultChild = this.deployment;
   }
 

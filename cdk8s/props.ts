@@ -226,6 +226,14 @@ export interface MicroServiceProps {
    */
   readonly monitoring?: MicroServiceSpec['monitoring'];
   /**
+   * Routes into the service: an HTTPRoute (`http` rules) and a GRPCRoute (`grpc` rules) attached to
+   * `parentRefs`, and optionally an Ingress, all to the Service's named ports (docs/traffic.md).
+   *
+   * @default - none
+   * @see https://gateway-api.sigs.k8s.io/reference/spec/
+   */
+  readonly routes?: MicroServiceSpec['routes'];
+  /**
    * Extra labels on the pods (e.g. team or cost-center). Keys the operator sets
    * (`app.kubernetes.io/*`, mesh keys) are reserved. Never part of the selector.
    *

@@ -7,6 +7,7 @@ import { renderDeployment } from './deployment.ts';
 import { renderPodDisruptionBudget } from './disruption.ts';
 import { explain } from './explain.ts';
 import { renderMonitor } from './monitoring.ts';
+import { renderGrpcRoute, renderHttpRoute, renderIngress } from './routes.ts';
 import { renderService } from './service.ts';
 import { renderServiceAccount } from './service-account.ts';
 import { DEFAULT_RENDER_CONFIG, type RenderConfig, type RenderedObject, type RenderResult } from './types.ts';
@@ -20,6 +21,9 @@ export function render(ms: MicroService, cfg: RenderConfig = DEFAULT_RENDER_CONF
     renderHorizontalPodAutoscaler(ms, cfg),
     renderPodDisruptionBudget(ms, cfg),
     renderMonitor(ms, cfg),
+    renderHttpRoute(ms, cfg),
+    renderGrpcRoute(ms, cfg),
+    renderIngress(ms, cfg),
   ].filter((o): o is RenderedObject => o !== undefined);
   return { objects, explanations: explain(ms) };
 }

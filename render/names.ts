@@ -10,6 +10,9 @@ export const names = {
   podDisruptionBudget: (ms: string) => ms,
   serviceMonitor: (ms: string) => ms,
   podMonitor: (ms: string) => ms,
+  httpRoute: (ms: string) => ms,
+  grpcRoute: (ms: string) => ms,
+  ingress: (ms: string) => ms,
   /** The app container; mesh proxies add their own (istio-proxy, linkerd-proxy). */
   appContainer: 'app',
   tmpVolume: 'tmp',

@@ -35,7 +35,10 @@ export interface RenderConfig {
 export const DEFAULT_RENDER_CONFIG: RenderConfig = { managedBy: 'msvc-operator' };
 
 export interface RenderResult {
-  /** In apply order: ServiceAccount, Service, Deployment, HorizontalPodAutoscaler, PodDisruptionBudget, ServiceMonitor or PodMonitor. */
+  /**
+   * In apply order: ServiceAccount, Service, Deployment, HorizontalPodAutoscaler, PodDisruptionBudget,
+   * ServiceMonitor or PodMonitor, HTTPRoute, GRPCRoute, Ingress.
+   */
   readonly objects: RenderedObject[];
   readonly explanations: Explanation[];
 }

@@ -14,6 +14,7 @@ import { PORTS_RULES, portsFields } from './ports.ts';
 import { PROBES_RULES, probesFields } from './probes.ts';
 import { RESOURCES_RULES, resourcesFields } from './resources.ts';
 import { ROLLOUT_RULES, rolloutFields } from './rollout.ts';
+import { ROUTES_RULES, routesFields } from './routes.ts';
 import type { SpecRule } from './rule.ts';
 import { RUNTIME_RULES, runtimeFields } from './runtime.ts';
 import { replicasFields, SCALING_RULES } from './scaling.ts';
@@ -42,6 +43,7 @@ const specShape = z.strictObject({
   ...identityFields,
   ...serviceFields,
   ...monitoringFields,
+  ...routesFields,
   ...podMetadataFields,
 });
 
@@ -59,6 +61,7 @@ export const SPEC_RULES: readonly SpecRule<MicroServiceSpec>[] = [
   ...DISRUPTION_RULES,
   ...SERVICE_RULES,
   ...MONITORING_RULES,
+  ...ROUTES_RULES,
   ...IDENTITY_RULES,
   ...ENV_RULES,
   ...VOLUMES_RULES,
@@ -95,6 +98,7 @@ export * from './ports.ts';
 export * from './probes.ts';
 export * from './resources.ts';
 export * from './rollout.ts';
+export * from './routes.ts';
 export * from './rule.ts';
 export * from './runtime.ts';
 export * from './scaling.ts';
