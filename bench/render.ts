@@ -29,6 +29,8 @@ export const nodeBin: string = process.execPath;
 export interface ProcessRun {
   readonly seconds: number;
   readonly maxRssMiB: number;
+  /** User + system CPU seconds of the process (GNU time); NaN without /usr/bin/time. */
+  readonly cpuSeconds: number;
 }
 
 /** Runs a command under GNU time (peak RSS) and returns its wall time; throws on failure. */
@@ -42,7 +44,7 @@ export function runProcess(
   const useTime = existsSync('/usr/bin/time');
   const start = performance.now();
   const result = useTime
-    ? spawnSync('/usr/bin/time', ['-f', '%M', '-o', timeFile, file, ...args], {
+    ? spawnSync('/usr/bin/time', ['-f', '%M %U %S', '-o', timeFile, file, ...args], {
         cwd: options.cwd ?? repoRoot,
         env,
         stdio: ['ignore', 'ignore', 'pipe'],
@@ -52,12 +54,17 @@ export function runProcess(
   const seconds = (performance.now() - start) / 1000;
   if (result.status !== 0) throw new Error(`${file} ${args.join(' ')} failed: ${result.stderr?.toString()}`);
   let maxRssMiB = Number.NaN;
+  let cpuSeconds = Number.NaN;
   if (useTime) {
-    const kib = Number(execFileSync('tail', ['-n1', timeFile], { encoding: 'utf8' }).trim());
-    maxRssMiB = Math.round((kib / 1024) * 10) / 10;
+    const [kib, user, system] = execFileSync('tail', ['-n1', timeFile], { encoding: 'utf8' })
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    maxRssMiB = Math.round(((kib ?? Number.NaN) / 1024) * 10) / 10;
+    cpuSeconds = (user ?? Number.NaN) + (system ?? Number.NaN);
     rmSync(timeFile, { force: true });
   }
-  return { seconds, maxRssMiB };
+  return { seconds, maxRssMiB, cpuSeconds };
 }
 
 export function kplusSynth(n: number, outdir: string): ProcessRun {

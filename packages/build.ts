@@ -9,7 +9,7 @@
 //   - msvcBuild.bundle (the CLI): esbuild bundles each entry and everything it imports, npm packages
 //     included except msvcBuild.external, into one ESM file with a source map. A CLI run is short
 //     and mostly module loading (resolving and compiling ~170 files of zod, commander and ours):
-//     one file halves that (docs/benchmarks.md, start-up). Bundled packages' licenses go to
+//     one file takes ~40% off its CPU time (docs/benchmarks.md, `startup`). Bundled packages' licenses go to
 //     dist/THIRD-PARTY-NOTICES.md. Dynamic imports stay lazy inside the bundle (esbuild
 //     evaluates a module the first time it is imported), so a command loads only its own code.
 import { execFileSync } from 'node:child_process';
