@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { CHILD_KINDS } from '../operator/microservice/reconciler.ts';
 import { repoRoot } from '../tools/bin.ts';
 import { chartCrdPath, chartDir, helm, sourceCrdPath } from './helm.ts';
 import { valuesBlock, valuesDocPath, valuesTable } from './values-table.ts';
@@ -102,6 +103,10 @@ describe('chart', () => {
           const [res, group] = c.split(/\.(.*)/);
           return ['list', 'watch', 'create', 'patch', 'delete'].map((v) => `${v} ${res}${group ? `.${group}` : ''}`);
         }),
+        // Optional children (a CRD kind): read by GET, never watched. One entry per CHILD_KINDS kind with a crd.
+        ...CHILD_KINDS.flatMap((k) =>
+          'crd' in k ? ['get', 'create', 'patch', 'delete'].map((v) => `${v} ${k.crd}`) : [],
+        ),
         'list pods',
         'watch pods',
         'create events',

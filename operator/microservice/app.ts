@@ -13,7 +13,13 @@ import type { RateLimitOptions } from '../runtime/queue.ts';
 import { stripManagedFields } from '../runtime/source.ts';
 import { appliesReplicas, OWNS_REPLICAS } from './handoff.ts';
 import { CONTROLLER_NAME, FIELD_MANAGER, MANAGED_BY } from './identity.ts';
-import { CHILD_KINDS, type ChildKind, type MicroServiceObject, POD_INDEX, Reconciler } from './reconciler.ts';
+import {
+  CACHED_CHILD_KINDS,
+  type CachedChildKind,
+  type MicroServiceObject,
+  POD_INDEX,
+  Reconciler,
+} from './reconciler.ts';
 import type { PodLike } from './status.ts';
 
 export { CONTROLLER_NAME, FIELD_MANAGER, MANAGED_BY };
@@ -74,7 +80,7 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
     namespaces,
   });
   const children = Object.fromEntries(
-    CHILD_KINDS.map(({ apiVersion, kind }) => [
+    CACHED_CHILD_KINDS.map(({ apiVersion, kind }) => [
       kind,
       manager.informer<KubeObject>({
         apiVersion,
@@ -84,7 +90,7 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
         transform: kind === 'Deployment' ? leanDeployment : stripManagedFields,
       }),
     ]),
-  ) as Record<ChildKind, Informer<KubeObject>>;
+  ) as Record<CachedChildKind, Informer<KubeObject>>;
   const pods = manager.informer<PodLike>({
     apiVersion: 'v1',
     kind: 'Pod',
@@ -97,7 +103,7 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
     client: manager.client,
     microServices: microServices.store,
     children: Object.fromEntries(Object.entries(children).map(([k, i]) => [k, i.store])) as Record<
-      ChildKind,
+      CachedChildKind,
       Informer<KubeObject>['store']
     >,
     pods: pods.store,

@@ -89,6 +89,8 @@ function setup(ms: MicroServiceObject, fail?: (obj: KubeObject) => Error | undef
     children: Object.fromEntries(Object.entries(children).map(([k, w]) => [k, w.asStore()])) as never,
     pods: pods.asStore(),
     recorder,
+    // No optional (CRD) kind is served here: optional-kinds.test.ts covers them.
+    discovery: { served: async () => false, forget: () => {}, recheckMs: 30_000 } as never,
     now: () => new Date('2026-11-26T00:00:00Z'),
   });
   /** Lets the caches catch up with what was applied, as the watches would. */

@@ -14,6 +14,7 @@ import {
 import type { Store } from '../runtime/cache.ts';
 import { type Client, ObjectError } from '../runtime/client.ts';
 import { type ReconcileContext, type ReconcileResult, TerminalError } from '../runtime/controller.ts';
+import { KindDiscovery } from '../runtime/discovery.ts';
 import { describeFieldOwners, permanentReason } from '../runtime/errors.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import { formatKey, type KubeObject, type ObjectKey } from '../runtime/key.ts';
@@ -24,21 +25,40 @@ import { FIELD_MANAGER } from './identity.ts';
 import {
   computeStatus,
   type DeploymentLike,
+  type MissingKind,
   type Observation,
   type PodLike,
   readyCondition,
   statusChanged,
 } from './status.ts';
 
-/** The kinds a MicroService owns, in apply order. Pruning walks the same list. */
+/**
+ * The kinds a MicroService owns, in apply order. Pruning walks the same list. A kind with a `crd`
+ * is optional: it is applied only where the API server serves it (discovery, re-checked while it is
+ * missing: see KindDiscovery), a missing one is named in the ChildrenApplied condition instead of
+ * failing the reconcile, and it is read by GET rather than from a cache (a watch on a kind that is
+ * not served could never sync). Adding a third-party kind is one entry here, plus its RBAC rule in
+ * the chart (charts/microservice-operator/templates/).
+ */
 export const CHILD_KINDS = [
   { apiVersion: 'v1', kind: 'ServiceAccount' },
   { apiVersion: 'v1', kind: 'Service' },
   { apiVersion: 'apps/v1', kind: 'Deployment' },
   { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' },
   { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
+  { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', crd: 'servicemonitors.monitoring.coreos.com' },
+  { apiVersion: 'monitoring.coreos.com/v1', kind: 'PodMonitor', crd: 'podmonitors.monitoring.coreos.com' },
 ] as const;
 export type ChildKind = (typeof CHILD_KINDS)[number]['kind'];
+type CachedEntry = Exclude<(typeof CHILD_KINDS)[number], { crd: string }>;
+/** The kinds every cluster serves: watched and cached. */
+export type CachedChildKind = CachedEntry['kind'];
+export const CACHED_CHILD_KINDS: readonly CachedEntry[] = CHILD_KINDS.filter((k): k is CachedEntry => !('crd' in k));
+/** The CRD an optional kind needs, or undefined for a built-in kind. */
+export function crdOf(kind: string): string | undefined {
+  const k = CHILD_KINDS.find((c) => c.kind === kind);
+  return k && 'crd' in k ? k.crd : undefined;
+}
 
 /** A spec the API server accepted but the renderer cannot use (e.g. a CRD older than the operator). */
 export class InvalidSpecError extends TerminalError {}
@@ -58,7 +78,9 @@ export interface MicroServiceObject extends KubeObject {
 export interface ReconcilerDeps {
   readonly client: Client;
   readonly microServices: Store<MicroServiceObject>;
-  readonly children: Readonly<Record<ChildKind, Store<KubeObject>>>;
+  readonly children: Readonly<Record<CachedChildKind, Store<KubeObject>>>;
+  /** Which optional (CRD) kinds are served. @default a KindDiscovery on client.rest */
+  readonly discovery?: KindDiscovery;
   /** Pods of MicroServices, indexed by `microservice` → `namespace/name`. */
   readonly pods: Store<PodLike>;
   readonly recorder: EventRecorder;
@@ -77,6 +99,11 @@ function ownerReference(ms: MicroServiceObject) {
     controller: true,
     blockOwnerDeletion: true,
   };
+}
+
+/** The last status said the spec rendered optional children (see status.ts, ChildrenApplied). */
+function hasChildrenApplied(ms: MicroServiceObject): boolean {
+  return (ms.status?.conditions ?? []).some((c) => c.type === 'ChildrenApplied');
 }
 
 function ownedBy(obj: KubeObject, uid: string | undefined): boolean {
@@ -114,8 +141,11 @@ export class Reconciler {
   readonly #applied = new AppliedMemo();
   readonly #appliedStatus = new AppliedMemo();
 
+  readonly #discovery: KindDiscovery;
+
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
+    this.#discovery = deps.discovery ?? new KindDiscovery(deps.client.rest);
   }
 
   /** The controller's Reconcile function. */
@@ -137,10 +167,9 @@ export class Reconciler {
       throw new InvalidSpecError(`${formatKey(key)}: ${message}`);
     }
     const ms = parsed.value;
-    // Only the kinds this operator watches are applied (a ServiceMonitor, for one, waits for CRD discovery).
-    const objects = render(ms, this.#deps.renderConfig ?? DEFAULT_RENDER_CONFIG).objects.filter(
-      (o) => this.#deps.children[o.kind as ChildKind] !== undefined,
-    );
+    const { objects } = render(ms, this.#deps.renderConfig ?? DEFAULT_RENDER_CONFIG);
+    /** Rendered children whose CRD is not installed: named in status, not applied. */
+    const missing: MissingKind[] = [];
     let deployment: DeploymentLike | undefined;
     let templateHash = '';
     let goMemLimit: string | undefined;
@@ -148,8 +177,13 @@ export class Reconciler {
     let unforced = false;
     try {
       for (const obj of objects) {
+        const crd = crdOf(obj.kind);
+        if (crd !== undefined && !(await this.#discovery.served(obj.apiVersion, obj.kind))) {
+          missing.push({ kind: obj.kind, crd });
+          continue;
+        }
         const desired = desiredChild(obj, raw, key.namespace);
-        const live = this.#deps.children[obj.kind as ChildKind].get(key);
+        const live = await this.#live(obj.apiVersion, obj.kind, key, ctx);
         let current = live;
         const childKey = `${obj.kind}/${formatKey(key)}`;
         if (needsApply(desired, live) && !this.#applied.pending(childKey, desired, live)) {
@@ -164,7 +198,15 @@ export class Reconciler {
           // A new autoscaled Deployment starts at minReplicas, not the API default of 1, and the
           // count is handed to the HPA at once (same hash: the annotation excludes this field).
           const body = autoscaled && !live ? withReplicas(desired, minimumReplicas(ms.spec)) : desired;
-          current = await this.#applyChild(body, raw, ctx);
+          try {
+            current = await this.#applyChild(body, raw, ctx);
+          } catch (error) {
+            // The CRD went away since discovery said it was served: report it as missing.
+            if (crd === undefined || !(error instanceof ObjectError) || error.status !== 404) throw error;
+            this.#discovery.forget(obj.apiVersion, obj.kind);
+            missing.push({ kind: obj.kind, crd });
+            continue;
+          }
           if (autoscaled && !live) {
             unforced = true;
             await handOffReplicas(this.#deps.client, current, { signal: ctx.signal });
@@ -186,7 +228,9 @@ export class Reconciler {
           goMemLimit = template.spec.containers[0]?.env?.find((e) => e.name === 'GOMEMLIMIT')?.value;
         }
       }
-      await this.#prune(raw, key, new Set(objects.map((o) => o.kind)), ctx);
+      const rendered = new Set<string>(objects.map((o) => o.kind));
+      if (objects.some((o) => crdOf(o.kind) !== undefined)) rendered.add('optional');
+      await this.#prune(raw, key, rendered, ctx);
     } catch (error) {
       if (namespaceTerminating(error)) {
         // The namespace controller is deleting everything, this MicroService included: re-creating
@@ -214,14 +258,31 @@ export class Reconciler {
     }
     const observation: Observation = {
       kind: 'applied',
+      // Only specs that render an optional kind get the ChildrenApplied condition.
+      ...(objects.some((o) => crdOf(o.kind) !== undefined) ? { missingKinds: missing } : {}),
       deployment,
       pods: this.#deps.pods.listByIndex(POD_INDEX, formatKey(key)),
       templateHash,
       goMemLimit,
     };
     await this.#writeStatus(raw, computeStatus(ms, observation, selectorString(ms) || selector, this.#now()), ctx);
-    return {};
+    // A missing CRD is looked for again on a timer: once it is installed, the child is applied.
+    return missing.length > 0 ? { requeueAfterMs: this.#discovery.recheckMs } : {};
   };
+
+  /** The live child: from the cache for the built-in kinds, by GET for optional ones (they have no cache). */
+  async #live(
+    apiVersion: string,
+    kind: string,
+    key: ObjectKey,
+    ctx: ReconcileContext,
+  ): Promise<KubeObject | undefined> {
+    if (crdOf(kind) === undefined) return this.#deps.children[kind as CachedChildKind].get(key);
+    return this.#deps.client.get(
+      { apiVersion, kind, namespace: key.namespace, name: key.name },
+      { signal: ctx.signal },
+    );
+  }
 
   /**
    * Forced server-side apply of one child. A 422 on a kind with exclusive fields (a PDB's
@@ -292,7 +353,14 @@ export class Reconciler {
   async #prune(ms: MicroServiceObject, key: ObjectKey, rendered: Set<string>, ctx: ReconcileContext): Promise<void> {
     for (const { apiVersion, kind } of CHILD_KINDS) {
       if (rendered.has(kind)) continue;
-      const live = this.#deps.children[kind].get(key);
+      // Optional kinds are read by GET, so they are only looked for where one may exist: the spec
+      // renders one now (a ServiceMonitor may have become a PodMonitor), or it did when the last
+      // status was written (ChildrenApplied is there exactly then). A kind not served has none.
+      if (crdOf(kind) !== undefined) {
+        const mayExist = rendered.has('optional') || hasChildrenApplied(ms);
+        if (!mayExist || !(await this.#discovery.served(apiVersion, kind))) continue;
+      }
+      const live = await this.#live(apiVersion, kind, key, ctx);
       if (!live || !ownedBy(live, ms.metadata?.uid)) continue;
       ctx.log.info({ kind }, 'pruning child that is no longer rendered');
       this.#applied.forget(`${kind}/${formatKey(key)}`);

@@ -45,6 +45,13 @@ export interface PodLike extends KubeObject {
   };
 }
 
+/** A rendered child of an optional kind that was not applied because its CRD is not installed. */
+export interface MissingKind {
+  readonly kind: string;
+  /** The CRD's name, e.g. servicemonitors.monitoring.coreos.com. */
+  readonly crd: string;
+}
+
 /** What reconcile saw, in the order it can fail. */
 export type Observation =
   | { readonly kind: 'invalid'; readonly message: string }
@@ -62,6 +69,11 @@ export type Observation =
       readonly templateHash: string;
       /** Env of the app container as rendered, for OOM messages (GOMEMLIMIT). */
       readonly goMemLimit?: string;
+      /**
+       * Set when the spec renders an optional (CRD) kind: those left out because their CRD is
+       * missing (empty when all were applied). Drives the ChildrenApplied condition.
+       */
+      readonly missingKinds?: readonly MissingKind[];
     };
 
 interface Verdict {
@@ -226,6 +238,34 @@ function nextCondition(
   return { ...c, lastTransitionTime: before && before.status === c.status ? before.lastTransitionTime : now };
 }
 
+/**
+ * ChildrenApplied: whether every child the spec renders was applied. False names each kind whose
+ * CRD is not installed; the rest of the spec is applied regardless, and Ready does not wait for it.
+ */
+function childrenApplied(
+  ms: MicroService,
+  missing: readonly MissingKind[],
+  generation: number,
+): Omit<Condition, 'lastTransitionTime'> {
+  if (missing.length === 0) {
+    return {
+      type: 'ChildrenApplied',
+      status: 'True',
+      reason: 'Applied',
+      message: 'every rendered child is applied',
+      observedGeneration: generation,
+    };
+  }
+  const list = missing.map((m) => `${m.kind} ${ms.metadata.name} (CRD ${m.crd})`).join(', ');
+  return {
+    type: 'ChildrenApplied',
+    status: 'False',
+    reason: 'CRDNotInstalled',
+    message: `not applied, their CRD is not installed: ${list}. Install the CRD (the operator applies the object within a minute) or drop the field that renders it (spec.monitoring for ServiceMonitor and PodMonitor)`,
+    observedGeneration: generation,
+  };
+}
+
 /** The status to write for `ms`, given what reconcile observed. */
 export function computeStatus(ms: MicroService, obs: Observation, selector: string, now: string): MicroServiceStatus {
   const v = verdictOf(ms, obs);
@@ -261,6 +301,8 @@ export function computeStatus(ms: MicroService, obs: Observation, selector: stri
       now,
     ),
   ];
+  const missing = obs.kind === 'applied' ? obs.missingKinds : undefined;
+  if (missing !== undefined) conditions.push(nextCondition(previous, childrenApplied(ms, missing, generation), now));
   const d = obs.kind === 'applied' ? obs.deployment : undefined;
   return {
     observedGeneration: generation,

@@ -169,6 +169,11 @@ export class KubeRest {
     return { group, version, apiVersion, kind, plural: found.name, namespaced: found.namespaced };
   }
 
+  /** Drops the cached discovery of `apiVersion` (a CRD was removed or changed): the next lookup asks again. */
+  forgetDiscovery(apiVersion: string): void {
+    this.#discovery.delete(apiVersion);
+  }
+
   /** The collection or object path of a resource. */
   path(info: ResourceInfo, at: { namespace?: string; name?: string; subresource?: string } = {}): string {
     const base = info.group === '' ? `/api/${info.version}` : `/apis/${info.group}/${info.version}`;

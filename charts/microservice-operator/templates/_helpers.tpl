@@ -57,10 +57,14 @@ The rules of the operator's manager role: exactly what operator/ does, no more.
   children               list, watch         informers, filtered by app.kubernetes.io/managed-by
                          create, patch       server-side apply (an apply that creates needs create)
                          delete              pruning children no longer rendered
+  optional children      get, create,        kinds whose CRD may be missing (CHILD_KINDS entries with a crd in
+  (servicemonitors,      patch, delete       operator/microservice/reconciler.ts): read by GET, not cached, so
+   podmonitors)                              no list/watch; discovery (GET /apis/...) is open to every
+                                             authenticated user (system:discovery)
   pods                   list, watch         status (ready replicas, image pull, OOM, crash loops)
   events                 create, update      core/v1 Events (operator/runtime/events.ts): a repeat
                                              updates the Event's count (optimistic, with its resourceVersion)
-No get: the operator reads through its caches. No Secrets, ConfigMaps or anything else.
+No get on the built-in kinds: the operator reads them through its caches. No Secrets, ConfigMaps or anything else.
 */}}
 {{- define "msvc.managerRules" -}}
 - apiGroups: ["msvc.dev"]
@@ -84,6 +88,9 @@ No get: the operator reads through its caches. No Secrets, ConfigMaps or anythin
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
   verbs: ["list", "watch", "create", "patch", "delete"]
+- apiGroups: ["monitoring.coreos.com"]
+  resources: ["servicemonitors", "podmonitors"]
+  verbs: ["get", "create", "patch", "delete"]
 - apiGroups: [""]
   resources: ["pods"]
   verbs: ["list", "watch"]
