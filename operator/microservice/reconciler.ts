@@ -177,6 +177,11 @@ export class Reconciler {
     let unforced = false;
     try {
       for (const obj of objects) {
+        if (!CHILD_KINDS.some((c) => c.kind === obj.kind)) {
+          // Rendered but not (yet) a child kind of this operator: one CHILD_KINDS entry makes it one.
+          ctx.log.debug({ kind: obj.kind }, 'not applied: not a child kind of this operator');
+          continue;
+        }
         const crd = crdOf(obj.kind);
         if (crd !== undefined && !(await this.#discovery.served(obj.apiVersion, obj.kind))) {
           missing.push({ kind: obj.kind, crd });
