@@ -152,6 +152,18 @@ describe('a construct-only install (npm install microservice-operator)', () => {
     const section = readme.slice(readme.indexOf('### 2. cdk8s'));
     const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
     expect(code).toContain(`from '${CONSTRUCT}/cdk8s'`);
+    // The one install step the section names, and the project has nothing else: cdk8s and
+    // constructs arrive as the construct package's peers.
+    const prose = section.slice(0, section.indexOf('```ts'));
+    expect(prose.match(/`npm install [^`]*`/g)).toEqual([`\`npm install ${CONSTRUCT}\``]);
+    const manifest = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as { dependencies: object };
+    expect(Object.keys(manifest.dependencies)).toEqual([CONSTRUCT]);
+    // As TypeScript (the block is ```ts): it type-checks against the installed declarations.
+    writeFileSync(join(app, 'readme.ts'), code ?? '');
+    const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+    const flags = ['--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--target', 'es2024'];
+    const typed = spawnSync(nodeBinary(24), [tsc, ...flags, 'readme.ts'], { cwd: app, encoding: 'utf8' });
+    expect(typed.stdout + typed.stderr).toBe('');
     writeFileSync(join(app, 'readme.mjs'), code ?? '');
     const result = run(24, ['readme.mjs'], app);
     expect(result.stderr).toBe('');
@@ -235,7 +247,12 @@ describe('the operator from the production install, against a local control plan
     expect(entry).toBe('dist/operator/microservice/main.js');
     const crd = join(app, 'node_modules', CONSTRUCT, 'crds', 'microservices.msvc.dev.yaml');
     await kubectl(kubeconfig, ['apply', '--server-side', '-f', crd]);
-    await kubectl(kubeconfig, ['wait', '--for=condition=Established', 'crd/microservices.msvc.dev', '--timeout=60s']);
+    // Polled, not `kubectl wait`: that fails outright while the new CRD has no status.conditions yet.
+    await eventually(
+      async () =>
+        conditionOf(await getJson(kubeconfig, ['crd', 'microservices.msvc.dev']), 'Established')?.status === 'True',
+      { what: 'CRD microservices.msvc.dev Established' },
+    );
     await kubectl(kubeconfig, ['create', 'namespace', 'shop']);
     op = await startOperator({ kubeconfig, entry: join(operator, entry), nodeArgs: flags });
     expect(op.logs()).not.toMatch(/ExperimentalWarning|ERR_/);
