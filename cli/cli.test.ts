@@ -260,6 +260,59 @@ describe('msvc explain', () => {
     expect(stdout).toMatch(/env UV_THREADPOOL_SIZE +6\n +crypto, zlib.*\n +source: https:\/\/docs\.libuv\.org/);
   });
 
+  it('checks the pods against ResourceQuotas and LimitRanges given with --capacity', async () => {
+    const spec = await write(
+      'capacity/order.yaml',
+      valid(
+        'order',
+        `  replicas: 2
+  resources:
+    requests: { cpu: 500m, memory: 256Mi }
+    limits: { cpu: "1", memory: 512Mi }
+`,
+      ),
+    );
+    const quotas = await write(
+      'capacity/ns.yaml',
+      `apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: ResourceQuota
+    metadata: { name: compute, namespace: shop }
+    spec: { hard: { requests.cpu: "2" } }
+    status: { hard: { requests.cpu: "2" }, used: { requests.cpu: "1" } }
+  - apiVersion: v1
+    kind: LimitRange
+    metadata: { name: limits, namespace: shop }
+    spec: { limits: [ { type: Container, max: { memory: 384Mi } } ] }
+`,
+    );
+    const { code, stdout } = await msvc(['explain', '-f', spec, '--capacity', quotas]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /capacity LimitRange limits memory +short by 128Mi\n +LimitRange limits caps memory at 384Mi per container, and container app has a limit of 512Mi/,
+    );
+    expect(stdout).toMatch(
+      /capacity ResourceQuota compute requests\.cpu +short by 500m\n +ResourceQuota compute would block creating the 2 pods and a rollout's 1 surge pod after that: it needs requests\.cpu 1500m \(3 pods of 500m\), and 1 is free for it/,
+    );
+    const fits = await write(
+      'capacity/big.yaml',
+      (await readFile(quotas, 'utf8'))
+        .replaceAll('"2"', '"8"')
+        .replace('max: { memory: 384Mi }', 'max: { memory: 1Gi }'),
+    );
+    const ok = await msvc(['explain', '-f', spec, '--capacity', fits, '-o', 'json']);
+    expect(JSON.parse(ok.stdout)[0].explanations).toContainEqual(
+      expect.objectContaining({ field: 'capacity', value: 'fits' }),
+    );
+
+    const wrong = await msvc(['explain', '-f', spec, '--capacity', spec]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('kind MicroService is not a ResourceQuota or LimitRange');
+    expectNoStack(wrong.stderr);
+  });
+
   it('lists the env vars copied from spec.env and the mesh keys', async () => {
     const { stdout } = await msvc(['explain', '-f', 'examples/user.yaml']);
     expect(stdout).toMatch(/env CACHE_SIZE +10000\n +set in spec\.env/);

@@ -97,7 +97,13 @@ program
   )
   .addOption(filenameOption())
   .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
-  .action(async (opts: { filename: string[]; output: 'text' | 'json' }) =>
+  .addOption(
+    new Option(
+      '--capacity <file>',
+      "ResourceQuotas and LimitRanges (kubectl get resourcequota,limitrange -n NS -o yaml > ns.yaml) to check the pods and a rollout's surge against; repeatable",
+    ).argParser(collect),
+  )
+  .action(async (opts: { filename: string[]; output: 'text' | 'json'; capacity?: string[] }) =>
     finish(await (await import('./commands/explain.ts')).runExplain(opts, io)),
   );
 

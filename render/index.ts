@@ -29,6 +29,7 @@ export function render(ms: MicroService, cfg: RenderConfig = DEFAULT_RENDER_CONF
 }
 
 export { POD_RESOURCES_ANNOTATION, podBudget } from './budget.ts';
+export { type CapacityRisk, capacityRisks, type LimitRangeLike, type ResourceQuotaLike } from './capacity.ts';
 export { POD_TEMPLATE_HASH_ANNOTATION } from './deployment.ts';
 export { canonicalJson, contentHash } from './hash.ts';
 export * from './labels.ts';

@@ -6,7 +6,7 @@ import { LABEL_MANAGED_BY, LABEL_NAME } from '../../render/index.ts';
 import { KubeEventRecorder } from '../runtime/events.ts';
 import { enqueueOwner, enqueueSelf } from '../runtime/handler.ts';
 import type { Informer } from '../runtime/informer.ts';
-import { formatKey, type KubeObject } from '../runtime/key.ts';
+import { formatKey, type KubeObject, stringKey } from '../runtime/key.ts';
 import { Manager, type ManagerOptions, type Watch } from '../runtime/manager.ts';
 import { skipStatusOnlyUpdates } from '../runtime/predicate.ts';
 import type { RateLimitOptions } from '../runtime/queue.ts';
@@ -33,6 +33,11 @@ export interface OperatorOptions extends Omit<ManagerOptions, 'fieldManager'> {
   readonly resyncIntervalMs?: number;
   /** Retries across all MicroServices (a token bucket over the per-key back-off). */
   readonly retryRateLimit?: RateLimitOptions;
+  /**
+   * Watch ResourceQuotas and LimitRanges for the capacity preflight (the CapacityRisk condition).
+   * @default true
+   */
+  readonly capacityCheck?: boolean;
 }
 
 /** Pods are cached only for status: labels, annotations, owner and container states. */
@@ -99,6 +104,16 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
     transform: leanPod,
     indexers: { [POD_INDEX]: podMicroService },
   });
+  const capacity = options.capacityCheck ?? true;
+  // Whole objects, small and few per namespace; a change re-queues that namespace's MicroServices.
+  const quotas = capacity
+    ? manager.informer<KubeObject>({ apiVersion: 'v1', kind: 'ResourceQuota', namespaces })
+    : undefined;
+  const limitRanges = capacity
+    ? manager.informer<KubeObject>({ apiVersion: 'v1', kind: 'LimitRange', namespaces })
+    : undefined;
+  const inNamespace = (event: { object: KubeObject }) =>
+    microServices.store.list(event.object.metadata?.namespace ?? '').map((ms) => stringKey(ms));
   const reconciler = new Reconciler({
     client: manager.client,
     microServices: microServices.store,
@@ -107,6 +122,8 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
       Informer<KubeObject>['store']
     >,
     pods: pods.store,
+    quotas: quotas?.store,
+    limitRanges: limitRanges?.store,
     recorder: new KubeEventRecorder(manager.client, manager.log, { component: FIELD_MANAGER }),
   });
   const owner = { group: API_GROUP, kind: KIND };
@@ -115,6 +132,7 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
     { informer: microServices, handler: enqueueSelf(), predicate: skipStatusOnlyUpdates() },
     ...Object.values(children).map((informer) => ({ informer, handler: enqueueOwner(owner) })),
     { informer: pods as Informer<KubeObject>, handler: (event) => podMicroService(event.object as PodLike) },
+    ...[quotas, limitRanges].flatMap((informer) => (informer ? [{ informer, handler: inNamespace }] : [])),
   ];
   manager.controller({
     name: CONTROLLER_NAME,

@@ -18,6 +18,7 @@ import { KindDiscovery } from '../runtime/discovery.ts';
 import { describeFieldOwners, permanentReason } from '../runtime/errors.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import { formatKey, type KubeObject, type ObjectKey } from '../runtime/key.ts';
+import { CAPACITY_CONDITION, capacityCondition, currentCapacityRisks } from './capacity.ts';
 import { AppliedMemo, needsApply, withAppliedHash } from './drift.ts';
 import { exclusiveTakeover } from './exclusive.ts';
 import { handOffReplicas, OWNS_REPLICAS } from './handoff.ts';
@@ -25,6 +26,7 @@ import { FIELD_MANAGER } from './identity.ts';
 import {
   computeStatus,
   type DeploymentLike,
+  type ExtraCondition,
   type MissingKind,
   type Observation,
   type PodLike,
@@ -84,6 +86,9 @@ export interface ReconcilerDeps {
   /** Pods of MicroServices, indexed by `microservice` → `namespace/name`. */
   readonly pods: Store<PodLike>;
   readonly recorder: EventRecorder;
+  /** ResourceQuotas and LimitRanges, for the capacity preflight (CapacityRisk); no check without them. */
+  readonly quotas?: Store<KubeObject>;
+  readonly limitRanges?: Store<KubeObject>;
   readonly now?: () => Date;
   readonly renderConfig?: RenderConfig;
 }
@@ -132,6 +137,27 @@ const ADVICE: Record<string, string> = {
   Conflict: 'a forced apply cannot resolve this conflict: delete the child and the operator re-creates it',
 };
 
+/** What status reads from the rendered pod template: its hash and the app's GOMEMLIMIT. */
+function templateFacts(objects: readonly RenderedObject[]): { templateHash: string; goMemLimit?: string } {
+  const rendered = objects.find((o) => o.kind === 'Deployment');
+  if (!rendered) return { templateHash: '' };
+  const template = (
+    rendered.spec as {
+      template: {
+        metadata: { annotations: Record<string, string> };
+        spec: { containers: { env?: { name: string; value?: string }[] }[] };
+      };
+    }
+  ).template;
+  return {
+    templateHash: template.metadata.annotations[POD_TEMPLATE_HASH_ANNOTATION] ?? '',
+    goMemLimit: template.spec.containers[0]?.env?.find((e) => e.name === 'GOMEMLIMIT')?.value,
+  };
+}
+
+const isTrue = (conditions: readonly { type: string; status: string }[] | undefined, type: string) =>
+  conditions?.some((c) => c.type === type && c.status === 'True') === true;
+
 function withReplicas(deployment: KubeObject, replicas: number): KubeObject {
   return { ...deployment, spec: { replicas, ...(deployment['spec'] as Record<string, unknown>) } };
 }
@@ -170,9 +196,26 @@ export class Reconciler {
     const { objects } = render(ms, this.#deps.renderConfig ?? DEFAULT_RENDER_CONFIG);
     /** Rendered children whose CRD is not installed: named in status, not applied. */
     const missing: MissingKind[] = [];
-    let deployment: DeploymentLike | undefined;
-    let templateHash = '';
-    let goMemLimit: string | undefined;
+    // Before any apply: a rollout the namespace cannot fit is said now, not after a FailedCreate.
+    const { templateHash, goMemLimit } = templateFacts(objects);
+    const extra: ExtraCondition[] = [];
+    const capacity = await this.#capacity(ms, raw, key, ctx);
+    if (capacity) extra.push(capacity);
+    let deployment = this.#deps.children.Deployment.get(key) as DeploymentLike | undefined;
+    if (capacity?.status === 'True' && !isTrue(raw.status?.conditions, CAPACITY_CONDITION)) {
+      // Said before the apply starts the rollout, so it is on the MicroService before a pod fails.
+      await this.#writeStatus(
+        raw,
+        computeStatus(
+          ms,
+          this.#observe(key, deployment, templateHash, goMemLimit),
+          selectorString(ms) || selector,
+          this.#now(),
+          extra,
+        ),
+        ctx,
+      );
+    }
     // The replica hand-off applies without force: a 409 there is a conflict to retry, not a wedge.
     let unforced = false;
     try {
@@ -219,19 +262,7 @@ export class Reconciler {
           }
           this.#applied.remember(childKey, desired, live, current);
         }
-        if (obj.kind === 'Deployment') {
-          deployment = current as DeploymentLike;
-          const template = (
-            obj.spec as {
-              template: {
-                metadata: { annotations: Record<string, string> };
-                spec: { containers: { env?: { name: string; value?: string }[] }[] };
-              };
-            }
-          ).template;
-          templateHash = template.metadata.annotations[POD_TEMPLATE_HASH_ANNOTATION] ?? '';
-          goMemLimit = template.spec.containers[0]?.env?.find((e) => e.name === 'GOMEMLIMIT')?.value;
-        }
+        if (obj.kind === 'Deployment') deployment = current as DeploymentLike;
       }
       const rendered = new Set<string>(objects.map((o) => o.kind));
       if (objects.some((o) => crdOf(o.kind) !== undefined)) rendered.add('optional');
@@ -254,6 +285,7 @@ export class Reconciler {
           { kind: 'applyFailed', reason, message, stalled: permanent !== undefined },
           selector,
           this.#now(),
+          extra,
         ),
         ctx,
       );
@@ -270,7 +302,11 @@ export class Reconciler {
       templateHash,
       goMemLimit,
     };
-    await this.#writeStatus(raw, computeStatus(ms, observation, selectorString(ms) || selector, this.#now()), ctx);
+    await this.#writeStatus(
+      raw,
+      computeStatus(ms, observation, selectorString(ms) || selector, this.#now(), extra),
+      ctx,
+    );
     // A missing CRD is looked for again on a timer: once it is installed, the child is applied.
     return missing.length > 0 ? { requeueAfterMs: this.#discovery.recheckMs } : {};
   };
@@ -287,6 +323,43 @@ export class Reconciler {
       { apiVersion, kind, namespace: key.namespace, name: key.name },
       { signal: ctx.signal },
     );
+  }
+
+  #observe(
+    key: ObjectKey,
+    deployment: DeploymentLike | undefined,
+    templateHash: string,
+    goMemLimit: string | undefined,
+  ): Observation {
+    const pods = this.#deps.pods.listByIndex(POD_INDEX, formatKey(key));
+    return { kind: 'applied', deployment, pods, templateHash, goMemLimit };
+  }
+
+  /** The CapacityRisk condition from the cached quotas and limit ranges; an Event when it turns True. */
+  async #capacity(
+    ms: MicroService,
+    raw: MicroServiceObject,
+    key: ObjectKey,
+    ctx: ReconcileContext,
+  ): Promise<ExtraCondition | undefined> {
+    const { quotas, limitRanges } = this.#deps;
+    if (!quotas || !limitRanges) return undefined;
+    const namespaceQuotas = quotas.list(key.namespace);
+    const namespaceLimitRanges = limitRanges.list(key.namespace);
+    const risks = currentCapacityRisks(
+      ms,
+      this.#deps.children.Deployment.get(key) as DeploymentLike | undefined,
+      namespaceQuotas,
+      namespaceLimitRanges,
+    );
+    const previous = raw.status?.conditions;
+    const condition = capacityCondition(risks, namespaceQuotas.length + namespaceLimitRanges.length > 0, previous);
+    // On the transition only: the message moves with the quota's `used` while pods come and go.
+    if (condition?.status === 'True' && !isTrue(previous, CAPACITY_CONDITION)) {
+      ctx.log.info({ risks: risks.length }, 'capacity risk');
+      await this.#deps.recorder.event(raw, 'Warning', CAPACITY_CONDITION, condition.message);
+    }
+    return condition;
   }
 
   /**

@@ -266,8 +266,17 @@ function childrenApplied(
   };
 }
 
-/** The status to write for `ms`, given what reconcile observed. */
-export function computeStatus(ms: MicroService, obs: Observation, selector: string, now: string): MicroServiceStatus {
+/** A condition of one concern beside the kstatus three (CapacityRisk, ...), computed by the reconciler. */
+export type ExtraCondition = Pick<Condition, 'type' | 'status' | 'reason' | 'message'>;
+
+/** The status to write for `ms`, given what reconcile observed (and the conditions of other concerns). */
+export function computeStatus(
+  ms: MicroService,
+  obs: Observation,
+  selector: string,
+  now: string,
+  extra: readonly ExtraCondition[] = [],
+): MicroServiceStatus {
   const v = verdictOf(ms, obs);
   const generation = ms.metadata.generation ?? 0;
   const previous = ms.status?.conditions;
@@ -300,6 +309,7 @@ export function computeStatus(ms: MicroService, obs: Observation, selector: stri
       },
       now,
     ),
+    ...extra.map((c) => nextCondition(previous, { ...c, observedGeneration: generation }, now)),
   ];
   const missing = obs.kind === 'applied' ? obs.missingKinds : undefined;
   if (missing !== undefined) conditions.push(nextCondition(previous, childrenApplied(ms, missing, generation), now));

@@ -115,8 +115,10 @@ export class FencedError extends ApiError {
 const BUILTIN_RESOURCES: Readonly<Record<string, { plural: string; namespaced: boolean }>> = {
   'v1/ConfigMap': { plural: 'configmaps', namespaced: true },
   'v1/Event': { plural: 'events', namespaced: true },
+  'v1/LimitRange': { plural: 'limitranges', namespaced: true },
   'v1/Namespace': { plural: 'namespaces', namespaced: false },
   'v1/Pod': { plural: 'pods', namespaced: true },
+  'v1/ResourceQuota': { plural: 'resourcequotas', namespaced: true },
   'v1/Secret': { plural: 'secrets', namespaced: true },
   'v1/Service': { plural: 'services', namespaced: true },
   'v1/ServiceAccount': { plural: 'serviceaccounts', namespaced: true },

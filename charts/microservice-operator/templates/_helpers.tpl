@@ -94,6 +94,10 @@ No get on the built-in kinds: the operator reads them through its caches. No Sec
 - apiGroups: [""]
   resources: ["pods"]
   verbs: ["list", "watch"]
+{{- /* The capacity preflight (CapacityRisk) reads the namespace's quotas and limit ranges. */}}
+- apiGroups: [""]
+  resources: ["resourcequotas", "limitranges"]
+  verbs: ["list", "watch"]
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create", "update"]
