@@ -5,12 +5,15 @@ import {
   type CapacityRisk,
   capacityRisks,
   type LimitRangeLike,
+  podCharge,
   type ResourceQuotaLike,
 } from './capacity.ts';
 
 // Explicit resources everywhere, so the cases do not move with the defaults: 500m/256Mi requests,
 // 1/512Mi limits per pod; 2 replicas; maxSurge 25% of 2 = 1 surge pod, so a rollout peaks at 3 pods.
 const sized = withResources({ requests: { cpu: '500m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } });
+/** A current pod of the `sized` template, as the quota charges it. */
+const running = { requests: { cpu: '500m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } };
 const spec = (...options: Parameters<typeof microService>) => microService(sized, ...options).spec;
 
 const quota = (
@@ -48,7 +51,7 @@ describe('capacityRisks', () => {
       name: 'running pods: their own usage is room for the rollout, so only the surge pod must fit',
       input: {
         spec: spec(),
-        currentPods: 2,
+        current: [running, running],
         quotas: [
           quota({ 'requests.memory': '768Mi', 'limits.cpu': '3' }, { 'requests.memory': '512Mi', 'limits.cpu': '2' }),
         ],
@@ -59,7 +62,7 @@ describe('capacityRisks', () => {
       name: 'running pods, the quota full: the surge pod is short',
       input: {
         spec: spec(),
-        currentPods: 2,
+        current: [running, running],
         quotas: [
           quota({ 'limits.cpu': '2', 'requests.memory': '1Gi' }, { 'limits.cpu': '2', 'requests.memory': '512Mi' }),
         ],
@@ -70,11 +73,22 @@ describe('capacityRisks', () => {
       name: 'a bigger pod template: every pod of the rollout is counted at the new size',
       input: {
         spec: spec(withResources({ requests: { cpu: '1', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } })),
-        currentPods: 2,
-        currentBudget: { requests: { cpu: '500m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+        current: [running, running],
         quotas: [quota({ 'requests.cpu': '2' }, { 'requests.cpu': '1' })],
       },
       want: [['ResourceQuota', 'compute', 'requests.cpu', '1']],
+    },
+    {
+      name: 'a smaller pod template: the old, larger pods bound the peak while they mix',
+      input: {
+        spec: spec(
+          withResources({ requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } }),
+        ),
+        current: [running, running],
+        // room 1500m - 1 + 1 = 1500m = 3 pods at the old 500m: fits exactly
+        quotas: [quota({ 'requests.cpu': '1500m' }, { 'requests.cpu': '1' })],
+      },
+      want: [],
     },
     {
       name: 'the pod count: replicas + surge',
@@ -98,14 +112,14 @@ describe('capacityRisks', () => {
       name: 'maxSurge as a count',
       input: {
         spec: spec(withSpec({ strategy: { rollingUpdate: { maxSurge: 2 } } })),
-        currentPods: 2,
+        current: [running, running],
         quotas: [quota({ pods: 3 }, { pods: 2 })],
       },
       want: [['ResourceQuota', 'compute', 'pods', '1']],
     },
     {
       name: 'replicas given (what the autoscaler set) win over the spec',
-      input: { spec: spec(), replicas: 8, currentPods: 8, quotas: [quota({ pods: 10 }, { pods: 8 })] },
+      input: { spec: spec(), replicas: 8, current: Array(8).fill(running), quotas: [quota({ pods: 10 }, { pods: 8 })] },
       want: [],
     },
     {
@@ -306,7 +320,7 @@ describe('capacityRisks', () => {
   it('says which quota blocks the rollout, by how much, and what to change', () => {
     const [risk] = capacityRisks({
       spec: spec(),
-      currentPods: 2,
+      current: [running, running],
       quotas: [quota({ 'requests.cpu': '1200m' }, { 'requests.cpu': '1' })],
     });
     expect(risk?.message).toBe(
@@ -332,5 +346,30 @@ describe('capacityRisks', () => {
     expect(risk?.message).toBe(
       "LimitRange limits caps memory at 384Mi per container, and container app has a limit of 512Mi: 128Mi too much; lower the limit or raise the LimitRange's max",
     );
+  });
+});
+
+describe('podCharge', () => {
+  const c = (cpu: string, memory?: string, restartPolicy?: string) => ({
+    resources: { requests: { cpu, ...(memory ? { memory } : {}) }, limits: { cpu } },
+    ...(restartPolicy ? { restartPolicy } : {}),
+  });
+  const cases = [
+    { name: 'containers sum', spec: { containers: [c('500m', '64Mi'), c('250m')] }, want: ['750m', '64Mi', '750m'] },
+    {
+      name: 'an init container larger than the running pod sets the charge',
+      spec: { containers: [c('500m')], initContainers: [c('2', '1Gi')] },
+      want: ['2', '1Gi', '2'],
+    },
+    {
+      name: 'native sidecars run beside the later init containers and the app',
+      spec: { containers: [c('500m')], initContainers: [c('100m', undefined, 'Always'), c('450m')] },
+      want: ['600m', undefined, '600m'],
+    },
+    { name: 'nothing stated', spec: { containers: [{}] }, want: [undefined, undefined, undefined] },
+  ];
+  it.each(cases)('$name', ({ spec, want }) => {
+    const f = podCharge(spec);
+    expect([f.requests.cpu, f.requests.memory, f.limits.cpu]).toStrictEqual(want);
   });
 });

@@ -56,10 +56,11 @@ export interface CapacityInput {
   readonly spec: MicroServiceSpec;
   /** Pods the Deployment is to run (an autoscaled one: what the HPA set). @default minimumReplicas(spec) */
   readonly replicas?: number;
-  /** Pods of this MicroService that exist now (Deployment status.replicas); 0 before the first apply. */
-  readonly currentPods?: number;
-  /** Per-pod figures of the current pods (the live Deployment's msvc.dev/pod-resources); the new ones when absent. */
-  readonly currentBudget?: Figures;
+  /**
+   * The pods of this MicroService that exist now, each as the quota charges it ({@link podCharge}):
+   * they are in the quotas' `used` and make room as the rollout replaces them. None before the first apply.
+   */
+  readonly current?: readonly Figures[];
   readonly quotas?: readonly ResourceQuotaLike[];
   readonly limitRanges?: readonly LimitRangeLike[];
 }
@@ -280,7 +281,7 @@ function quotaRisks(
   spec: MicroServiceSpec,
   containers: Record<string, Figures>,
   pod: Figures,
-  current: { pods: number; budget: Figures },
+  current: readonly Figures[],
   peak: number,
   what: string,
 ): CapacityRisk[] {
@@ -314,13 +315,12 @@ function quotaRisks(
         return v === undefined ? 0n : amount(r, v);
       };
       const perPod = each(pod);
-      const oldPerPod = each(current.budget);
+      const held = current.reduce((a, f) => a + each(f), 0n);
       // During the rollout old and new pods mix; counting each at the larger figure bounds the peak.
-      const larger = maxOf(perPod, oldPerPod);
+      const larger = current.reduce((a, f) => maxOf(a, each(f)), perPod);
       const need = BigInt(peak) * larger;
       const usedValue = used[resourceName];
-      const room =
-        amount(r, hardValue) - (usedValue === undefined ? 0n : amount(r, usedValue)) + BigInt(current.pods) * oldPerPod;
+      const room = amount(r, hardValue) - (usedValue === undefined ? 0n : amount(r, usedValue)) + held;
       if (need <= room) continue;
       const short = format(r, need - room);
       const left = amount(r, hardValue) - (usedValue === undefined ? 0n : amount(r, usedValue));
@@ -329,7 +329,7 @@ function quotaRisks(
         name,
         resource: resourceName,
         short,
-        message: `ResourceQuota ${name} would block ${what}: it needs ${resourceName} ${format(r, need)} (${peak} pod${peak === 1 ? '' : 's'} of ${format(r, larger)}), and ${format(r, room < 0n ? 0n : room)} is free for it (hard ${hardValue}, used ${usedValue ?? 0}${current.pods > 0 ? `, ${format(r, BigInt(current.pods) * oldPerPod)} of that by its ${current.pods} current pod${current.pods === 1 ? '' : 's'}` : ''}${left < 0n ? ', already over' : ''}): short by ${short}; raise the quota's ${resourceName}, or lower ${key === 'pods' ? 'spec.replicas' : `spec.resources.${key.field}.${key.resource}`}${spec.strategy?.type === 'Recreate' ? '' : ' or spec.strategy.rollingUpdate.maxSurge'}`,
+        message: `ResourceQuota ${name} would block ${what}: it needs ${resourceName} ${format(r, need)} (${peak} pod${peak === 1 ? '' : 's'} of ${format(r, larger)}), and ${format(r, room < 0n ? 0n : room)} is free for it (hard ${hardValue}, used ${usedValue ?? 0}${current.length > 0 ? `, ${format(r, held)} of that by its ${current.length} current pod${current.length === 1 ? '' : 's'}` : ''}${left < 0n ? ', already over' : ''}): short by ${short}; raise the quota's ${resourceName}, or lower ${key === 'pods' ? 'spec.replicas' : `spec.resources.${key.field}.${key.resource}`}${spec.strategy?.type === 'Recreate' ? '' : ' or spec.strategy.rollingUpdate.maxSurge'}`,
       });
     }
   }
@@ -346,7 +346,8 @@ export function capacityRisks(input: CapacityInput): CapacityRisk[] {
   const budget = podBudget(spec, limitRangeFill(limitRanges));
   const pod: Figures = { requests: budget.requests, limits: budget.limits };
   const replicas = input.replicas ?? minimumReplicas(spec);
-  const currentPods = input.currentPods ?? 0;
+  const current = input.current ?? [];
+  const currentPods = current.length;
   const surge = surgePods(spec, replicas);
   const peak = replicas + surge;
   const what =
@@ -355,16 +356,54 @@ export function capacityRisks(input: CapacityInput): CapacityRisk[] {
       : `a rollout (${replicas} pod${replicas === 1 ? '' : 's'}${surge > 0 ? ` + ${surge} surge pod${surge === 1 ? '' : 's'} (maxSurge)` : ''} at its peak)`;
   return [
     ...limitRangeRisks(limitRanges, budget.containers, pod),
-    ...(replicas === 0
-      ? []
-      : quotaRisks(
-          input.quotas ?? [],
-          spec,
-          budget.containers,
-          pod,
-          { pods: currentPods, budget: input.currentBudget ?? pod },
-          peak,
-          what,
-        )),
+    ...(replicas === 0 ? [] : quotaRisks(input.quotas ?? [], spec, budget.containers, pod, current, peak, what)),
   ];
+}
+
+interface PodContainer {
+  resources?: { requests?: ResourceValues; limits?: ResourceValues };
+  restartPolicy?: string;
+}
+
+/**
+ * What a ResourceQuota charges for a pod as it exists (its spec as admitted, defaults filled in):
+ * the effective request and limit, max(each init container beside the sidecars started before it,
+ * the containers and all sidecars), sidecars being init containers with restartPolicy Always
+ * (https://kubernetes.io/docs/concepts/workloads/pods/sidecar-containers/#resource-sharing-within-containers).
+ */
+export function podCharge(spec: { containers?: PodContainer[]; initContainers?: PodContainer[] }): Figures {
+  const add = (a: ResourceValues, b: ResourceValues | undefined): ResourceValues => {
+    const out: ResourceValues = { ...a };
+    for (const r of RESOURCES) {
+      const v = b?.[r];
+      if (v === undefined) continue;
+      out[r] = format(r, (out[r] === undefined ? 0n : amount(r, out[r] as string)) + amount(r, v));
+    }
+    return out;
+  };
+  const larger = (a: ResourceValues, b: ResourceValues): ResourceValues => {
+    const out: ResourceValues = { ...a };
+    for (const r of RESOURCES) {
+      const v = b[r];
+      if (v !== undefined && (out[r] === undefined || amount(r, v) > amount(r, out[r] as string))) out[r] = v;
+    }
+    return out;
+  };
+  const totals = (list: PodContainer[]): Figures =>
+    list.reduce<Figures>(
+      (f, c) => ({ requests: add(f.requests, c.resources?.requests), limits: add(f.limits, c.resources?.limits) }),
+      { requests: {}, limits: {} },
+    );
+  const sidecars: PodContainer[] = [];
+  let charge: Figures = { requests: {}, limits: {} };
+  for (const c of spec.initContainers ?? []) {
+    if (c.restartPolicy === 'Always') {
+      sidecars.push(c);
+      continue;
+    }
+    const phase = totals([...sidecars, c]);
+    charge = { requests: larger(charge.requests, phase.requests), limits: larger(charge.limits, phase.limits) };
+  }
+  const running = totals([...(spec.containers ?? []), ...sidecars]);
+  return { requests: larger(charge.requests, running.requests), limits: larger(charge.limits, running.limits) };
 }

@@ -29,7 +29,13 @@ export function render(ms: MicroService, cfg: RenderConfig = DEFAULT_RENDER_CONF
 }
 
 export { POD_RESOURCES_ANNOTATION, podBudget } from './budget.ts';
-export { type CapacityRisk, capacityRisks, type LimitRangeLike, type ResourceQuotaLike } from './capacity.ts';
+export {
+  type CapacityRisk,
+  capacityRisks,
+  type LimitRangeLike,
+  podCharge,
+  type ResourceQuotaLike,
+} from './capacity.ts';
 export { POD_TEMPLATE_HASH_ANNOTATION } from './deployment.ts';
 export { canonicalJson, contentHash } from './hash.ts';
 export * from './labels.ts';

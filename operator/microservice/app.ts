@@ -40,10 +40,25 @@ export interface OperatorOptions extends Omit<ManagerOptions, 'fieldManager'> {
   readonly capacityCheck?: boolean;
 }
 
-/** Pods are cached only for status: labels, annotations, owner and container states. */
+type PodResources = { name?: string; resources?: Record<string, unknown>; restartPolicy?: string };
+
+/** A container of a cached pod: its resources (what a ResourceQuota charges) and nothing else. */
+const leanContainer = (c: PodResources): PodResources => ({
+  resources: c.resources,
+  ...(c.restartPolicy ? { restartPolicy: c.restartPolicy } : {}),
+});
+
+/**
+ * Pods are cached only for status and the capacity check: labels, annotations, owner, container
+ * states and the containers' resources.
+ */
 function leanPod(pod: KubeObject): PodLike {
-  const p = pod as PodLike;
+  const p = pod as PodLike & { spec?: { containers?: PodResources[]; initContainers?: PodResources[] } };
   return {
+    spec: {
+      containers: p.spec?.containers?.map(leanContainer),
+      ...(p.spec?.initContainers ? { initContainers: p.spec.initContainers.map(leanContainer) } : {}),
+    },
     metadata: {
       name: p.metadata?.name,
       namespace: p.metadata?.namespace,

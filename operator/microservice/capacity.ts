@@ -6,7 +6,7 @@ import {
   type CapacityRisk,
   capacityRisks,
   type LimitRangeLike,
-  POD_RESOURCES_ANNOTATION,
+  podCharge,
   type ResourceQuotaLike,
 } from '../../render/index.ts';
 import type { ExtraCondition } from './status.ts';
@@ -14,27 +14,23 @@ import type { ExtraCondition } from './status.ts';
 export const CAPACITY_CONDITION = 'CapacityRisk';
 
 interface LiveDeployment {
-  metadata?: { annotations?: Record<string, string> };
   spec?: { replicas?: number };
-  status?: { replicas?: number };
 }
 
-/** The live pods' figures, from the annotation the last apply wrote; undefined if unreadable. */
-function currentBudget(live: LiveDeployment | undefined) {
-  const raw = live?.metadata?.annotations?.[POD_RESOURCES_ANNOTATION];
-  if (!raw) return undefined;
-  try {
-    const parsed = JSON.parse(raw) as { requests?: Record<string, string>; limits?: Record<string, string> };
-    return { requests: parsed.requests ?? {}, limits: parsed.limits ?? {} };
-  } catch {
-    return undefined;
-  }
+/** A pod as the pod cache keeps it: phase, and the containers' resources (see app.ts leanPod). */
+export interface ChargedPod {
+  spec?: Parameters<typeof podCharge>[0];
+  status?: { phase?: string };
 }
 
-/** The risks for `ms` now: the replicas the Deployment runs (an autoscaled one: what the HPA set). */
+/**
+ * The risks for `ms` now: the replicas the Deployment runs (an autoscaled one: what the HPA set),
+ * and its current pods as the quota charges them (pods that ended are not charged).
+ */
 export function currentCapacityRisks(
   ms: MicroService,
   live: LiveDeployment | undefined,
+  pods: readonly ChargedPod[],
   quotas: readonly ResourceQuotaLike[],
   limitRanges: readonly LimitRangeLike[],
 ): CapacityRisk[] {
@@ -42,14 +38,10 @@ export function currentCapacityRisks(
     ms.spec.autoscaling !== undefined && live?.spec?.replicas !== undefined
       ? live.spec.replicas
       : minimumReplicas(ms.spec);
-  return capacityRisks({
-    spec: ms.spec,
-    replicas,
-    currentPods: live?.status?.replicas ?? 0,
-    currentBudget: currentBudget(live),
-    quotas,
-    limitRanges,
-  });
+  const current = pods
+    .filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
+    .map((p) => podCharge(p.spec ?? {}));
+  return capacityRisks({ spec: ms.spec, replicas, current, quotas, limitRanges });
 }
 
 /**

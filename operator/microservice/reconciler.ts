@@ -18,7 +18,7 @@ import { KindDiscovery } from '../runtime/discovery.ts';
 import { describeFieldOwners, permanentReason } from '../runtime/errors.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import { formatKey, type KubeObject, type ObjectKey } from '../runtime/key.ts';
-import { CAPACITY_CONDITION, capacityCondition, currentCapacityRisks } from './capacity.ts';
+import { CAPACITY_CONDITION, type ChargedPod, capacityCondition, currentCapacityRisks } from './capacity.ts';
 import { AppliedMemo, needsApply, withAppliedHash } from './drift.ts';
 import { exclusiveTakeover } from './exclusive.ts';
 import { handOffReplicas, OWNS_REPLICAS } from './handoff.ts';
@@ -349,6 +349,7 @@ export class Reconciler {
     const risks = currentCapacityRisks(
       ms,
       this.#deps.children.Deployment.get(key) as DeploymentLike | undefined,
+      this.#deps.pods.listByIndex(POD_INDEX, formatKey(key)) as ChargedPod[],
       namespaceQuotas,
       namespaceLimitRanges,
     );
