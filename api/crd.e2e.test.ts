@@ -247,6 +247,12 @@ describe('what the API server accepts', () => {
         { name: 'podinfo', mountPath: '/etc/podinfo' },
         { name: 'vault', mountPath: '/mnt/secrets' },
       ],
+      allowedCallers: [
+        { namespace: 'web' },
+        { microService: 'storefront' },
+        { microService: 'billing', namespace: 'finance' },
+        { serviceAccount: 'reporter', namespace: 'analytics' },
+      ],
       routes: {
         parentRefs: [
           {

@@ -39,13 +39,15 @@ const CHILD_IDS = {
   HTTPRoute: 'HTTPRoute',
   GRPCRoute: 'GRPCRoute',
   Ingress: 'Ingress',
+  NetworkPolicy: 'NetworkPolicy',
+  AuthorizationPolicy: 'AuthorizationPolicy',
 } as const;
 type RenderedKind = keyof typeof CHILD_IDS;
 
 /**
  * A MicroService, rendered into Kubernetes objects in the Chart: ServiceAccount, Service,
  * Deployment, HorizontalPodAutoscaler, PodDisruptionBudget, ServiceMonitor or PodMonitor, HTTPRoute,
- * GRPCRoute and Ingress (those that apply), in that order.
+ * GRPCRoute, Ingress, NetworkPolicy and (Istio) AuthorizationPolicy (those that apply), in that order.
  *
  * Rendering happens at synth time with the same `render()` the operator and `msvc render` use, so
  * `addEnv`/`addEnvFrom` after construction show up, and the synthesized objects equal the
@@ -77,6 +79,10 @@ export class MicroService extends Construct {
   public readonly grpcRoute?: ApiObject;
   /** The Ingress; absent without `routes.ingress`. */
   public readonly ingress?: ApiObject;
+  /** The NetworkPolicy; absent without `allowedCallers`. */
+  public readonly networkPolicy?: ApiObject;
+  /** The Istio AuthorizationPolicy; absent without `allowedCallers` and mesh istio. */
+  public readonly authorizationPolicy?: ApiObject;
   /** Name of the MicroService, and of every rendered object. */
   public readonly name: string;
   /** Namespace of every rendered object, if any. */
@@ -109,6 +115,8 @@ export class MicroService extends Construct {
     this.httpRoute = children.HTTPRoute;
     this.grpcRoute = children.GRPCRoute;
     this.ingress = children.Ingress;
+    this.networkPolicy = children.NetworkPolicy;
+    this.authorizationPolicy = children.AuthorizationPolicy;
     this.node.defaultChild = this.deployment;
   }
 

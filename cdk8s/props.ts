@@ -234,6 +234,13 @@ export interface MicroServiceProps {
    */
   readonly routes?: MicroServiceSpec['routes'];
   /**
+   * Who may call the declared ports: namespaces, ServiceAccounts and MicroServices. Renders a
+   * NetworkPolicy and, with mesh istio, an AuthorizationPolicy (docs/traffic.md#who-may-call-me).
+   *
+   * @default - no policy: every caller may connect
+   */
+  readonly allowedCallers?: MicroServiceSpec['allowedCallers'];
+  /**
    * Extra labels on the pods (e.g. team or cost-center). Keys the operator sets
    * (`app.kubernetes.io/*`, mesh keys) are reserved. Never part of the selector.
    *

@@ -66,6 +66,8 @@ describe('msvc render', () => {
       'Deployment',
       'HorizontalPodAutoscaler',
       'PodDisruptionBudget',
+      'NetworkPolicy',
+      'AuthorizationPolicy',
     ]);
     expect(stdout.startsWith('---\n# Source: examples/gateway.yaml:1 (MicroService gateway)\n')).toBe(true);
   });

@@ -7,6 +7,7 @@ import { renderDeployment } from './deployment.ts';
 import { renderPodDisruptionBudget } from './disruption.ts';
 import { explain } from './explain.ts';
 import { renderMonitor } from './monitoring.ts';
+import { renderIstioAuthorizationPolicy, renderNetworkPolicy } from './policy.ts';
 import { renderGrpcRoute, renderHttpRoute, renderIngress } from './routes.ts';
 import { renderService } from './service.ts';
 import { renderServiceAccount } from './service-account.ts';
@@ -24,6 +25,8 @@ export function render(ms: MicroService, cfg: RenderConfig = DEFAULT_RENDER_CONF
     renderHttpRoute(ms, cfg),
     renderGrpcRoute(ms, cfg),
     renderIngress(ms, cfg),
+    renderNetworkPolicy(ms, cfg),
+    renderIstioAuthorizationPolicy(ms, cfg),
   ].filter((o): o is RenderedObject => o !== undefined);
   return { objects, explanations: explain(ms) };
 }

@@ -13,6 +13,8 @@ export const names = {
   httpRoute: (ms: string) => ms,
   grpcRoute: (ms: string) => ms,
   ingress: (ms: string) => ms,
+  networkPolicy: (ms: string) => ms,
+  authorizationPolicy: (ms: string) => ms,
   /** The app container; mesh proxies add their own (istio-proxy, linkerd-proxy). */
   appContainer: 'app',
   tmpVolume: 'tmp',

@@ -37,7 +37,7 @@ export const DEFAULT_RENDER_CONFIG: RenderConfig = { managedBy: 'msvc-operator' 
 export interface RenderResult {
   /**
    * In apply order: ServiceAccount, Service, Deployment, HorizontalPodAutoscaler, PodDisruptionBudget,
-   * ServiceMonitor or PodMonitor, HTTPRoute, GRPCRoute, Ingress.
+   * ServiceMonitor or PodMonitor, HTTPRoute, GRPCRoute, Ingress, NetworkPolicy, AuthorizationPolicy.
    */
   readonly objects: RenderedObject[];
   readonly explanations: Explanation[];

@@ -2,6 +2,7 @@
 // cross-field rules together). The field order here is the order of `kubectl explain`, the CRD and
 // the API reference; the rules run in section order.
 import { z } from 'zod';
+import { CALLERS_RULES, callersFields } from './callers.ts';
 import { containerFields } from './container.ts';
 import { CONTAINERS_RULES, containersFields } from './containers.ts';
 import { DISRUPTION_RULES, disruptionFields } from './disruption.ts';
@@ -44,6 +45,7 @@ const specShape = z.strictObject({
   ...serviceFields,
   ...monitoringFields,
   ...routesFields,
+  ...callersFields,
   ...podMetadataFields,
 });
 
@@ -62,6 +64,7 @@ export const SPEC_RULES: readonly SpecRule<MicroServiceSpec>[] = [
   ...SERVICE_RULES,
   ...MONITORING_RULES,
   ...ROUTES_RULES,
+  ...CALLERS_RULES,
   ...IDENTITY_RULES,
   ...ENV_RULES,
   ...VOLUMES_RULES,
@@ -84,6 +87,7 @@ export const specSchema = specShape
     'x-kubernetes-validations': SPEC_RULES.flatMap((rule) => rule.cel.map((cel) => ({ ...cel }))),
   });
 
+export * from './callers.ts';
 export * from './container.ts';
 export * from './containers.ts';
 export * from './disruption.ts';

@@ -1,0 +1,134 @@
+// Who may call the service (spec.allowedCallers): a NetworkPolicy, and with Istio an
+// AuthorizationPolicy, from one list. Only rendered when the list is given (docs/traffic.md).
+//
+// NetworkPolicy (https://kubernetes.io/docs/concepts/services-networking/network-policies/): ingress
+// only, so egress stays open. Callers become peers: a namespace by its immutable
+// kubernetes.io/metadata.name label, a MicroService by its pod label; a ServiceAccount cannot be
+// selected, so its whole namespace is admitted and the mesh policy narrows it. Traffic from the
+// pod's own node (kubelet probes) is always allowed by NetworkPolicy, but Istio's ambient mode
+// rewrites probe sources to 169.254.7.127, and mesh traffic arrives on the mesh's own ports:
+// Istio's HBONE tunnel on 15008 (ambient, and sidecars that receive from ambient pods), Linkerd's
+// proxy inbound 4143; the status and metrics ports (Istio 15020 and 15021, Linkerd 4191) are
+// opened to every source, as they carry health and telemetry, not the app's requests.
+// https://istio.io/latest/docs/ambient/usage/networkpolicy/ ;
+// https://istio.io/latest/docs/ops/deployment/application-requirements/#ports-used-by-istio ;
+// https://linkerd.io/2/reference/architecture/#proxy
+//
+// Istio AuthorizationPolicy (security.istio.io/v1,
+// https://istio.io/latest/docs/reference/config/security/authorization-policy/): ALLOW on the
+// declared ports from the callers' namespaces and principals. Every condition is L4 (source
+// namespaces and principals, destination ports), so ztunnel enforces it in ambient mode without a
+// waypoint; L7 conditions (methods, paths) would need a waypoint and are not rendered.
+import { type CallerSpec, DEFAULTS, type MicroService, meshMode, meshProvider } from '../api/index.ts';
+import { commonLabels, LABEL_NAME, selectorLabels } from './labels.ts';
+import { names } from './names.ts';
+import type { RenderConfig, RenderedObject } from './types.ts';
+
+/** The label every namespace carries with its own name (immutable, set by the API server since 1.22). */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+/** Where the rendered objects go when the MicroService names no namespace (what kubectl applies to by default). */
+const DEFAULT_NAMESPACE = 'default';
+
+export const MESH_POLICY_PORTS = {
+  istio: { tunnel: [15008], open: [15020, 15021] },
+  linkerd: { tunnel: [4143], open: [4191] },
+} as const;
+/** Istio ambient's source address for kubelet probes (istio-cni SNAT). */
+export const ISTIO_AMBIENT_PROBE_SOURCE = '169.254.7.127/32';
+
+function metadata(ms: MicroService, cfg: RenderConfig, name: string): RenderedObject['metadata'] {
+  return {
+    name,
+    ...(ms.metadata.namespace ? { namespace: ms.metadata.namespace } : {}),
+    labels: commonLabels(ms, cfg),
+  };
+}
+
+/** Callers, plus the Gateways the routes attach to (parentRefs of kind Gateway, in their namespaces). */
+function callers(ms: MicroService): CallerSpec[] {
+  const listed = ms.spec.allowedCallers ?? [];
+  const gateways: CallerSpec[] = (ms.spec.routes?.parentRefs ?? [])
+    .filter((p) => (p.kind ?? 'Gateway') === 'Gateway')
+    // No namespace (on the ref, nor on the MicroService): the policy's own namespace.
+    .map((p) => {
+      const namespace = p.namespace ?? ms.metadata.namespace;
+      return namespace !== undefined ? { namespace } : {};
+    });
+  const seen = new Set<string>();
+  return [...listed, ...gateways].filter((c) => {
+    const key = JSON.stringify([c.namespace ?? '', c.serviceAccount ?? '', c.microService ?? '']);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function peer(caller: CallerSpec): Record<string, unknown> {
+  const namespaceSelector =
+    caller.namespace !== undefined
+      ? { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: caller.namespace } } }
+      : {};
+  if (caller.microService !== undefined)
+    return { ...namespaceSelector, podSelector: { matchLabels: { [LABEL_NAME]: caller.microService } } };
+  // A namespace, or a ServiceAccount (not selectable: its namespace; no namespace = this one).
+  return caller.namespace !== undefined ? namespaceSelector : { podSelector: {} };
+}
+
+function servicePorts(ms: MicroService) {
+  return (ms.spec.ports ?? []).map((p) => ({
+    protocol: (p.protocol ?? DEFAULTS.portProtocol) === 'UDP' ? 'UDP' : 'TCP',
+    port: p.port,
+  }));
+}
+
+export function renderNetworkPolicy(ms: MicroService, cfg: RenderConfig): RenderedObject | undefined {
+  if (ms.spec.allowedCallers === undefined) return undefined;
+  const provider = meshProvider(ms.spec);
+  const mesh = provider === 'none' ? undefined : MESH_POLICY_PORTS[provider];
+  const from = callers(ms).map(peer);
+  const tcp = (port: number) => ({ protocol: 'TCP', port });
+  const ingress: Record<string, unknown>[] = [];
+  // No callers at all (an empty list, no Gateway): the policy admits nothing but the mesh's needs.
+  if (from.length > 0) ingress.push({ from, ports: [...servicePorts(ms), ...(mesh?.tunnel ?? []).map(tcp)] });
+  if (mesh) ingress.push({ ports: mesh.open.map(tcp) });
+  if (provider === 'istio' && meshMode(ms.spec) === 'ambient')
+    ingress.push({ from: [{ ipBlock: { cidr: ISTIO_AMBIENT_PROBE_SOURCE } }] });
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: metadata(ms, cfg, names.networkPolicy(ms.metadata.name)),
+    spec: { podSelector: { matchLabels: selectorLabels(ms) }, policyTypes: ['Ingress'], ingress },
+  };
+}
+
+/** Istio identities: `cluster.local/ns/<namespace>/sa/<account>` (the default trust domain). */
+function istioSources(ms: MicroService, list: readonly CallerSpec[]): Record<string, unknown>[] {
+  const own = ms.metadata.namespace ?? DEFAULT_NAMESPACE;
+  const namespaces = list
+    .filter((c) => c.serviceAccount === undefined && c.microService === undefined)
+    .map((c) => c.namespace ?? own);
+  const principals = list
+    .filter((c) => c.serviceAccount !== undefined || c.microService !== undefined)
+    .map((c) => `cluster.local/ns/${c.namespace ?? own}/sa/${c.serviceAccount ?? c.microService}`);
+  return [
+    ...(namespaces.length > 0 ? [{ source: { namespaces } }] : []),
+    ...(principals.length > 0 ? [{ source: { principals } }] : []),
+  ];
+}
+
+export function renderIstioAuthorizationPolicy(ms: MicroService, cfg: RenderConfig): RenderedObject | undefined {
+  if (ms.spec.allowedCallers === undefined || meshProvider(ms.spec) !== 'istio') return undefined;
+  const from = istioSources(ms, callers(ms));
+  const ports = (ms.spec.ports ?? []).map((p) => String(p.port));
+  return {
+    apiVersion: 'security.istio.io/v1',
+    kind: 'AuthorizationPolicy',
+    metadata: metadata(ms, cfg, names.authorizationPolicy(ms.metadata.name)),
+    spec: {
+      selector: { matchLabels: selectorLabels(ms) },
+      action: 'ALLOW',
+      // No callers: an ALLOW policy without rules allows nothing.
+      ...(from.length > 0 ? { rules: [{ from, to: [{ operation: { ports } }] }] } : {}),
+    },
+  };
+}
