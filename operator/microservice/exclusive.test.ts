@@ -62,3 +62,36 @@ describe('exclusiveTakeover', () => {
     ).toBeUndefined();
   });
 });
+
+describe('exclusiveTakeover of a Recreate Deployment', () => {
+  const deployment = (strategy: Record<string, unknown>, managedFields: unknown[] = []): KubeObject => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'x', namespace: 'ns', managedFields } as KubeObject['metadata'],
+    spec: { replicas: 1, strategy },
+  });
+  it('takes a foreign rollingUpdate over with other values under type RollingUpdate', () => {
+    const live = deployment({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }, [
+      {
+        manager: 'kubectl-patch',
+        operation: 'Update',
+        fieldsV1: { 'f:spec': { 'f:strategy': { 'f:rollingUpdate': { 'f:maxSurge': {} } } } },
+      },
+    ]);
+    const t = exclusiveTakeover(deployment({ type: 'Recreate' }), live, 'msvc-operator');
+    expect(t?.field).toBe('spec.strategy.rollingUpdate');
+    expect(t?.managers).toEqual(['kubectl-patch (Update)']);
+    expect(t?.body['spec']).toEqual({
+      replicas: 1,
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 2, maxUnavailable: 1 } },
+    });
+  });
+  it('also takes over a rollingUpdate nobody owns (left by defaulting), and leaves other Deployments alone', () => {
+    const live = deployment({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } });
+    expect(exclusiveTakeover(deployment({ type: 'Recreate' }), live, 'msvc-operator')?.managers).toEqual([
+      'nobody (API server defaults)',
+    ]);
+    expect(exclusiveTakeover(deployment({ type: 'RollingUpdate' }), live, 'msvc-operator')).toBeUndefined();
+    expect(exclusiveTakeover(deployment({ type: 'Recreate' }), deployment({ type: 'Recreate' }), 'm')).toBeUndefined();
+  });
+});

@@ -26,6 +26,33 @@ export const EXCLUSIVE_FIELDS: Readonly<Record<string, readonly (readonly [Path,
   ],
 };
 
+/**
+ * A Deployment with `strategy.type: Recreate` may not have `strategy.rollingUpdate` (apps
+ * validation: "may not be specified when strategy `type` is 'Recreate'"): a rollingUpdate someone
+ * patched in by hand, or one left behind by the API server's defaulting (owned by nobody), makes
+ * every apply of Recreate fail with 422. The takeover sends `type: RollingUpdate` with both
+ * rollingUpdate fields at values other than the live ones (valid: maxSurge is never 0 there);
+ * the apply of Recreate that follows then removes the field we alone own.
+ */
+function recreateTakeover(desired: KubeObject, live: KubeObject, ourManager: string): Takeover | undefined {
+  if (desired.kind !== 'Deployment' || at(desired, ['spec', 'strategy', 'type']) !== 'Recreate') return undefined;
+  const rolling = at(live, ['spec', 'strategy', 'rollingUpdate']) as Record<string, unknown> | undefined | null;
+  if (rolling === undefined || rolling === null) return undefined;
+  const field = 'spec.strategy.rollingUpdate';
+  const owners = fieldOwners(live, field)
+    .flatMap((o) => o.managers)
+    .filter((m) => !m.startsWith(`${ourManager} (`));
+  const managers = owners.length > 0 ? [...new Set(owners)] : ['nobody (API server defaults)'];
+  const body = withValue(desired, ['spec', 'strategy'], {
+    type: 'RollingUpdate',
+    rollingUpdate: {
+      maxSurge: rolling['maxSurge'] === 1 ? 2 : 1,
+      maxUnavailable: rolling['maxUnavailable'] === 0 ? 1 : 0,
+    },
+  });
+  return { field, managers, body };
+}
+
 /** A value the API server accepts for an int-or-percent field that differs from `live`. */
 function differentValue(live: unknown): unknown {
   return live === 0 ? '0%' : 0;
@@ -71,6 +98,8 @@ export function exclusiveTakeover(
   ourManager: string,
 ): Takeover | undefined {
   if (!live) return undefined;
+  const recreate = recreateTakeover(desired, live, ourManager);
+  if (recreate) return recreate;
   for (const [a, b] of EXCLUSIVE_FIELDS[desired.kind ?? ''] ?? []) {
     for (const [ours, theirs] of [
       [a, b],

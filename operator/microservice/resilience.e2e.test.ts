@@ -120,6 +120,43 @@ describe('a permanent apply failure does not wedge a MicroService', () => {
     expect(taken?.message).toContain('kubectl-patch');
   });
 
+  it('undoes a hand-made rollingUpdate on a Recreate Deployment (422 "may not be specified") by taking it over', async () => {
+    const ns = await namespace('recreate');
+    const op = await operator(ns);
+    const spec = {
+      ...microService('batch', ns),
+      spec: { ...microService('batch', ns).spec, strategy: { type: 'Recreate' } },
+    };
+    await apply(kubeconfig(), [spec]);
+    await eventually(async () => (await get(ns, 'deployment/batch'))?.spec?.['strategy'], { what: 'the Deployment' });
+    // The hand edit: back to RollingUpdate with a rollingUpdate that kubectl-patch now owns; our
+    // forced apply of type Recreate alone then merges to an invalid strategy.
+    await kubectl(kubeconfig(), [
+      '-n',
+      ns,
+      'patch',
+      'deployment/batch',
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"strategy":{"type":"RollingUpdate","rollingUpdate":{"maxSurge":3,"maxUnavailable":0}}}}',
+    ]);
+    await eventually(
+      async () => {
+        const strategy = (await get(ns, 'deployment/batch'))?.spec?.['strategy'] as Record<string, unknown> | undefined;
+        return strategy?.['type'] === 'Recreate' && strategy['rollingUpdate'] === undefined;
+      },
+      { what: 'strategy Recreate without rollingUpdate again', timeoutMs: 30_000 },
+    ).catch((e: unknown) => {
+      throw new Error(`${e}\n${op.logs().slice(-6000)}`);
+    });
+    expect((await condition(ns, 'batch', 'Stalled'))?.status).not.toBe('True');
+    const events = await getJson<EventList>(kubeconfig(), ['-n', ns, 'events']);
+    const taken = events?.items.find((e) => e.reason === 'FieldTakenOver');
+    expect(taken?.message).toContain('spec.strategy.rollingUpdate');
+    expect(taken?.message).toContain('kubectl-patch');
+  });
+
   it('names the field and the manager that set it in a real 422 of a forced apply', async () => {
     const ns = await namespace('owners');
     const client = new Client(e2eRest(), { fieldManager: FIELD_MANAGER });
