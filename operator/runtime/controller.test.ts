@@ -1,5 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Controller, type ControllerOptions, isPanic, type Reconcile, TerminalError } from './controller.ts';
+import {
+  Controller,
+  type ControllerOptions,
+  defaultErrorPolicy,
+  isPanic,
+  type Reconcile,
+  TerminalError,
+} from './controller.ts';
+import { ApiError } from './rest.ts';
 import type { ObjectKey } from './key.ts';
 import { OperatorMetrics } from './metrics.ts';
 import { WorkQueue } from './queue.ts';
@@ -256,5 +264,22 @@ describe('Controller', () => {
     expect(text).toContain('controller_runtime_reconcile_panics_total{controller="c"} 0');
     expect(queue.numRequeues('ns/slow')).toBe(1); // retried with back-off like any error
     await controller.stop(0);
+  });
+});
+
+describe('defaultErrorPolicy', () => {
+  const key = { namespace: 'ns', name: 'a' };
+  it('comes back when a 429 says (Retry-After, +0-20 %), backs off otherwise, drops terminal errors', () => {
+    const busy = new ApiError('too many requests', 429, 'TooManyRequests', undefined, { retryAfterSeconds: 2 });
+    const action = defaultErrorPolicy(key, busy, { retries: 3 });
+    expect(action.type).toBe('requeueAfter');
+    const delay = (action as { delayMs: number }).delayMs;
+    expect(delay).toBeGreaterThanOrEqual(2_000);
+    expect(delay).toBeLessThanOrEqual(2_400);
+    expect(defaultErrorPolicy(key, new ApiError('busy', 429, 'TooManyRequests'), { retries: 0 })).toEqual({
+      type: 'backoff',
+    });
+    expect(defaultErrorPolicy(key, new Error('x'), { retries: 0 })).toEqual({ type: 'backoff' });
+    expect(defaultErrorPolicy(key, new TerminalError('x'), { retries: 0 })).toEqual({ type: 'drop' });
   });
 });

@@ -10,6 +10,7 @@ import { formatKey, type ObjectKey, parseKey } from './key.ts';
 import { keyLogger, type Logger, silentLogger } from './log.ts';
 import type { ControllerMetrics, ReconcileResultLabel } from './metrics.ts';
 import type { WorkQueue } from './queue.ts';
+import { ApiError, isTooManyRequests } from './rest.ts';
 
 /** What reconcile returns. `requeueAfterMs` absent means "wait for a change or the resync". */
 export interface ReconcileResult {
@@ -46,9 +47,16 @@ export type ErrorAction = { type: 'backoff' } | { type: 'requeueAfter'; delayMs:
 /** Decides the retry of a failed reconcile, apart from reconcile itself (kube-rs' error_policy). */
 export type ErrorPolicy = (key: ObjectKey, error: unknown, ctx: { retries: number }) => ErrorAction;
 
-/** TerminalError → drop; anything else → back off. */
-export const defaultErrorPolicy: ErrorPolicy = (_key, error) =>
-  error instanceof TerminalError ? { type: 'drop' } : { type: 'backoff' };
+/**
+ * TerminalError → drop; a 429 with Retry-After → come back when the server said (+0–20 %
+ * jitter, so the keys it refused together do not return together); anything else → back off.
+ */
+export const defaultErrorPolicy: ErrorPolicy = (_key, error) => {
+  if (error instanceof TerminalError) return { type: 'drop' };
+  if (isTooManyRequests(error) && error instanceof ApiError && error.retryAfterSeconds !== undefined)
+    return { type: 'requeueAfter', delayMs: Math.round(error.retryAfterSeconds * 1000 * (1 + 0.2 * Math.random())) };
+  return { type: 'backoff' };
+};
 
 /**
  * The JS analogue of a recovered Go panic: a bug rather than a failure of the world. We count
