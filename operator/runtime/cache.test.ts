@@ -9,7 +9,7 @@ function pod(namespace: string, name: string, labels: Record<string, string> = {
 const byApp = { app: (obj: KubeObject) => (obj.metadata?.labels?.['app'] ? [obj.metadata.labels['app']] : []) };
 
 describe('Writer and Store', () => {
-  it('is not ready until the first InitDone, and readers never see a half-listed cache', async () => {
+  it('is not ready until the first InitDone; listed objects are there as they arrive', async () => {
     const writer = new Writer();
     const store = writer.asStore();
     let ready = false;
@@ -21,7 +21,7 @@ describe('Writer and Store', () => {
     await Promise.resolve();
     expect(store.ready).toBe(false);
     expect(ready).toBe(false);
-    expect(store.get('ns/a')).toBeUndefined(); // still in the buffer
+    expect(store.get('ns/a')?.metadata?.name).toBe('a'); // no buffer: in place at once
     writer.apply({ type: 'InitDone' });
     await Promise.resolve();
     expect(store.ready).toBe(true);
@@ -29,7 +29,7 @@ describe('Writer and Store', () => {
     expect(store.get({ namespace: 'ns', name: 'a' })?.metadata?.name).toBe('a');
   });
 
-  it('swaps a relist in whole: objects deleted while the watch was down are dropped and returned', () => {
+  it('swaps a relist in object by object, and drops (and returns) at InitDone what was deleted meanwhile', () => {
     const writer = new Writer();
     const store = writer.asStore();
     writer.apply({ type: 'Init' });
@@ -40,7 +40,10 @@ describe('Writer and Store', () => {
     writer.apply({ type: 'Init' });
     writer.apply({ type: 'InitApply', object: pod('ns', 'a', {}, '5') });
     writer.apply({ type: 'InitApply', object: pod('ns', 'c') });
-    expect(store.keys().sort()).toEqual(['ns/a', 'ns/b']); // old view until the swap
+    // Each listed object replaced its old version at once (one copy in memory, never two);
+    // b, deleted while the watch was down, stays until the relist is complete.
+    expect(store.keys().sort()).toEqual(['ns/a', 'ns/b', 'ns/c']);
+    expect(store.get('ns/a')?.metadata?.resourceVersion).toBe('5');
     const vanished = writer.apply({ type: 'InitDone' });
     expect(vanished.map((obj) => obj.metadata?.name)).toEqual(['b']);
     expect(store.keys().sort()).toEqual(['ns/a', 'ns/c']);
@@ -104,7 +107,7 @@ describe('Writer and Store', () => {
     writer.apply({ type: 'InitDone' });
     writer.apply({ type: 'Apply', object: pod('ns', 'b') });
     writer.apply({ type: 'Delete', object: pod('ns', 'a') });
-    expect(sizes).toEqual([1, 2, 1]);
+    expect(sizes).toEqual([1, 1, 2, 1]); // listed, InitDone, Apply, Delete
   });
 });
 

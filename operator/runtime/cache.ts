@@ -1,7 +1,11 @@
 // The in-memory cache of one watched resource (kube-rs' reflector/store). The watcher's events go
-// to the single Writer; reconcilers only ever see the read-only Store. A relist fills a buffer
-// that is swapped in whole at InitDone, so readers never see a half-listed cache and objects
-// deleted while the watch was down disappear at the swap.
+// to the single Writer; reconcilers only ever see the read-only Store. A relist is swapped in
+// incrementally: each listed object replaces its cached version as it arrives (so the old one
+// can be collected at once, and a relist never holds two copies of the cache: at 10,000 objects
+// that is the difference between one and two caches' worth of memory), and at InitDone whatever
+// was cached but not relisted — deleted while the watch was down — is dropped. Readers may see a
+// relist half-way, as they see a watch half-way: every object is a version the API server had;
+// deletions show at InitDone. The first list is the same, and the store is ready at its InitDone.
 import { formatKey, type KubeObject, type ObjectKey, stringKey } from './key.ts';
 import type { WatchEvent } from './source.ts';
 
@@ -15,7 +19,7 @@ export interface Store<T extends KubeObject> {
   keys(): string[];
   /** Objects whose indexer returned `value` for `index`; throws for an unknown index. */
   listByIndex(index: string, value: string): T[];
-  /** Whether the first full list has been swapped in. */
+  /** Whether the first full list is complete (InitDone). */
   readonly ready: boolean;
   /** Resolves once ready; rejects if `signal` aborts first. */
   waitUntilReady(signal?: AbortSignal): Promise<void>;
@@ -33,7 +37,8 @@ export interface WriterOptions<T> {
 /** The one writer of a cache: apply every watch event in order. */
 export class Writer<T extends KubeObject> {
   #objects = new Map<string, T>();
-  #buffer: Map<string, T> | undefined;
+  /** Keys listed by the relist under way (undefined when none is). */
+  #listed: Set<string> | undefined;
   #indices = new Map<string, Map<string, Set<string>>>();
   readonly #indexers: Indexers<T>;
   readonly #onSize: ((size: number) => void) | undefined;
@@ -56,31 +61,32 @@ export class Writer<T extends KubeObject> {
   apply(event: WatchEvent<T>): T[] {
     switch (event.type) {
       case 'Init':
-        this.#buffer = new Map();
+        this.#listed = new Set();
         return [];
-      case 'InitApply':
-        if (this.#buffer === undefined) this.#buffer = new Map();
-        this.#buffer.set(stringKey(event.object), event.object);
+      case 'InitApply': {
+        if (this.#listed === undefined) this.#listed = new Set();
+        const key = stringKey(event.object);
+        this.#listed.add(key);
+        this.#put(key, event.object);
         return [];
+      }
       case 'InitDone': {
-        const next = this.#buffer ?? new Map<string, T>();
-        this.#buffer = undefined;
-        const vanished = [...this.#objects].filter(([key]) => !next.has(key)).map(([, obj]) => obj);
-        this.#objects = next;
-        this.#rebuildIndices();
-        this.#onSize?.(next.size);
+        const listed = this.#listed ?? new Set<string>();
+        this.#listed = undefined;
+        const vanished: T[] = [];
+        for (const [key, obj] of this.#objects) {
+          if (listed.has(key)) continue;
+          vanished.push(obj);
+          this.#unindex(key, obj);
+          this.#objects.delete(key);
+        }
+        this.#onSize?.(this.#objects.size);
         this.#markReady();
         return vanished;
       }
-      case 'Apply': {
-        const key = stringKey(event.object);
-        const previous = this.#objects.get(key);
-        if (previous !== undefined) this.#unindex(key, previous);
-        this.#objects.set(key, event.object);
-        this.#index(key, event.object);
-        this.#onSize?.(this.#objects.size);
+      case 'Apply':
+        this.#put(stringKey(event.object), event.object);
         return [];
-      }
       case 'Delete': {
         const key = stringKey(event.object);
         const previous = this.#objects.get(key);
@@ -93,6 +99,14 @@ export class Writer<T extends KubeObject> {
     }
   }
 
+  #put(key: string, obj: T): void {
+    const previous = this.#objects.get(key);
+    if (previous !== undefined) this.#unindex(key, previous);
+    this.#objects.set(key, obj);
+    this.#index(key, obj);
+    this.#onSize?.(this.#objects.size);
+  }
+
   /** The read-only handle to give reconcilers. */
   asStore(): Store<T> {
     return this.#store;
@@ -102,11 +116,6 @@ export class Writer<T extends KubeObject> {
     if (this.#ready) return;
     this.#ready = true;
     for (const waiter of this.#readyWaiters.splice(0)) waiter();
-  }
-
-  #rebuildIndices(): void {
-    for (const index of this.#indices.values()) index.clear();
-    for (const [key, obj] of this.#objects) this.#index(key, obj);
   }
 
   #index(key: string, obj: T): void {

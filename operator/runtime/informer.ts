@@ -1,8 +1,8 @@
 // Wires a watcher to its cache and to event listeners (kube-rs' reflector plus controller-runtime's
 // informer event dispatch). Listeners get controller-runtime-style Added/Updated/Deleted events,
 // always after the cache has been updated, so a reconcile triggered by an event reads at least
-// that object's version. A relist is turned into the events it implies (new, changed and
-// vanished objects) at InitDone, when the relisted cache is swapped in.
+// that object's version. A relist is turned into the events it implies as it goes: new and
+// changed objects as they are listed, vanished ones at InitDone (cache.ts swaps incrementally).
 import { type Indexers, type Store, unionStore, Writer } from './cache.ts';
 import { type KubeObject, stringKey } from './key.ts';
 import type { WatchMetrics } from './metrics.ts';
@@ -98,21 +98,22 @@ export class Informer<T extends KubeObject> {
         for await (const event of watcher<T>(options, signal)) {
           switch (event.type) {
             case 'Init':
-            case 'InitApply':
-              writer.apply(event); // buffered in the writer; dispatched at InitDone
+              writer.apply(event);
               break;
+            case 'InitApply': {
+              const object = event.object;
+              const old = store.get(stringKey(object));
+              writer.apply(event);
+              if (old === undefined) this.#emit({ type: 'Added', object });
+              // Unchanged objects (same resourceVersion) imply no event; the resync covers drift.
+              else if (old.metadata?.resourceVersion !== object.metadata?.resourceVersion) {
+                this.#emit({ type: 'Updated', object, old });
+              }
+              break;
+            }
             case 'InitDone': {
-              const before = new Map(store.list().map((obj) => [stringKey(obj), obj]));
               const vanished = writer.apply(event);
               this.#options.metrics?.synced?.(this.store.ready);
-              for (const object of store.list()) {
-                const old = before.get(stringKey(object));
-                if (old === undefined) this.#emit({ type: 'Added', object });
-                // Unchanged objects (same resourceVersion) imply no event; the resync covers drift.
-                else if (old.metadata?.resourceVersion !== object.metadata?.resourceVersion) {
-                  this.#emit({ type: 'Updated', object, old });
-                }
-              }
               for (const object of vanished) this.#emit({ type: 'Deleted', object });
               break;
             }
