@@ -7,10 +7,10 @@ import {
   type Reconcile,
   TerminalError,
 } from './controller.ts';
-import { ApiError } from './rest.ts';
 import type { ObjectKey } from './key.ts';
 import { OperatorMetrics } from './metrics.ts';
 import { WorkQueue } from './queue.ts';
+import { ApiError } from './rest.ts';
 
 function deferred<T = void>() {
   let resolve!: (value: T) => void;
