@@ -26,7 +26,8 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.();
 });
 beforeAll(async () => {
-  await installCrd(e2eKubeconfigPath());
+  // `kubectl wait` can look before the CRD has any condition (right after an apply): ask again.
+  await eventually(() => installCrd(e2eKubeconfigPath()).then(() => true), 'the CRD', 60_000);
 });
 
 const auditLog = () => clusterInfo(e2eClusterName()).auditLogPath;
@@ -70,7 +71,8 @@ describe('leader hand-over', () => {
           90_000,
         );
 
-      const lease = { namespace: ns, name: 'msvc-operator', leaseDurationSeconds: 4 };
+      // Long enough that the leader keeps its lease on a loaded 2-core machine until it is paused.
+      const lease = { namespace: ns, name: 'msvc-operator', leaseDurationSeconds: 10 };
       const leads = async (op: OperatorProcess) =>
         /leader_election_master_status\{[^}]*\} 1/.test(await (await fetch(`${op.healthUrl}/metrics`)).text());
       const old = await startOperator({ kubeconfig: e2eKubeconfigPath(), namespaces: [ns], leaderElect: lease });

@@ -15,7 +15,8 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.();
 });
 beforeAll(async () => {
-  await installCrd(e2eKubeconfigPath());
+  // `kubectl wait` can look before the CRD has any condition (right after an apply): ask again.
+  await eventually(() => installCrd(e2eKubeconfigPath()).then(() => true), 'the CRD', 60_000);
 });
 
 describe('KUBECONFIG with several files', () => {

@@ -9,9 +9,9 @@
 //
 // Fencing (no write of the old leader after the new one's first): another candidate can take the
 // lease over no earlier than leaseDuration after it saw our last renewal change the record, and it
-// cannot see that before we *sent* the renewal. So the lease is ours until
-// sentAt + renewDeadline, measured on our clock from the send time of the last renewal that
-// succeeded; holdsLease() says whether that moment has passed, and the Manager checks it
+// cannot see that before we *sent* the renewal's write. So the lease is ours until
+// sentAt + renewDeadline, measured on our clock from the send time of the write (the PUT, not the
+// GET before it) of the last renewal that succeeded; holdsLease() says whether that moment has passed, and the Manager checks it
 // synchronously right before sending every write (rest.ts' writeGuard), so even a process that
 // was paused (SIGSTOP, a long GC, a frozen VM) and resumes with its work queued refuses its writes
 // instead of racing the new leader. Every renewal attempt is bounded by what is left of that
@@ -103,6 +103,8 @@ export class LeaderElector {
   #isLeader = false;
   /** When the last successful acquire/renew was sent (our clock); the lease is ours until + renewDeadline. */
   #renewedSentAt = 0;
+  /** When the last acquire/renew write (not the read before it) was sent. */
+  #writeSentAt = 0;
   /** Set by release(): the renew loop stops and nothing acquires again. */
   #released = false;
   /** The acquire/renew or release in flight; the next one waits for it (they never overlap). */
@@ -168,10 +170,9 @@ export class LeaderElector {
     try {
       while (!this.#isLeader) {
         if (this.#released) return 'stopped';
-        const sentAt = Date.now();
         if (await this.#serialised(() => this.#tryAcquireOrRenew(signal, this.#requestTimeoutMs()))) {
           if (this.#released) return 'stopped';
-          this.#renewedSentAt = sentAt;
+          this.#renewedSentAt = this.#writeSentAt;
           this.#setLeader(true);
         } else await sleep(this.#retryPeriodMs * (1 + Math.random() * 0.2), signal);
       }
@@ -181,12 +182,11 @@ export class LeaderElector {
         if (this.#released) return 'stopped';
         const remaining = deadline - Date.now();
         if (remaining > 0) {
-          const sentAt = Date.now();
           // Each request ends by the deadline: a hung attempt cannot carry us past it.
           const attempt = AbortSignal.any([signal, AbortSignal.timeout(remaining)]);
           const timeoutMs = Math.max(1, Math.min(this.#requestTimeoutMs(), remaining));
           if (await this.#serialised(() => this.#tryAcquireOrRenew(attempt, timeoutMs))) {
-            if (!this.#released) this.#renewedSentAt = sentAt;
+            if (!this.#released) this.#renewedSentAt = this.#writeSentAt;
             continue;
           }
         }
@@ -271,6 +271,7 @@ export class LeaderElector {
       const existing = await this.#get(control);
       if (this.#released) return false;
       if (existing === undefined) {
+        this.#writeSentAt = Date.now();
         await this.#create({ ...this.#leaseMeta(), spec }, control);
         this.#observe(spec, undefined, now);
         return true;
@@ -287,6 +288,7 @@ export class LeaderElector {
       } else {
         spec.leaseTransitions = (old.leaseTransitions ?? 0) + 1;
       }
+      this.#writeSentAt = Date.now();
       const updated = await this.#put({ ...existing, spec }, control);
       this.#observe(spec, updated.metadata.resourceVersion, now);
       return true;
