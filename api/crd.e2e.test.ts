@@ -114,6 +114,44 @@ describe('what the API server accepts', () => {
         maxReplicas: 10,
         targetCPUUtilizationPercent: 70,
         targetMemoryUtilizationPercent: 80,
+        metrics: [
+          {
+            type: 'Pods',
+            pods: {
+              metric: { name: 'http_requests_per_second', selector: { matchLabels: { route: 'checkout' } } },
+              target: { type: 'AverageValue', averageValue: '100' },
+            },
+          },
+          {
+            type: 'Object',
+            object: {
+              describedObject: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: 'main-route' },
+              metric: { name: 'requests-per-second' },
+              target: { type: 'Value', value: '2k' },
+            },
+          },
+          {
+            type: 'External',
+            external: {
+              metric: {
+                name: 'queue_messages_ready',
+                selector: { matchExpressions: [{ key: 'queue', operator: 'In', values: ['orders'] }] },
+              },
+              target: { type: 'AverageValue', averageValue: 30 },
+            },
+          },
+        ],
+        behavior: {
+          scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] },
+          scaleDown: {
+            stabilizationWindowSeconds: 600,
+            selectPolicy: 'Min',
+            policies: [
+              { type: 'Pods', value: 1, periodSeconds: 120 },
+              { type: 'Percent', value: 10, periodSeconds: 60 },
+            ],
+          },
+        },
       },
       ports: [
         { name: 'http', port: 8080, protocol: 'HTTP' },
@@ -313,6 +351,62 @@ describe('what the API server accepts', () => {
     const { code, stderr } = await dryRun([{ ...microService('sel', spec), metadata: { name: 'sel', namespace } }]);
     expect(code).not.toBe(0);
     expect(stderr).toContain('In and NotIn (and Gt, Lt) need values');
+  });
+
+  // HPA metric targets and sources: the API server's HPA validation would accept a type that names
+  // one value field while another is set (the HPA then silently uses the other); the CRD's field-level
+  // CEL rejects them where zod does, and the bounds of autoscaling/v2 are the structural schema's.
+  const autoscalingCases = [
+    {
+      name: 'type AverageValue with value',
+      metric: {
+        type: 'External',
+        external: { metric: { name: 'q' }, target: { type: 'AverageValue', averageValue: 1, value: 2 } },
+      },
+      message: 'type Value takes value, type AverageValue takes averageValue',
+    },
+    {
+      name: 'a source the type does not name',
+      metric: {
+        type: 'Object',
+        external: { metric: { name: 'q' }, target: { type: 'Value', value: 1 } },
+      },
+      message: 'set exactly the source the type names',
+    },
+    {
+      name: 'a non-positive target',
+      metric: { type: 'External', external: { metric: { name: 'q' }, target: { type: 'Value', value: '0' } } },
+      message: 'value must be positive',
+    },
+    {
+      name: "a metric name '..'",
+      metric: { type: 'Pods', pods: { metric: { name: '..' }, target: { type: 'AverageValue', averageValue: 1 } } },
+      message: "may not be '.' or '..'",
+    },
+  ];
+  it.each(autoscalingCases)(
+    'rejects an HPA metric with $name, as zod does (field-level CEL)',
+    async ({ metric, message }) => {
+      const spec = { ...base, autoscaling: { maxReplicas: 3, metrics: [metric] } };
+      expect(parseSpec(spec).ok).toBe(false);
+      const { code, stderr } = await dryRun([{ ...microService('hpa', spec), metadata: { name: 'hpa', namespace } }]);
+      expect(code).not.toBe(0);
+      expect(stderr).toContain(message);
+    },
+  );
+
+  it('rejects a scaling policy period above 1800 s at its field path, as zod and the HPA API do', async () => {
+    const spec = {
+      ...base,
+      autoscaling: {
+        maxReplicas: 3,
+        behavior: { scaleDown: { policies: [{ type: 'Pods', value: 1, periodSeconds: 1801 }] } },
+      },
+    };
+    expect(parseSpec(spec).ok).toBe(false);
+    const { code, stderr } = await dryRun([{ ...microService('hpa', spec), metadata: { name: 'hpa', namespace } }]);
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('spec.autoscaling.behavior.scaleDown.policies[0].periodSeconds');
   });
 
   it('rejects a field zod rejects, with the field path (structural schema, not only CEL)', async () => {

@@ -94,7 +94,9 @@ export interface MicroServiceProps {
   readonly replicas?: MicroServiceSpec['replicas'];
   /**
    * Renders a HorizontalPodAutoscaler (autoscaling/v2): `minReplicas` (default 2), `maxReplicas`,
-   * `targetCPUUtilizationPercent` (default 80), `targetMemoryUtilizationPercent`.
+   * `targetCPUUtilizationPercent` (default 80 when no other target is given),
+   * `targetMemoryUtilizationPercent`, `metrics` (Pods, Object and External metric sources) and
+   * `behavior` (scaleUp/scaleDown policies and stabilization windows), in the HPA v2 shapes.
    *
    * @default - no autoscaler; `replicas` pods
    * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/

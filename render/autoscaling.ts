@@ -1,6 +1,6 @@
 // The HorizontalPodAutoscaler (autoscaling/v2), only when spec.autoscaling is set. The Deployment
 // then has no replicas field, so server-side apply never takes replicas back from the HPA.
-import { DEFAULTS, type MicroService } from '../api/index.ts';
+import { cpuTarget, DEFAULTS, type MicroService } from '../api/index.ts';
 import { commonLabels } from './labels.ts';
 import { names } from './names.ts';
 import type { RenderConfig, RenderedObject } from './types.ts';
@@ -9,9 +9,7 @@ export function renderHorizontalPodAutoscaler(ms: MicroService, cfg: RenderConfi
   const a = ms.spec.autoscaling;
   if (!a) return undefined;
   const metrics: Record<string, unknown>[] = [];
-  const cpu =
-    a.targetCPUUtilizationPercent ??
-    (a.targetMemoryUtilizationPercent === undefined ? DEFAULTS.autoscaling.targetCPUUtilizationPercent : undefined);
+  const cpu = cpuTarget(a);
   if (cpu !== undefined) {
     metrics.push({
       type: 'Resource',
@@ -27,6 +25,9 @@ export function renderHorizontalPodAutoscaler(ms: MicroService, cfg: RenderConfi
       },
     });
   }
+  // Custom metrics and behavior pass through as written (the autoscaling/v2 shapes), copied so the
+  // rendered object shares nothing with the input.
+  for (const m of a.metrics ?? []) metrics.push(structuredClone(m));
   return {
     apiVersion: 'autoscaling/v2',
     kind: 'HorizontalPodAutoscaler',
@@ -40,6 +41,7 @@ export function renderHorizontalPodAutoscaler(ms: MicroService, cfg: RenderConfi
       minReplicas: a.minReplicas ?? DEFAULTS.autoscaling.minReplicas,
       maxReplicas: a.maxReplicas,
       metrics,
+      ...(a.behavior ? { behavior: structuredClone(a.behavior) } : {}),
     },
   };
 }

@@ -38,6 +38,16 @@ describe('the generators', () => {
     expect(share((s) => s.probes !== undefined)).toBeGreaterThan(0.2);
     expect(share((s) => (s.ports ?? []).length > 1)).toBeGreaterThan(0.2);
     expect(share((s) => (s.volumes ?? []).length > 0 && (s.volumeMounts ?? []).length > 0)).toBeGreaterThan(0.2);
+    expect(share((s) => (s.autoscaling?.metrics ?? []).length > 0)).toBeGreaterThan(0.05);
+    expect(share((s) => s.autoscaling?.behavior?.scaleDown?.policies !== undefined)).toBeGreaterThan(0.05);
+    expect(share((s) => s.strategy?.type === 'Recreate')).toBeGreaterThan(0.05);
+    expect(share((s) => s.strategy?.rollingUpdate !== undefined)).toBeGreaterThan(0.05);
+    expect(share((s) => s.progressDeadlineSeconds !== undefined && s.minReadySeconds !== undefined)).toBeGreaterThan(
+      0.05,
+    );
+    expect(share((s) => s.revisionHistoryLimit !== undefined)).toBeGreaterThan(0.2);
+    expect(share((s) => s.resources?.defaultCPULimit === false)).toBeGreaterThan(0.05);
+    expect(share((s) => (s.tolerations ?? []).length > 0 && s.affinity !== undefined)).toBeGreaterThan(0.05);
     expect(share((s) => s.resources?.limits?.['ephemeral-storage'] !== undefined)).toBeGreaterThan(0.05);
     expect(share((s) => (s.initContainers ?? []).length > 0 && (s.sidecars ?? []).length > 0)).toBeGreaterThan(0.1);
   });
@@ -84,7 +94,8 @@ describe('rendering any valid MicroService', () => {
       }),
       RUNS,
     );
-  });
+    // Minutes, not the 30 s default: 150 renders twice over, on a loaded 2-core machine.
+  }, 300_000);
 
   it('produces objects that validate against the Kubernetes OpenAPI types', () => {
     fc.assert(

@@ -200,6 +200,10 @@ export const ROLLOUT_RULES: readonly SpecRule<RolloutView>[] = [
         fieldPath: '.progressDeadlineSeconds',
       },
     ],
-    invalidExamples: [{ minReadySeconds: 30, progressDeadlineSeconds: 30 }, { minReadySeconds: 900 }],
+    invalidExamples: [
+      { minReadySeconds: 30, progressDeadlineSeconds: 30 },
+      // Against the default deadline (600): clear any deadline the spec it is merged into has.
+      { minReadySeconds: 900, progressDeadlineSeconds: undefined },
+    ],
   },
 ];

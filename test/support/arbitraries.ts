@@ -5,8 +5,10 @@
 // only what validation accepts.
 import fc from 'fast-check';
 import {
+  cpuTarget,
   DEFAULTS,
   MESH_RESERVED_PORTS,
+  type MetricSpec,
   type MicroService,
   type MicroServiceSpec,
   parseSpec,
@@ -98,6 +100,11 @@ export const containerResourcesArbitrary: fc.Arbitrary<NonNullable<Spec['resourc
     if (storage.limit !== undefined) out.limits = { ...r.limits, 'ephemeral-storage': storage.limit };
     return out;
   });
+
+/** The app container's resources: a container's, and now and then the CPU-limit opt-out (or opt-in). */
+const appResourcesArbitrary: fc.Arbitrary<NonNullable<Spec['resources']>> = fc
+  .tuple(fc.oneof(containerResourcesArbitrary, fc.constant({})), optional(fc.boolean(), 2))
+  .map(([r, defaultCPULimit]) => (defaultCPULimit === undefined ? r : { ...r, defaultCPULimit }));
 
 // ---------------------------------------------------------------------------------------------
 // Ports, probes, env
@@ -458,6 +465,76 @@ export const meshArbitrary: fc.Arbitrary<NonNullable<Spec['mesh']>> = fc.oneof(
   ),
 );
 
+const percentOrCount = fc.oneof(
+  fc.integer({ min: 0, max: 10 }),
+  fc.integer({ min: 0, max: 100 }).map((n) => `${n}%`),
+);
+const positiveQuantity = fc.oneof(
+  fc.integer({ min: 1, max: 100000 }),
+  fc.constantFrom('100m', '1', '2k', '1500m', '0.5', '10Mi'),
+);
+const metricIdentifier = fc.record(
+  {
+    name: fc.constantFrom('http_requests_per_second', 'queue-depth', 'a.b', 'latency:p99'),
+    selector: fc.constantFrom(
+      { matchLabels: { queue: 'orders' } },
+      { matchExpressions: [{ key: 'verb', operator: 'In' as const, values: ['GET', 'POST'] }] },
+    ),
+  },
+  { requiredKeys: ['name'] },
+);
+const valueTarget = fc.oneof(
+  positiveQuantity.map((value) => ({ type: 'Value' as const, value })),
+  positiveQuantity.map((averageValue) => ({ type: 'AverageValue' as const, averageValue })),
+);
+const metricArbitrary: fc.Arbitrary<MetricSpec> = fc
+  .oneof(
+    fc.record({
+      type: fc.constant('Pods' as const),
+      pods: fc.record({
+        metric: metricIdentifier,
+        target: positiveQuantity.map((averageValue) => ({ type: 'AverageValue' as const, averageValue })),
+      }),
+    }),
+    fc.record({
+      type: fc.constant('Object' as const),
+      object: fc.record({
+        describedObject: fc.record(
+          {
+            apiVersion: fc.constantFrom('networking.k8s.io/v1', 'v1', 'gateway.networking.k8s.io/v1'),
+            kind: fc.constantFrom('Ingress', 'Service', 'HTTPRoute'),
+            name: dns1123Arbitrary,
+          },
+          { requiredKeys: ['kind', 'name'] },
+        ),
+        metric: metricIdentifier,
+        target: valueTarget,
+      }),
+    }),
+    fc.record({
+      type: fc.constant('External' as const),
+      external: fc.record({ metric: metricIdentifier, target: valueTarget }),
+    }),
+  )
+  // Plain mutable copies (the constants above are shared and readonly).
+  .map((m) => JSON.parse(JSON.stringify(m)) as MetricSpec);
+
+const scalingRules = fc.record(
+  {
+    stabilizationWindowSeconds: fc.integer({ min: 0, max: 3600 }),
+    selectPolicy: fc.constantFrom('Max' as const, 'Min' as const, 'Disabled' as const),
+    policies: fc.array(
+      fc.record({
+        type: fc.constantFrom('Pods' as const, 'Percent' as const),
+        value: fc.integer({ min: 1, max: 1000 }),
+        periodSeconds: fc.integer({ min: 1, max: 1800 }),
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
+  },
+  { requiredKeys: [] },
+);
+
 const autoscalingArbitrary = fc
   .tuple(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 30 }), fc.boolean())
   .chain(([min, extra, giveMin]) =>
@@ -467,16 +544,53 @@ const autoscalingArbitrary = fc
         maxReplicas: fc.constant(Math.max(giveMin ? min : DEFAULTS.autoscaling.minReplicas, min) + extra),
         targetCPUUtilizationPercent: fc.integer({ min: 1, max: 1000 }),
         targetMemoryUtilizationPercent: fc.integer({ min: 1, max: 1000 }),
+        metrics: fc.array(metricArbitrary, { maxLength: 3 }),
+        behavior: fc.record({ scaleUp: scalingRules, scaleDown: scalingRules }, { requiredKeys: [] }),
       },
       { requiredKeys: ['maxReplicas'] },
     ),
   )
   .map(compact);
 
-const percentOrCount = fc.oneof(
-  fc.integer({ min: 0, max: 10 }),
-  fc.integer({ min: 0, max: 100 }).map((n) => `${n}%`),
-);
+/** spec.strategy, minReadySeconds, progressDeadlineSeconds (> minReadySeconds), revisionHistoryLimit. */
+const rolloutArbitrary = fc
+  .record(
+    {
+      strategy: fc.oneof(
+        fc.constant({ type: 'Recreate' as const }),
+        fc
+          .record(
+            {
+              type: fc.constant('RollingUpdate' as const),
+              rollingUpdate: fc.record(
+                { maxSurge: percentOrCount, maxUnavailable: percentOrCount },
+                { requiredKeys: [] },
+              ),
+            },
+            { requiredKeys: [] },
+          )
+          // The Deployment API: maxSurge and maxUnavailable may not both be 0 (absent ones default to 25% and 0).
+          .map((st) => {
+            const r = st.rollingUpdate;
+            const zero = (v: unknown) => v === 0 || v === '0%';
+            if (r && zero(r.maxSurge ?? '25%') && zero(r.maxUnavailable ?? 0))
+              return { ...st, rollingUpdate: { ...r, maxSurge: 1 } };
+            return st;
+          }),
+      ),
+      minReadySeconds: fc.integer({ min: 0, max: 600 }),
+      deadlineSlack: fc.integer({ min: 1, max: 3600 }),
+      revisionHistoryLimit: fc.integer({ min: 0, max: 1000 }),
+    },
+    { requiredKeys: [] },
+  )
+  .map(({ deadlineSlack, ...r }) =>
+    compact({
+      ...r,
+      progressDeadlineSeconds: deadlineSlack === undefined ? undefined : (r.minReadySeconds ?? 0) + deadlineSlack,
+    }),
+  );
+
 const disruptionArbitrary = fc.oneof(
   fc.constant({}),
   fc.record({ maxUnavailable: percentOrCount }),
@@ -548,8 +662,9 @@ export const rawSpecArbitrary: fc.Arbitrary<Spec> = fc
       args: fc.array(fc.constantFrom('--port=8080', '-v', ''), { maxLength: 3 }),
       replicas: fc.integer({ min: 0, max: 10 }),
       autoscaling: autoscalingArbitrary,
+      rollout: rolloutArbitrary,
       ports: portsArbitrary,
-      resources: containerResourcesArbitrary,
+      resources: appResourcesArbitrary,
       env: envArbitrary,
       envFrom: envFromArbitrary,
       go: goArbitrary,
@@ -577,7 +692,7 @@ export const rawSpecArbitrary: fc.Arbitrary<Spec> = fc
     },
     { requiredKeys: ['image', 'probeSeed'] },
   )
-  .chain(({ go, shutdown, probeSeed, storage, scheduling, ...rest }) => {
+  .chain(({ go, shutdown, probeSeed, storage, scheduling, rollout, ...rest }) => {
     const portNames = (rest.ports ?? []).map((p) => p.name);
     const probes = probeSeed
       ? fc.record(
@@ -593,6 +708,7 @@ export const rawSpecArbitrary: fc.Arbitrary<Spec> = fc
       const spec: Spec = compact({
         ...rest,
         ...scheduling,
+        ...rollout,
         ...(storage
           ? compact({
               volumes: storage.volumes.length > 0 ? storage.volumes : undefined,
@@ -608,7 +724,7 @@ export const rawSpecArbitrary: fc.Arbitrary<Spec> = fc
         const requests = { ...spec.resources.requests };
         const limits = spec.resources.limits;
         // A filled-in request equals the limit when there is one, so requests ≤ limits still holds.
-        if (a.targetCPUUtilizationPercent !== undefined || a.targetMemoryUtilizationPercent === undefined) {
+        if (cpuTarget(a) !== undefined) {
           requests.cpu ??= limits?.cpu ?? '100m';
         }
         if (a.targetMemoryUtilizationPercent !== undefined) requests.memory ??= limits?.memory ?? '64Mi';
