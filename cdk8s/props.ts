@@ -130,6 +130,14 @@ export interface MicroServiceProps {
    */
   readonly revisionHistoryLimit?: MicroServiceSpec['revisionHistoryLimit'];
   /**
+   * Roll the pods when a ConfigMap or Secret they use changes. Only the operator sees the cluster
+   * and renders the `msvc.dev/config-hash` annotation; this construct renders none (the same bytes
+   * as `msvc render`). For cdk8s, put your own checksum of the config into `podAnnotations`.
+   *
+   * @default false
+   */
+  readonly rolloutOnConfigChange?: MicroServiceSpec['rolloutOnConfigChange'];
+  /**
    * Ports the container listens on: `{ name, port, protocol }`, protocol HTTP (default), HTTP2,
    * GRPC, TCP or UDP. The Service exposes each one; probes are derived from the first HTTP or GRPC one.
    *

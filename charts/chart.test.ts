@@ -19,6 +19,7 @@ type Doc = Record<string, any>;
 const CASES: Record<string, string[]> = {
   default: [],
   namespaced: ['--set', 'watchNamespaces={shop,billing}', '--set', 'metrics.serviceMonitor.enabled=true'],
+  config: ['--set', 'configRollout.enabled=true'],
   single: [
     '--set',
     'replicaCount=1',
@@ -128,6 +129,20 @@ describe('chart', () => {
         verbs: ['get', 'update'],
       },
     ]);
+  });
+
+  it('grants list/watch on ConfigMaps and Secrets and passes --watch-config only with configRollout.enabled', async () => {
+    const grantsOf = (docs: Doc[]) =>
+      ((find(docs, 'ClusterRole')[0]?.['rules'] ?? []) as { resources: string[]; verbs: string[] }[]).filter((r) =>
+        r.resources.some((res) => res === 'configmaps' || res === 'secrets'),
+      );
+    const argsOf = (docs: Doc[]) => find(docs, 'Deployment')[0]?.['spec']['template']['spec']['containers'][0]['args'];
+    const off = await template([]);
+    expect(grantsOf(off)).toEqual([]);
+    expect(argsOf(off)).not.toContain('--watch-config');
+    const on = await template(CASES['config'] ?? []);
+    expect(grantsOf(on)).toEqual([{ apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['list', 'watch'] }]);
+    expect(argsOf(on)).toContain('--watch-config');
   });
 
   it('uses Roles, not ClusterRoles, with watchNamespaces', async () => {

@@ -9,6 +9,7 @@ import {
   serviceAccountName,
 } from '../api/index.ts';
 import { POD_RESOURCES_ANNOTATION, podBudget } from './budget.ts';
+import { CONFIG_HASH_ANNOTATION } from './config.ts';
 import { renderAppContainer } from './container.ts';
 import { renderInitContainers } from './containers.ts';
 import { contentHash } from './hash.ts';
@@ -44,6 +45,10 @@ export function renderDeployment(ms: MicroService, cfg: RenderConfig): RenderedO
     ...monitoringPodAnnotations(ms),
     ...mesh.annotations,
   };
+  // Changes when a referenced ConfigMap or Secret does, and with it the template: one rollout.
+  if (spec.rolloutOnConfigChange === true && cfg.configHash !== undefined) {
+    templateAnnotations[CONFIG_HASH_ANNOTATION] = cfg.configHash;
+  }
   const template = { metadata: { labels: podLabels, annotations: templateAnnotations }, spec: podSpec };
   // Hash everything in the template but the hash itself.
   templateAnnotations[POD_TEMPLATE_HASH_ANNOTATION] = contentHash(template);

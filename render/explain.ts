@@ -11,6 +11,7 @@ import {
   resolveShutdown,
 } from '../api/index.ts';
 import { POD_RESOURCES_ANNOTATION, podBudget } from './budget.ts';
+import { CONFIG_HASH_ANNOTATION, configReferences } from './config.ts';
 import { meshKeys } from './mesh/index.ts';
 import { monitoringExplanations } from './monitoring.ts';
 import { names } from './names.ts';
@@ -90,6 +91,18 @@ export function explain(ms: MicroService): Explanation[] {
         : `only ${min} replica: a budget would either block node drains or protect nothing`,
   });
   out.push(...monitoringExplanations(ms));
+  if (spec.rolloutOnConfigChange) {
+    const refs = configReferences(spec);
+    out.push({
+      object: deployment,
+      field: `pod annotation ${CONFIG_HASH_ANNOTATION}`,
+      value: refs.length === 0 ? '(unset)' : '(set by the operator)',
+      reason:
+        refs.length === 0
+          ? 'spec.rolloutOnConfigChange is on, but no ConfigMap or Secret is referenced'
+          : `spec.rolloutOnConfigChange: the operator hashes the resourceVersions of ${refs.map((r) => `${r.kind} ${r.name}`).join(', ')} into it, so a change to one rolls the pods; msvc render and cdk8s see no cluster and render none`,
+    });
+  }
   return out;
 }
 

@@ -39,6 +39,14 @@ export {
   podCharge,
   type ResourceQuotaLike,
 } from './capacity.ts';
+export {
+  CONFIG_HASH_ANNOTATION,
+  type ConfigKind,
+  type ConfigReference,
+  configHash,
+  configKey,
+  configReferences,
+} from './config.ts';
 export { POD_TEMPLATE_HASH_ANNOTATION } from './deployment.ts';
 export { canonicalJson, contentHash } from './hash.ts';
 export * from './labels.ts';

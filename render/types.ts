@@ -30,6 +30,12 @@ export interface Explanation {
 export interface RenderConfig {
   /** Value of `app.kubernetes.io/managed-by`, which the operator's watches filter on. */
   readonly managedBy: string;
+  /**
+   * The `msvc.dev/config-hash` pod template annotation for spec.rolloutOnConfigChange: configHash()
+   * of the referenced ConfigMaps' and Secrets' resourceVersions. Only the operator, which watches
+   * them, knows it; without it no annotation is rendered (msvc render, cdk8s).
+   */
+  readonly configHash?: string;
 }
 
 export const DEFAULT_RENDER_CONFIG: RenderConfig = { managedBy: 'msvc-operator' };

@@ -74,6 +74,12 @@ export const rolloutFields = {
     .describe(
       'Old ReplicaSets kept for `kubectl rollout undo`. Default 10 (the Deployment default); 0 keeps none, so a rollout cannot be undone.',
     ),
+  rolloutOnConfigChange: z
+    .boolean()
+    .optional()
+    .describe(
+      "Roll the pods when a ConfigMap or Secret they use changes (named in env, envFrom or volumes of the app, init and sidecar containers, projected sources included). The operator hashes the objects' resourceVersions, read by a metadata-only watch (Secret data is never read), into the pod template annotation msvc.dev/config-hash, so each change rolls the Deployment once. Needs the operator's config watch (Helm value configRollout.enabled); a referenced object that does not exist sets the ConfigResolved=False condition naming it. msvc render and cdk8s, which see no cluster, render no hash. Default false.",
+    ),
 };
 
 type RolloutView = {

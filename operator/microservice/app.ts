@@ -2,7 +2,7 @@
 // the event handlers that map each to a MicroService key, and the reconciler. main.ts turns flags
 // into OperatorOptions; tests call startOperator directly.
 import { API_GROUP, KIND } from '../../api/index.ts';
-import { LABEL_MANAGED_BY, LABEL_NAME } from '../../render/index.ts';
+import { type ConfigKind, LABEL_MANAGED_BY, LABEL_NAME } from '../../render/index.ts';
 import { KubeEventRecorder } from '../runtime/events.ts';
 import { enqueueOwner, enqueueSelf } from '../runtime/handler.ts';
 import type { Informer } from '../runtime/informer.ts';
@@ -11,6 +11,7 @@ import { Manager, type ManagerOptions, type Watch } from '../runtime/manager.ts'
 import { skipStatusOnlyUpdates } from '../runtime/predicate.ts';
 import type { RateLimitOptions } from '../runtime/queue.ts';
 import { stripManagedFields } from '../runtime/source.ts';
+import { CONFIG_INDEX, configIndex, configIndexValue, leanConfig } from './config.ts';
 import { appliesReplicas, OWNS_REPLICAS } from './handoff.ts';
 import { CONTROLLER_NAME, FIELD_MANAGER, MANAGED_BY } from './identity.ts';
 import {
@@ -38,6 +39,12 @@ export interface OperatorOptions extends Omit<ManagerOptions, 'fieldManager'> {
    * @default true
    */
   readonly capacityCheck?: boolean;
+  /**
+   * Watch ConfigMap and Secret metadata (never their data) for spec.rolloutOnConfigChange. Needs
+   * list/watch on both (the chart's configRollout.enabled).
+   * @default false
+   */
+  readonly watchConfig?: boolean;
 }
 
 type PodResources = { name?: string; resources?: Record<string, unknown>; restartPolicy?: string };
@@ -94,11 +101,40 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
   const manager = new Manager({ ...options, fieldManager: FIELD_MANAGER });
   const managed = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
   const namespaces = options.namespaces;
+  const watchConfig = options.watchConfig ?? false;
   const microServices = manager.informer<MicroServiceObject>({
     apiVersion: `${API_GROUP}/v1alpha1`,
     kind: KIND,
     namespaces,
+    ...(watchConfig ? { indexers: { [CONFIG_INDEX]: configIndex } } : {}),
   });
+  // Metadata only (PartialObjectMetadata): the resourceVersion is all the hash needs, and a
+  // Secret's data never reaches the operator.
+  const configs = watchConfig
+    ? {
+        ConfigMap: manager.informer<KubeObject>({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          namespaces,
+          metadataOnly: true,
+          transform: leanConfig,
+        }),
+        Secret: manager.informer<KubeObject>({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          namespaces,
+          metadataOnly: true,
+          transform: leanConfig,
+        }),
+      }
+    : undefined;
+  const referencing = (kind: ConfigKind) => (event: { object: KubeObject }) =>
+    microServices.store
+      .listByIndex(
+        CONFIG_INDEX,
+        configIndexValue(event.object.metadata?.namespace ?? '', kind, event.object.metadata?.name ?? ''),
+      )
+      .map((ms) => stringKey(ms));
   const children = Object.fromEntries(
     CACHED_CHILD_KINDS.map(({ apiVersion, kind }) => [
       kind,
@@ -139,6 +175,7 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
     pods: pods.store,
     quotas: quotas?.store,
     limitRanges: limitRanges?.store,
+    configs: configs && { ConfigMap: configs.ConfigMap.store, Secret: configs.Secret.store },
     recorder: new KubeEventRecorder(manager.client, manager.log, { component: FIELD_MANAGER }),
   });
   const owner = { group: API_GROUP, kind: KIND };
@@ -148,6 +185,12 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
     ...Object.values(children).map((informer) => ({ informer, handler: enqueueOwner(owner) })),
     { informer: pods as Informer<KubeObject>, handler: (event) => podMicroService(event.object as PodLike) },
     ...[quotas, limitRanges].flatMap((informer) => (informer ? [{ informer, handler: inNamespace }] : [])),
+    ...(configs
+      ? [
+          { informer: configs.ConfigMap, handler: referencing('ConfigMap') },
+          { informer: configs.Secret, handler: referencing('Secret') },
+        ]
+      : []),
   ];
   manager.controller({
     name: CONTROLLER_NAME,

@@ -88,6 +88,12 @@ const program = new Command()
       .default('20'),
   )
   .addOption(
+    new Option(
+      '--watch-config',
+      'watch ConfigMap and Secret metadata (never their data) so spec.rolloutOnConfigChange rolls pods on config changes; needs list/watch on configmaps and secrets',
+    ).env('MSVC_WATCH_CONFIG'),
+  )
+  .addOption(
     new Option('--log-level <level>', 'trace, debug, info, warn or error').env('MSVC_LOG_LEVEL').default('info'),
   );
 
@@ -123,6 +129,7 @@ const manager = buildOperator({
           .filter(Boolean)
       : [],
   concurrency: positive('concurrency', String(flags['concurrency'])),
+  watchConfig: flags['watchConfig'] === true || flags['watchConfig'] === 'true',
   resyncIntervalMs: positive('resync', String(flags['resync']), true) * 1000,
   retryRateLimit: {
     qps: positive('retry-qps', String(flags['retryQps']), true),

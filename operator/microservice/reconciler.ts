@@ -19,6 +19,7 @@ import { describeFieldOwners, permanentReason } from '../runtime/errors.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import { formatKey, type KubeObject, type ObjectKey } from '../runtime/key.ts';
 import { CAPACITY_CONDITION, type ChargedPod, capacityCondition, currentCapacityRisks } from './capacity.ts';
+import { CONFIG_CONDITION, type ConfigStores, configState } from './config.ts';
 import { AppliedMemo, needsApply, withAppliedHash } from './drift.ts';
 import { exclusiveTakeover } from './exclusive.ts';
 import { handOffReplicas, OWNS_REPLICAS } from './handoff.ts';
@@ -89,6 +90,8 @@ export interface ReconcilerDeps {
   /** ResourceQuotas and LimitRanges, for the capacity preflight (CapacityRisk); no check without them. */
   readonly quotas?: Store<KubeObject>;
   readonly limitRanges?: Store<KubeObject>;
+  /** Metadata-only caches of ConfigMaps and Secrets, for spec.rolloutOnConfigChange; absent when not watched. */
+  readonly configs?: ConfigStores;
   readonly now?: () => Date;
   readonly renderConfig?: RenderConfig;
 }
@@ -193,7 +196,10 @@ export class Reconciler {
       throw new InvalidSpecError(`${formatKey(key)}: ${message}`);
     }
     const ms = parsed.value;
-    const { objects } = render(ms, this.#deps.renderConfig ?? DEFAULT_RENDER_CONFIG);
+    let deployment = this.#deps.children.Deployment.get(key) as DeploymentLike | undefined;
+    const config = configState(ms, this.#deps.configs, deployment?.spec?.template?.metadata?.annotations);
+    const baseConfig = this.#deps.renderConfig ?? DEFAULT_RENDER_CONFIG;
+    const { objects } = render(ms, config.hash === undefined ? baseConfig : { ...baseConfig, configHash: config.hash });
     /** Rendered children whose CRD is not installed: named in status, not applied. */
     const missing: MissingKind[] = [];
     // Before any apply: a rollout the namespace cannot fit is said now, not after a FailedCreate.
@@ -201,7 +207,13 @@ export class Reconciler {
     const extra: ExtraCondition[] = [];
     const capacity = await this.#capacity(ms, raw, key, ctx);
     if (capacity) extra.push(capacity);
-    let deployment = this.#deps.children.Deployment.get(key) as DeploymentLike | undefined;
+    if (config.condition) {
+      extra.push(config.condition);
+      const before = raw.status?.conditions?.find((c) => c.type === CONFIG_CONDITION);
+      if (config.condition.status === 'False' && before?.status !== 'False') {
+        await this.#deps.recorder.event(raw, 'Warning', 'ConfigNotFound', config.condition.message);
+      }
+    }
     if (capacity?.status === 'True' && !isTrue(raw.status?.conditions, CAPACITY_CONDITION)) {
       // Said before the apply starts the rollout, so it is on the MicroService before a pod fails.
       await this.#writeStatus(

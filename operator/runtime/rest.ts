@@ -89,6 +89,11 @@ export interface RequestOptions {
   readonly body?: unknown;
   /** @default 'application/json' */
   readonly contentType?: string;
+  /**
+   * The Accept header, e.g. {@link PARTIAL_OBJECT_METADATA_LIST} for metadata only.
+   * @default 'application/json'
+   */
+  readonly accept?: string;
   readonly signal?: AbortSignal;
   /** @default 30000 */
   readonly timeoutMs?: number;
@@ -129,6 +134,16 @@ const BUILTIN_RESOURCES: Readonly<Record<string, { plural: string; namespaced: b
   'events.k8s.io/v1/Event': { plural: 'events', namespaced: true },
   'policy/v1/PodDisruptionBudget': { plural: 'poddisruptionbudgets', namespaced: true },
 };
+
+/**
+ * Accept headers that make the API server answer with metadata only (PartialObjectMetadata, as
+ * client-go's metadata client asks for it): name, namespace, labels, annotations, resourceVersion,
+ * owners, never `data` or `spec`. No JSON fallback, so a server that cannot do it answers 406
+ * rather than whole objects (https://kubernetes.io/docs/reference/using-api/api-concepts/#receiving-resources-as-tables
+ * lists the `as=` forms; the metadata form is meta.k8s.io/v1 PartialObjectMetadata).
+ */
+export const PARTIAL_OBJECT_METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+export const PARTIAL_OBJECT_METADATA = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
 
 /** A JSON client bound to one KubeConfig context. */
 export class KubeRest {
@@ -236,7 +251,10 @@ export class KubeRest {
     for (const [name, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, String(value));
     }
-    const requestOptions: https.RequestOptions = { method: options.method, headers: { Accept: 'application/json' } };
+    const requestOptions: https.RequestOptions = {
+      method: options.method,
+      headers: { Accept: options.accept ?? 'application/json' },
+    };
     await this.kubeConfig.applyToHTTPSOptions(requestOptions);
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     const headers = { ...(requestOptions.headers as Record<string, string>) };

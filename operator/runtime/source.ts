@@ -20,7 +20,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeObject } from './key.ts';
 import { type Logger, silentLogger } from './log.ts';
 import type { WatchMetrics } from './metrics.ts';
-import { ApiError, isGone, isTooManyRequests, isTransport, type KubeRest } from './rest.ts';
+import {
+  ApiError,
+  isGone,
+  isTooManyRequests,
+  isTransport,
+  type KubeRest,
+  PARTIAL_OBJECT_METADATA,
+  PARTIAL_OBJECT_METADATA_LIST,
+} from './rest.ts';
 
 /** What the watcher emits (kube-rs' watcher::Event). A relist is Init, InitApply*, InitDone. */
 export type WatchEvent<T> =
@@ -124,6 +132,12 @@ export interface WatcherOptions<T> {
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
   /**
+   * List and watch metadata only (PartialObjectMetadata): what a cache of resourceVersions needs,
+   * without ever receiving the objects' data (Secrets). Objects keep the watched apiVersion and kind.
+   * @default false
+   */
+  readonly metadataOnly?: boolean;
+  /**
    * Shrinks objects before they are cached (and handed to handlers). Runs on every object.
    * @default stripManagedFields
    */
@@ -208,7 +222,10 @@ export async function* watcher<T = KubeObject>(
       0,
       'Idle',
     );
-  const typed = (obj: KubeObject) => transform({ apiVersion: options.apiVersion, kind: options.kind, ...obj });
+  // Metadata-only answers say kind PartialObjectMetadata: keep the kind that was watched.
+  const typed = options.metadataOnly
+    ? (obj: KubeObject) => transform({ ...obj, apiVersion: options.apiVersion, kind: options.kind })
+    : (obj: KubeObject) => transform({ apiVersion: options.apiVersion, kind: options.kind, ...obj });
   let state = { phase: 'Empty' } as WatcherState;
   const enter = (next: WatcherState) => {
     state = next;
@@ -235,6 +252,7 @@ export async function* watcher<T = KubeObject>(
               limit: pageSize,
               continue: state.continueToken,
             },
+            accept: options.metadataOnly ? PARTIAL_OBJECT_METADATA_LIST : undefined,
             signal,
           });
           // A 2xx list: the server is up and serving; whatever failed before is over.
@@ -277,6 +295,7 @@ export async function* watcher<T = KubeObject>(
                 fieldSelector: options.fieldSelector,
                 timeoutSeconds: Math.floor(minTimeout * (1 + Math.random())),
               },
+              accept: options.metadataOnly ? PARTIAL_OBJECT_METADATA : undefined,
               signal: AbortSignal.any([signal, idle.signal]),
               // The API server answers a watch at once; a silent socket (a pooled connection that
               // went half-open with the rest) must not hold the reconnect for the default 30 s.

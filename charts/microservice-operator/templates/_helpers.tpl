@@ -98,6 +98,12 @@ No get on the built-in kinds: the operator reads them through its caches. No Sec
 - apiGroups: [""]
   resources: ["resourcequotas", "limitranges"]
   verbs: ["list", "watch"]
+{{- if .Values.configRollout.enabled }}
+{{- /* spec.rolloutOnConfigChange: the operator lists and watches metadata only (PartialObjectMetadata). */}}
+- apiGroups: [""]
+  resources: ["configmaps", "secrets"]
+  verbs: ["list", "watch"]
+{{- end }}
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create", "update"]
