@@ -107,7 +107,7 @@ describe('rollout on config change', () => {
     expect(conditionOf(await get(ns, 'microservice/opted'), 'ConfigResolved')).toMatchObject({
       status: 'True',
       reason: 'Found',
-      message: 'rolled on changes to ConfigMap settings, Secret db',
+      message: 'rolled on changes to Secret db, ConfigMap settings',
     });
     const before = { opted: opted.metadata.generation ?? 0, plain: plain.metadata.generation ?? 0 };
     expect(await replicaSets(ns, 'opted')).toBe(1);
