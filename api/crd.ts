@@ -31,7 +31,8 @@ const KNOWN_FORMATS = new Set([
 
 /**
  * Rewrites one zod JSON Schema node (recursively) into a structural OpenAPI v3 schema:
- * - int-or-string unions → `x-kubernetes-int-or-string: true` (keeping pattern and description);
+ * - int-or-string unions → `x-kubernetes-int-or-string: true` with their branches' value validations
+ *   (see intOrStringValidations);
  * - `additionalProperties: false` dropped (structural schemas forbid it beside `properties`; the API
  *   server prunes unknown fields and kubectl's strict field validation reports them);
  * - the ±2^53 bounds zod puts on every integer dropped;
@@ -43,6 +44,7 @@ export function toStructural(node: JsonSchema): JsonSchema {
     for (const key of ['description', 'pattern', 'x-kubernetes-validations'] as const) {
       if (node[key] !== undefined) out[key] = node[key];
     }
+    Object.assign(out, intOrStringValidations(node));
     return out;
   }
   const out: JsonSchema = {};
@@ -79,6 +81,46 @@ export function toStructural(node: JsonSchema): JsonSchema {
         break;
       default:
         out[key] = value;
+    }
+  }
+  return out;
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The value validations of an int-or-string union's branches, on the int-or-string node itself. A
+ * structural schema allows no `type` in the branches (`anyOf: [{type: integer, minimum: 1}, ...]`
+ * is refused), but on the node `minimum`/`maximum` apply to integers only and
+ * `maxLength`/`pattern` to strings only, so the ranges and words zod checks (gcPercent >= 1,
+ * maxProcs 'auto' or 1..1024, a probe port's 1..65535 or its name, a quantity's >= 0) carry over
+ * without CEL, which would cost too much here: the API server sizes an int-or-string value as a
+ * string as long as the request, whatever its maxLength. An `enum` of strings becomes a pattern (an
+ * enum would refuse the integers). CEL rules of the string branch are kept, for strings only.
+ */
+export function intOrStringValidations(node: JsonSchema): JsonSchema {
+  const branches = ((node['anyOf'] ?? node['oneOf']) as JsonSchema[] | undefined) ?? [];
+  const integer = branches.find((b) => b['type'] === 'integer');
+  const text = branches.find((b) => b['type'] === 'string');
+  const out: JsonSchema = {};
+  const min = integer?.['minimum'];
+  const max = integer?.['maximum'];
+  if (min !== undefined && min !== -MAX_SAFE) out['minimum'] = min;
+  if (max !== undefined && max !== MAX_SAFE) out['maximum'] = max;
+  if (integer?.['enum'] !== undefined || integer?.['const'] !== undefined) {
+    throw new Error('an int-or-string field with an enum of integers is not representable: use minimum/maximum');
+  }
+  if (text !== undefined) {
+    if (text['maxLength'] !== undefined) out['maxLength'] = text['maxLength'];
+    const values = text['enum'] as string[] | undefined;
+    if (values !== undefined) out['pattern'] = `^(${values.map(escapeRegExp).join('|')})$`;
+    else if (text['pattern'] !== undefined) out['pattern'] = text['pattern'];
+    const rules = (text['x-kubernetes-validations'] as { rule: string; message: string }[] | undefined) ?? [];
+    if (rules.length > 0) {
+      out['x-kubernetes-validations'] = [
+        ...((node['x-kubernetes-validations'] as unknown[] | undefined) ?? []),
+        ...rules.map((r) => ({ ...r, rule: `type(self) != string || (${r.rule})` })),
+      ];
     }
   }
   return out;

@@ -51,12 +51,54 @@ describe('valid specs', () => {
     { name: 'numeric probe port', input: spec({ probes: { readiness: { httpGet: { path: '/', port: 9999 } } } }) },
     { name: 'integer quantities', input: spec({ resources: { requests: { cpu: 1 }, limits: { cpu: 2 } } }) },
     { name: 'existing service account', input: spec({ serviceAccount: { create: false, name: 'shared' } }) },
+    {
+      name: 'one port number for TCP and UDP (DNS on 53)',
+      input: spec({
+        ports: [
+          { name: 'dns-tcp', port: 53, protocol: 'TCP' },
+          { name: 'dns', port: 53, protocol: 'UDP' },
+        ],
+      }),
+    },
+    {
+      name: 'autoscaling on CPU with a CPU limit only (Kubernetes defaults the request to it)',
+      input: spec({ autoscaling: { maxReplicas: 4 }, resources: { limits: { cpu: '1', memory: '256Mi' } } }),
+    },
+    {
+      name: 'divisors the resource allows',
+      input: spec({
+        env: [
+          { name: 'A', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', divisor: '1m' } } },
+          { name: 'B', valueFrom: { resourceFieldRef: { resource: 'requests.memory', divisor: '1Mi' } } },
+          { name: 'C', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', divisor: 1 } } },
+        ],
+      }),
+    },
   ];
   it.each(cases)('$name is accepted', ({ input }) => expect(issuesOf(input)).toEqual([]));
 });
 
 describe('field validation names the field', () => {
   const cases = [
+    {
+      name: 'a memory divisor for cpu',
+      input: spec({
+        env: [{ name: 'A', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', divisor: '1Mi' } } }],
+      }),
+      path: 'spec.env[0].valueFrom.resourceFieldRef.divisor',
+    },
+    {
+      name: 'a divisor no resource allows',
+      input: spec({
+        env: [{ name: 'A', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: 1024 } } }],
+      }),
+      path: 'spec.env[0].valueFrom.resourceFieldRef.divisor',
+    },
+    {
+      name: 'a memory limit in millibytes with Go tuning (GOMEMLIMIT would be 0)',
+      input: spec({ runtime: { go: { version: '1.24' } }, resources: { limits: { memory: '512m' } } }),
+      path: 'spec.resources.limits.memory',
+    },
     {
       name: 'bad cpu quantity',
       input: spec({ resources: { requests: { cpu: '1 core' } } }),

@@ -2,7 +2,7 @@
 // EnvFromSource. A variable set here always wins over runtime tuning (runtime.ts).
 import { z } from 'zod';
 import { CONFIG_MAP_KEY, ENV_FIELD_PATH, ENV_RESOURCE, ENV_VAR_NAME, ENV_VAR_PREFIX } from '../patterns.ts';
-import { dns1123, LIST_MAP_BY_NAME, quantity } from './fields.ts';
+import { divisor, dns1123, LIST_MAP_BY_NAME, withValidDivisor } from './fields.ts';
 import { duplicates, type RuleIssue, type SpecRule } from './rule.ts';
 
 const keyRef = (what: string) =>
@@ -46,8 +46,8 @@ export const envVarSchema = z
           })
           .optional()
           .describe('A field of the pod (downward API).'),
-        resourceFieldRef: z
-          .strictObject({
+        resourceFieldRef: withValidDivisor(
+          z.strictObject({
             resource: z
               .string()
               .min(1)
@@ -57,8 +57,9 @@ export const envVarSchema = z
                 'must be limits.cpu, limits.memory, limits.ephemeral-storage or the same under requests.',
               )
               .describe('limits.cpu, limits.memory, requests.cpu or requests.memory.'),
-            divisor: quantity('Unit of the exposed value (default 1).').optional(),
-          })
+            divisor: divisor.optional(),
+          }),
+        )
           .optional()
           .describe('A resource request or limit of this container (downward API).'),
       })

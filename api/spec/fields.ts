@@ -85,3 +85,70 @@ export const metadataMap = (value: z.ZodString) =>
     });
 
 export const secondsField = (description: string, max = 3600) => z.int().min(0).max(max).describe(description);
+
+/**
+ * The divisors a resourceFieldRef may use (`validateContainerResourceDivisor` in
+ * k8s.io/kubernetes pkg/apis/core/validation/validation.go): 1m or 1 for CPU, a power of 1000 or 1024
+ * from 1 to 1E/1Ei for memory, ephemeral-storage and hugepages. The API server compares the
+ * quantity's canonical form (so "1000m" passes there as "1"); msvc takes these spellings only, which
+ * the API server always accepts, and says which to write.
+ */
+export const CPU_DIVISORS = ['1m', '1'] as const;
+export const BYTE_DIVISORS = [
+  '1',
+  '1k',
+  '1M',
+  '1G',
+  '1T',
+  '1P',
+  '1E',
+  '1Ki',
+  '1Mi',
+  '1Gi',
+  '1Ti',
+  '1Pi',
+  '1Ei',
+] as const;
+
+const DIVISORS = [...new Set<string>([...CPU_DIVISORS, ...BYTE_DIVISORS])];
+const divisorsFor = (resource: string): readonly string[] => (resource.endsWith('.cpu') ? CPU_DIVISORS : BYTE_DIVISORS);
+
+/** A resourceFieldRef divisor: one of the spellings above (or the number 1); which ones, the resource says. */
+export const divisor = z
+  .union([z.enum(DIVISORS as [string, ...string[]]), z.int().min(1).max(1)], {
+    error: (issue) =>
+      `${JSON.stringify(issue.input)} is no divisor: write 1m or 1 for cpu; 1, 1k, 1M, 1G, 1T, 1P, 1E or 1Ki to 1Ei for memory, ephemeral-storage and hugepages (or leave it out for 1)`,
+  })
+  .meta({
+    description: 'Unit of the exposed value: 1m or 1 for cpu, 1 to 1E or 1Ki to 1Ei for the others. Default 1.',
+    ...INT_OR_STRING,
+  });
+
+/** Refines a resourceFieldRef object: its divisor must be one its resource allows. */
+export function withValidDivisor<T extends z.ZodType<{ resource: string; divisor?: string | number | undefined }>>(
+  schema: T,
+) {
+  return schema
+    .superRefine((ref, ctx) => {
+      if (ref.divisor === undefined || !DIVISORS.includes(String(ref.divisor))) return;
+      const allowed = divisorsFor(ref.resource);
+      if (!allowed.includes(String(ref.divisor))) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['divisor'],
+          message: `${JSON.stringify(ref.divisor)} is no divisor for ${ref.resource}: write one of ${allowed.join(', ')} (or leave it out for 1)`,
+        });
+      }
+    })
+    .meta({
+      'x-kubernetes-validations': [
+        {
+          // Comparisons only: an int-or-string value costs CEL as much as the longest string.
+          rule: "!has(self.divisor) || (self.resource.endsWith('.cpu') ? (self.divisor == '1m' || self.divisor == '1' || self.divisor == 1) : self.divisor != '1m')",
+          message:
+            'divisor: 1m or 1 for cpu; 1, 1k, 1M, 1G, 1T, 1P, 1E or 1Ki to 1Ei for memory, ephemeral-storage and hugepages',
+          fieldPath: '.divisor',
+        },
+      ],
+    });
+}

@@ -4,8 +4,10 @@
 // (docs/runtime-tuning.md). At most one runtime per MicroService.
 import { z } from 'zod';
 import { GO_VERSION, JDK_VERSION, NODE_VERSION } from '../patterns.ts';
+import { toBytes, tryParseQuantity } from '../quantity.ts';
+import type { EnvVarSpec } from './env.ts';
 import { INT_OR_STRING } from './fields.ts';
-import type { ResourcesSpec } from './resources.ts';
+import { RESOURCES_DEFAULTS, type ResourcesSpec } from './resources.ts';
 import { celHas, type SpecRule } from './rule.ts';
 
 export const goRuntimeSchema = z
@@ -138,7 +140,71 @@ function jdkLacksActiveProcessorCount(version: string): boolean {
 
 export const runtimeFields = { runtime: runtimeSchema.optional() };
 
-export const RUNTIME_RULES: readonly SpecRule<{ runtime?: RuntimeSpec; resources?: ResourcesSpec }>[] = [
+/**
+ * The smallest GOMEMLIMIT msvc renders: 4 MiB, less than any Go service runs in, so a memory limit
+ * written in millibytes by mistake (`512m` is 0.512 bytes, not 512 MiB) is an error instead of
+ * GOMEMLIMIT=0, which makes the Go GC run all the time.
+ */
+export const GOMEMLIMIT_MIN = 4n * 1024n * 1024n;
+/** The largest GOMEMLIMIT a Go binary takes: an int64 (`runtime/debug.SetMemoryLimit`); above it the runtime refuses to start. */
+export const GOMEMLIMIT_MAX = 2n ** 63n - 1n;
+
+type RuntimeView = { runtime?: RuntimeSpec; resources?: ResourcesSpec; env?: EnvVarSpec[] };
+
+export const RUNTIME_RULES: readonly SpecRule<RuntimeView>[] = [
+  {
+    id: 'go-memory-limit-in-range',
+    summary: `spec.runtime.go: the GOMEMLIMIT it renders (memoryLimitPercent of the memory limit) must be from 4 MiB to 2^63-1 bytes.`,
+    check: (spec) => {
+      const go = spec.runtime?.go;
+      if (!go || (spec.env ?? []).some((e) => e.name === 'GOMEMLIMIT')) return [];
+      const limit =
+        spec.resources === undefined ? RESOURCES_DEFAULTS.resources.limits.memory : spec.resources.limits?.memory;
+      if (limit === undefined || tryParseQuantity(limit) === undefined) return [];
+      const percent = go.memoryLimitPercent ?? RUNTIME_DEFAULTS.runtime.go.memoryLimitPercent;
+      const bytes = (toBytes(limit) * BigInt(percent)) / 100n;
+      if (bytes < GOMEMLIMIT_MIN) {
+        const hint =
+          typeof limit === 'string' && limit.endsWith('m')
+            ? ` (m is milli: write ${limit.slice(0, -1)}Mi for mebibytes)`
+            : '';
+        return [
+          {
+            path: ['resources', 'limits', 'memory'],
+            message: `${limit} would make GOMEMLIMIT ${bytes} bytes, below the 4 MiB a Go service needs${hint}: raise the limit`,
+          },
+        ];
+      }
+      if (bytes > GOMEMLIMIT_MAX) {
+        return [
+          {
+            path: ['resources', 'limits', 'memory'],
+            message: `${limit} would make GOMEMLIMIT ${bytes} bytes, above 2^63-1, which the Go runtime refuses: lower the limit or memoryLimitPercent`,
+          },
+        ];
+      }
+      return [];
+    },
+    cel: [
+      {
+        // asApproximateFloat: CEL quantities have no multiplication; only a limit within a rounding
+        // error of either bound could read differently from the exact check above.
+        rule: `!(${celHas('runtime.go')}) || !(${celHas('resources.limits.memory')}) || (has(self.env) && self.env.exists(e, e.name == 'GOMEMLIMIT')) || (quantity(string(self.resources.limits.memory)).asApproximateFloat() * double(has(self.runtime.go.memoryLimitPercent) ? self.runtime.go.memoryLimitPercent : ${RUNTIME_DEFAULTS.runtime.go.memoryLimitPercent}) / 100.0 >= ${Number(GOMEMLIMIT_MIN)}.0 && quantity(string(self.resources.limits.memory)).asApproximateFloat() * double(has(self.runtime.go.memoryLimitPercent) ? self.runtime.go.memoryLimitPercent : ${RUNTIME_DEFAULTS.runtime.go.memoryLimitPercent}) / 100.0 <= 9223372036854775807.0)`,
+        message:
+          'spec.resources.limits.memory: the GOMEMLIMIT spec.runtime.go renders from it must be from 4 MiB to 2^63-1 bytes (512m is 0.512 bytes: write 512Mi)',
+        fieldPath: '.resources.limits.memory',
+      },
+    ],
+    invalidExamples: [
+      // env: [] so that no GOMEMLIMIT of the spec the example is merged into overrides the rule.
+      { runtime: { go: { version: '1.24' } }, resources: { limits: { memory: '512m' } }, env: [] },
+      {
+        runtime: { go: { version: '1.24', memoryLimitPercent: 100 } },
+        resources: { limits: { memory: '10E' } },
+        env: [],
+      },
+    ],
+  },
   {
     id: 'one-runtime',
     summary: 'spec.runtime: at most one of go, jvm and node (the app container runs one runtime).',

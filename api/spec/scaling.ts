@@ -315,34 +315,46 @@ export const SCALING_RULES: readonly SpecRule<{ autoscaling?: AutoscalingSpec; r
   {
     id: 'autoscaling-needs-requests',
     summary:
-      'spec.autoscaling: a CPU (memory) utilization target needs a CPU (memory) request; the default CPU target applies only when no memory target or custom metric is given.',
+      'spec.autoscaling: a CPU (memory) utilization target needs a CPU (memory) request, or a limit the request defaults to; the default CPU target applies only when no memory target or custom metric is given.',
     check: (spec) => {
       const a = spec.autoscaling;
       if (!a || spec.resources === undefined) return [];
       const issues: RuleIssue[] = [];
-      if (cpuTarget(a) !== undefined && spec.resources.requests?.cpu === undefined) {
+      // A limit without a request is a request too: the API server defaults the request to the limit
+      // (https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#requests-and-limits).
+      if (
+        cpuTarget(a) !== undefined &&
+        spec.resources.requests?.cpu === undefined &&
+        spec.resources.limits?.cpu === undefined
+      ) {
         issues.push({
           path: ['resources', 'requests', 'cpu'],
-          message: 'is required by spec.autoscaling (CPU utilization is measured against the request): set it',
+          message:
+            'is required by spec.autoscaling (CPU utilization is measured against the request): set it, or a CPU limit (the request then defaults to it)',
         });
       }
-      if (a.targetMemoryUtilizationPercent !== undefined && spec.resources.requests?.memory === undefined) {
+      if (
+        a.targetMemoryUtilizationPercent !== undefined &&
+        spec.resources.requests?.memory === undefined &&
+        spec.resources.limits?.memory === undefined
+      ) {
         issues.push({
           path: ['resources', 'requests', 'memory'],
-          message: 'is required by spec.autoscaling.targetMemoryUtilizationPercent: set it',
+          message:
+            'is required by spec.autoscaling.targetMemoryUtilizationPercent: set it, or a memory limit (the request then defaults to it)',
         });
       }
       return issues;
     },
     cel: [
       {
-        rule: `!has(self.autoscaling) || !has(self.resources) || ((has(self.autoscaling.targetMemoryUtilizationPercent) || (has(self.autoscaling.metrics) && size(self.autoscaling.metrics) > 0)) && !has(self.autoscaling.targetCPUUtilizationPercent)) || (${celHas('resources.requests.cpu')})`,
+        rule: `!has(self.autoscaling) || !has(self.resources) || ((has(self.autoscaling.targetMemoryUtilizationPercent) || (has(self.autoscaling.metrics) && size(self.autoscaling.metrics) > 0)) && !has(self.autoscaling.targetCPUUtilizationPercent)) || (${celHas('resources.requests.cpu')}) || (${celHas('resources.limits.cpu')})`,
         message:
           'spec.resources.requests.cpu is required by spec.autoscaling (CPU utilization is measured against the request)',
         fieldPath: '.resources',
       },
       {
-        rule: `!has(self.autoscaling) || !has(self.resources) || !has(self.autoscaling.targetMemoryUtilizationPercent) || (${celHas('resources.requests.memory')})`,
+        rule: `!has(self.autoscaling) || !has(self.resources) || !has(self.autoscaling.targetMemoryUtilizationPercent) || (${celHas('resources.requests.memory')}) || (${celHas('resources.limits.memory')})`,
         message: 'spec.resources.requests.memory is required by spec.autoscaling.targetMemoryUtilizationPercent',
         fieldPath: '.resources',
       },
@@ -362,6 +374,7 @@ export const SCALING_RULES: readonly SpecRule<{ autoscaling?: AutoscalingSpec; r
         },
         resources: { requests: { memory: '64Mi' } },
       },
+      { autoscaling: { maxReplicas: 4, targetMemoryUtilizationPercent: 80 }, resources: { limits: { cpu: '1' } } },
     ],
   },
 ];

@@ -7,7 +7,7 @@
 // volume of the same name replaces.
 import { z } from 'zod';
 import { CONFIG_MAP_KEY, ENV_RESOURCE } from '../patterns.ts';
-import { dns1123, LIST_MAP_BY_NAME, quantity } from './fields.ts';
+import { divisor, dns1123, LIST_MAP_BY_NAME, quantity, withValidDivisor } from './fields.ts';
 import { duplicates, type RuleIssue, type SpecRule } from './rule.ts';
 
 /** A DNS-1123 label (volume names, as the API server demands). */
@@ -87,8 +87,8 @@ const downwardAPIFile = z
       })
       .optional()
       .describe('A field of the pod.'),
-    resourceFieldRef: z
-      .strictObject({
+    resourceFieldRef: withValidDivisor(
+      z.strictObject({
         containerName: z.string().min(1).max(63).describe('Container whose resource is exposed.'),
         resource: z
           .string()
@@ -96,8 +96,9 @@ const downwardAPIFile = z
           .max(64)
           .regex(new RegExp(ENV_RESOURCE), 'must be limits.cpu, limits.memory, requests.cpu, requests.memory, …')
           .describe('limits.cpu, requests.memory, …'),
-        divisor: quantity('Unit of the exposed value (default 1).').optional(),
-      })
+        divisor: divisor.optional(),
+      }),
+    )
       .optional()
       .describe('A resource request or limit of a container (containerName is required in volumes).'),
     mode: fileMode('File mode of this file.').optional(),
