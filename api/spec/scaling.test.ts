@@ -111,7 +111,11 @@ describe('spec.autoscaling.behavior and metrics', () => {
   ];
   it.each(cases)('rejects $name, naming the field', ({ autoscaling, want }) => {
     const got = issues(autoscaling);
-    for (const path of want) expect(got.some((i) => i.startsWith(`${path}: `)), got.join('\n')).toBe(true);
+    for (const path of want)
+      expect(
+        got.some((i) => i.startsWith(`${path}: `)),
+        got.join('\n'),
+      ).toBe(true);
   });
 
   it('with only custom metrics there is no default CPU target, so no CPU request is needed', () => {
