@@ -103,6 +103,7 @@ async function grantedRules(ns: string): Promise<string[]> {
 const rule = (resource: string, verbs: string[], names: string[] = []) =>
   `${resource} [] [${names.join(' ')}] [${verbs.join(' ')}]`;
 const CHILD_VERBS = ['list', 'watch', 'create', 'patch', 'delete'];
+const OPTIONAL_CHILD_VERBS = ['get', 'create', 'patch', 'delete'];
 const MANAGER_RULES = [
   rule('microservices.msvc.dev', ['list', 'watch']),
   rule('microservices.msvc.dev/status', ['patch']),
@@ -112,7 +113,13 @@ const MANAGER_RULES = [
   rule('deployments.apps', CHILD_VERBS),
   rule('horizontalpodautoscalers.autoscaling', CHILD_VERBS),
   rule('poddisruptionbudgets.policy', CHILD_VERBS),
+  // Optional children whose CRD may be missing: read by GET, never watched (operator/runtime/discovery.ts).
+  rule('servicemonitors.monitoring.coreos.com', OPTIONAL_CHILD_VERBS),
+  rule('podmonitors.monitoring.coreos.com', OPTIONAL_CHILD_VERBS),
   rule('pods', ['list', 'watch']),
+  // The capacity preflight (CapacityRisk) reads quotas and limit ranges.
+  rule('resourcequotas', ['list', 'watch']),
+  rule('limitranges', ['list', 'watch']),
   rule('events', ['create', 'update']),
 ];
 const LEASE_RULES = [
@@ -133,8 +140,14 @@ const MANAGER_VERBS: [string, string][] = [
     'horizontalpodautoscalers.autoscaling',
     'poddisruptionbudgets.policy',
   ].flatMap((r) => ['list', 'watch', 'create', 'patch', 'delete'].map((v): [string, string] => [v, r])),
+  // (ServiceMonitor/PodMonitor are checked in the rule lists only: `kubectl auth can-i` resolves a kind
+  // through discovery, and their CRD is not installed here.)
   ['list', 'pods'],
   ['watch', 'pods'],
+  ['list', 'resourcequotas'],
+  ['watch', 'resourcequotas'],
+  ['list', 'limitranges'],
+  ['watch', 'limitranges'],
   ['create', 'events'],
   ['update', 'events'],
 ];
