@@ -12,7 +12,24 @@ export async function installCrd(kubeconfig: string): Promise<void> {
   await kubectl(kubeconfig, ['apply', '--server-side', '--force-conflicts', '-f', '-'], {
     input: stringify(buildCrd()),
   });
-  await kubectl(kubeconfig, ['wait', '--for=condition=Established', 'crd/microservices.msvc.dev', '--timeout=60s']);
+  await waitEstablished(kubeconfig, ['crd/microservices.msvc.dev']);
+}
+
+/**
+ * Polls until every CRD is Established. Not `kubectl wait --for=condition=Established`: it fails at
+ * once ("status.conditions accessor error: <nil>") when it reads a CRD that has no conditions yet,
+ * which a loaded machine shows right after the apply.
+ */
+export async function waitEstablished(kubeconfig: string, crds: string[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const crd of crds) {
+    for (;;) {
+      const obj = await getJson<{ status?: { conditions?: { type?: string; status?: string }[] } }>(kubeconfig, [crd]);
+      if (obj?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
+      if (Date.now() > deadline) throw new Error(`${crd} is not Established after ${timeoutMs / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
 
 export async function apply(kubeconfig: string, objects: unknown[], fieldManager = 'e2e-test'): Promise<void> {
@@ -117,5 +134,5 @@ export async function installVendoredCrds(kubeconfig: string, files?: readonly s
     }
     await kubectl(kubeconfig, ['apply', '--server-side', '--force-conflicts', '-f', file]);
   }
-  await kubectl(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', ...crds]);
+  await waitEstablished(kubeconfig, crds);
 }
