@@ -79,7 +79,7 @@ describe('the packaged chart (node tools/release.ts chart)', () => {
     expect(
       files.filter(
         (f) =>
-          !/^microservice-operator\/(Chart\.yaml|values\.yaml|values\.schema\.json|\.helmignore|templates\/[^/]+|crds\/[^/]+)$/.test(
+          !/^microservice-operator\/(Chart\.yaml|values\.yaml|values\.schema\.json|\.helmignore|templates\/[^/]+|crds\/[^/]+|dashboards\/[^/]+)$/.test(
             f,
           ),
       ),

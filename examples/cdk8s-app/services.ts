@@ -32,6 +32,7 @@ export function shopServices(scope: Construct): Record<string, MicroServiceProps
       },
       shutdown: { preStopSleepSeconds: 5, timeoutSeconds: 20 },
       disruption: { maxUnavailable: 1 },
+      allowedCallers: [{ namespace: 'istio-ingress' }, { microService: 'storefront' }],
     },
     // Linkerd with linkerd-proxy as a native sidecar (Kubernetes 1.29+).
     user: {
@@ -47,6 +48,7 @@ export function shopServices(scope: Construct): Record<string, MicroServiceProps
         mode: 'native-sidecar',
         proxy: { resources: { requests: { cpu: '100m', memory: '32Mi' }, limits: { memory: '128Mi' } } },
       },
+      allowedCallers: [{ microService: 'gateway' }, { microService: 'order' }],
     },
     // Istio ambient mode: no sidecar to budget or to order start-up around.
     order: {
