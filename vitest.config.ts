@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{api,render,yaml,cdk8s,cli,operator,test,bench,tools,examples,charts}/**/*.test.ts'],
+          include: ['{api,render,import,yaml,cdk8s,cli,operator,test,bench,tools,examples,charts}/**/*.test.ts'],
           exclude: ['**/*.e2e.test.ts', 'test/package/**', '**/node_modules/**', '**/dist/**', '**/.build/**'],
           testTimeout: 30_000,
         },
@@ -26,7 +26,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
-          include: ['{api,operator,test,charts,tools,cdk8s,bench,examples}/**/*.e2e.test.ts'],
+          include: ['{api,operator,test,charts,tools,cdk8s,bench,examples,cli}/**/*.e2e.test.ts'],
           exclude: ['**/node_modules/**', '**/dist/**', '**/.build/**'],
           globalSetup: ['test/e2e/global-setup.ts'],
           testTimeout: 180_000,

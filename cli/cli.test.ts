@@ -350,6 +350,66 @@ describe('msvc crd and reference', () => {
   });
 });
 
+describe('msvc import', () => {
+  it('imports kubectl get -o yaml output of the seed user service: exit 0, a MicroService that validates', async () => {
+    const { code, stdout, stderr } = await msvc(['import', '-f', 'test/support/import/user-kubectl-get.yaml']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /^---\n# Imported from Deployment shop\/user, Service shop\/user, PodDisruptionBudget shop\/user, ServiceAccount shop\/user \(/,
+    );
+    const path = await write('imported-user.yaml', stdout);
+    const validated = await msvc(['validate', '-f', path]);
+    expect(validated.code).toBe(0);
+    // The same objects as the source MicroService renders.
+    const [again, original] = await Promise.all([
+      msvc(['render', '-f', path]),
+      msvc([
+        'render',
+        '-f',
+        await write(
+          'user-shop.yaml',
+          (await readFile(join(ROOT, 'examples/user.yaml'), 'utf8')).replace(
+            'name: user\n',
+            'name: user\n  namespace: shop\n',
+          ),
+        ),
+      ]),
+    ]);
+    const objects = (text: string) => parseAllDocuments(text).map((d) => d.toJS());
+    expect(objects(again.stdout)).toStrictEqual(objects(original.stdout));
+  });
+
+  it('a Helm chart with fields a MicroService cannot carry: exit 2, one warning line per field, with its path', async () => {
+    const { code, stdout, stderr } = await msvc(['import', '-f', 'test/support/import/app-template.yaml']);
+    expect(code).toBe(2);
+    expect(parse(stdout.replace(/^---\n/, ''))).toMatchObject({
+      kind: 'MicroService',
+      metadata: { name: 'user-service' },
+    });
+    const lines = stderr.trim().split('\n');
+    expect(lines.at(-1)).toMatch(/^10 fields not carried over as they are/);
+    expect(lines).toContain(
+      'warning: test/support/import/app-template.yaml:4: Deployment shop/user-service: spec.template.spec.enableServiceLinks: false becomes true',
+    );
+    expect(lines.filter((l) => l.startsWith('note:'))).toStrictEqual([]);
+    const withNotes = await msvc(['import', '--notes', '-f', 'test/support/import/app-template.yaml']);
+    expect(withNotes.stderr).toMatch(
+      /^note: .*Deployment shop\/user-service: metadata\.labels\["helm\.sh\/chart"\]: not carried over: Helm chart bookkeeping$/m,
+    );
+    expectNoStack(stderr);
+  });
+
+  it('reads stdin, and without a Deployment says what it needs: exit 1', async () => {
+    const { code, stdout, stderr } = await msvc(['import', '-f', '-'], {
+      stdin: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n',
+    });
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe('<stdin>:1: no Deployment (apps/v1) found: import makes one MicroService per Deployment\n');
+  });
+});
+
 describe('bin/msvc.js', () => {
   // The machine's own `node` may be older than the one package.json pins; the shim must say what to do.
   const oldNode = ['/usr/bin/node', '/usr/local/bin/node'].find((path) => {
@@ -372,7 +432,8 @@ describe('bin/msvc.js', () => {
   it('prints help and the version', async () => {
     const help = await msvc(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['render', 'validate', 'explain', 'crd', 'reference']) expect(help.stdout).toContain(command);
+    for (const command of ['render', 'validate', 'explain', 'import', 'crd', 'reference'])
+      expect(help.stdout).toContain(command);
     const version = await msvc(['--version']);
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
   });

@@ -108,6 +108,21 @@ program
   );
 
 program
+  .command('import')
+  .summary('turn Deployments (helm template, kubectl get -o yaml) into MicroServices')
+  .description(
+    'Print one MicroService per Deployment read, with its Service, HorizontalPodAutoscaler, PodDisruptionBudget and ServiceAccount ' +
+      '(the output of helm template or kubectl get deploy,svc,hpa,pdb,sa -o yaml). Every field a MicroService cannot carry over ' +
+      'is a warning on stderr with its path; exit 0 when everything is carried over, 2 when something is not, 1 on bad input.',
+  )
+  .addOption(filenameOption())
+  .option('--managed-by <value>', 'value of the app.kubernetes.io/managed-by label (default: msvc-operator)')
+  .option('--notes', 'also print what is left behind on purpose (Helm and kubectl bookkeeping, objects added)')
+  .action(async (opts: { filename: string[]; managedBy?: string; notes?: boolean }) =>
+    finish(await (await import('./commands/import.ts')).runImport(opts, io)),
+  );
+
+program
   .command('crd')
   .summary('print the CustomResourceDefinition')
   .description('Print the MicroService CustomResourceDefinition (generated from the schema).')

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** What ships to users: every other folder is tests, benchmarks, tooling or examples. */
-const PRODUCT_DIRS = ['api', 'render', 'yaml', 'operator', 'cdk8s', 'cli'];
+const PRODUCT_DIRS = ['api', 'render', 'import', 'yaml', 'operator', 'cdk8s', 'cli'];
 const OTHER_DIRS = ['test', 'bench', 'tools', 'examples', 'charts', 'packages'];
 const TEST_PACKAGES = ['vitest', 'fast-check', 'kubernetes-models'];
 
@@ -44,6 +44,7 @@ const RUNTIME_PACKAGES = ['@kubernetes/client-node', 'pino', 'prom-client', 'yam
 const LAYERS: readonly Layer[] = [
   { name: 'api/', local: ['api/'], packages: ['zod', 'yaml'] },
   { name: 'render/', local: ['render/', 'api/'], packages: [], builtins: ['node:crypto'] },
+  { name: 'import/', local: ['import/', 'render/', 'api/'], packages: [], builtins: [] },
   { name: 'yaml/', local: ['yaml/'], packages: ['yaml'], builtins: [] },
   { name: 'operator/runtime/', local: ['operator/runtime/'], packages: RUNTIME_PACKAGES },
   {
@@ -56,7 +57,7 @@ const LAYERS: readonly Layer[] = [
     local: ['cdk8s/', 'api/', 'render/', 'yaml/'],
     packages: ['cdk8s', 'constructs', 'cdk8s-plus-27', 'yaml'],
   },
-  { name: 'cli/', local: ['cli/', 'api/', 'render/', 'yaml/'], packages: ['commander', 'yaml'] },
+  { name: 'cli/', local: ['cli/', 'api/', 'render/', 'import/', 'yaml/'], packages: ['commander', 'yaml'] },
 ];
 
 function layerOf(path: string): Layer | undefined {
@@ -280,6 +281,16 @@ describe('the boundary checker', () => {
       want: [],
     },
     {
+      name: 'import/ with render/, api/ and itself',
+      input: file(
+        'import/index.ts',
+        "import { render } from '../render/index.ts';",
+        "import { parseSpec } from '../api/index.ts';",
+        "import { compare } from './compare.ts';",
+      ),
+      want: [],
+    },
+    {
       name: 'yaml/ with the yaml package (types) and itself',
       input: file('yaml/write.ts', "import type { DocumentOptions } from 'yaml';", "import { x } from './read.ts';"),
       want: [],
@@ -328,6 +339,20 @@ describe('the boundary checker', () => {
         "import { readFileSync } from 'node:fs';",
       ),
       want: ['yaml/ imports only yaml/', 'yaml/ imports no package but yaml', 'yaml/ uses no Node built-ins (pure)'],
+    },
+    {
+      name: 'import/ doing I/O, using a package or importing the operator',
+      input: file(
+        'import/index.ts',
+        "import { readFileSync } from 'node:fs';",
+        "import { parse } from 'yaml';",
+        "import { Client } from '../operator/runtime/client.ts';",
+      ),
+      want: [
+        'import/ uses no Node built-ins (pure)',
+        'import/ imports no package but none',
+        'import/ imports only import/, render/, api/',
+      ],
     },
     {
       name: 'api/ importing render/',
