@@ -356,7 +356,7 @@ describe('msvc import', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(
-      /^---\n# Imported from Deployment shop\/user, Service shop\/user, PodDisruptionBudget shop\/user, ServiceAccount shop\/user \(/,
+      /^---\n# Imported from Deployment shop\/user, Service shop\/user, PodDisruptionBudget shop\/user, ServiceAccount shop\/user, NetworkPolicy shop\/user \(/,
     );
     const path = await write('imported-user.yaml', stdout);
     const validated = await msvc(['validate', '-f', path]);

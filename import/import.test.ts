@@ -89,7 +89,8 @@ describe('bjw-s app-template 4.0.1', () => {
       revisionHistoryLimit: 3,
       // The chart declares no container port; the Service's target port becomes one.
       ports: [{ name: 'http', port: 8080 }],
-      resources: { requests: { cpu: '250m', memory: '384Mi' }, limits: { cpu: '1', memory: '384Mi' } },
+      // limits.cpu "1" is what the renderer derives from the 250m request anyway: left out.
+      resources: { requests: { cpu: '250m', memory: '384Mi' }, limits: { memory: '384Mi' } },
       // Liveness and readiness equal the derived ones; the chart has no startup probe.
       probes: { startup: { disabled: true } },
       env: [{ name: 'CACHE_SIZE', value: '10000' }],

@@ -61,7 +61,18 @@ const KINDS = {
   HorizontalPodAutoscaler: ['autoscaling/v2', 'autoscaling/v1'],
   PodDisruptionBudget: ['policy/v1'],
   ServiceAccount: ['v1'],
+  NetworkPolicy: ['networking.k8s.io/v1'],
+  AuthorizationPolicy: ['security.istio.io/v1', 'security.istio.io/v1beta1'],
 } as const;
+
+/** Kinds the renderer writes from spec sections import does not fill in: a note says where they go. */
+const UNMAPPED: Record<string, string> = {
+  HTTPRoute: 'spec.routes',
+  GRPCRoute: 'spec.routes',
+  Ingress: 'spec.routes',
+  ServiceMonitor: 'spec.monitoring',
+  PodMonitor: 'spec.monitoring',
+};
 type Kind = keyof typeof KINDS;
 
 const str = (v: Json | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -87,7 +98,7 @@ function selects(selector: JsonObject, labels: JsonObject): boolean {
 function related(
   deployment: JsonObject,
   pool: Map<Kind, SourceObject[]>,
-): Record<keyof Related, SourceObject | undefined> & { extraServices: SourceObject[] } {
+): Record<keyof Related | 'authorizationPolicy', SourceObject | undefined> & { extraServices: SourceObject[] } {
   const ns = namespaceOf(deployment);
   const name = nameOf(deployment);
   const podLabels = obj(meta(obj(obj(deployment['spec'])['template']))['labels']);
@@ -104,6 +115,12 @@ function related(
   const pdb = take('PodDisruptionBudget', (p) =>
     selects(obj(obj(obj(p['spec'])['selector'])['matchLabels']), podLabels),
   )[0];
+  const policy = (kind: Kind, selectorOf: (o: JsonObject) => JsonObject) =>
+    take(kind, (o) => selects(selectorOf(o), podLabels)).sort(
+      (a, b) => Number(nameOf(b.object) === name) - Number(nameOf(a.object) === name),
+    )[0];
+  const networkPolicy = policy('NetworkPolicy', (o) => obj(obj(obj(o['spec'])['podSelector'])['matchLabels']));
+  const authorizationPolicy = policy('AuthorizationPolicy', (o) => obj(obj(obj(o['spec'])['selector'])['matchLabels']));
   const account = str(obj(obj(obj(deployment['spec'])['template'])['spec'])['serviceAccountName']) ?? 'default';
   const serviceAccount = take('ServiceAccount', (a) => nameOf(a) === account && account !== 'default')[0];
   return {
@@ -112,6 +129,8 @@ function related(
     horizontalPodAutoscaler: hpa,
     podDisruptionBudget: pdb,
     serviceAccount,
+    networkPolicy,
+    authorizationPolicy,
   };
 }
 
@@ -542,6 +561,17 @@ export function importObjects(sources: readonly SourceObject[], options: ImportO
   const errors: ImportError[] = [];
   for (const s of sources) {
     const kind = kindOf(s.object);
+    const section = UNMAPPED[str(s.object['kind']) ?? ''];
+    if (kind === undefined && section !== undefined) {
+      others.push({
+        where: s.where,
+        object: describe(s.object),
+        path: '',
+        kind: 'note',
+        message: `not imported: ${section} can describe it, which import does not fill in; keep it as it is, or write ${section} and delete it once the MicroService renders its own`,
+      });
+      continue;
+    }
     if (kind === undefined) {
       others.push({
         where: s.where,
@@ -575,6 +605,8 @@ export function importObjects(sources: readonly SourceObject[], options: ImportO
       rel.horizontalPodAutoscaler,
       rel.podDisruptionBudget,
       rel.serviceAccount,
+      rel.networkPolicy,
+      rel.authorizationPolicy,
       ...rel.extraServices,
     ]) {
       if (r) used.add(r);
@@ -584,6 +616,7 @@ export function importObjects(sources: readonly SourceObject[], options: ImportO
       ...(rel.horizontalPodAutoscaler ? { horizontalPodAutoscaler: asStored(rel.horizontalPodAutoscaler.object) } : {}),
       ...(rel.podDisruptionBudget ? { podDisruptionBudget: asStored(rel.podDisruptionBudget.object) } : {}),
       ...(rel.serviceAccount ? { serviceAccount: asStored(rel.serviceAccount.object) } : {}),
+      ...(rel.networkPolicy ? { networkPolicy: asStored(rel.networkPolicy.object) } : {}),
     } satisfies Related;
     const candidate = mapDeployment(deployment, stored);
     const spec = repair(candidate.spec);
@@ -647,6 +680,8 @@ export function importObjects(sources: readonly SourceObject[], options: ImportO
       [rel.horizontalPodAutoscaler, 'HorizontalPodAutoscaler', {}],
       [rel.podDisruptionBudget, 'PodDisruptionBudget', {}],
       [rel.serviceAccount, 'ServiceAccount', {}],
+      [rel.networkPolicy, 'NetworkPolicy', {}],
+      [rel.authorizationPolicy, 'AuthorizationPolicy', {}],
     ];
     for (const [src, kind, reasons] of pairs) {
       if (src) {
@@ -686,7 +721,15 @@ export function importObjects(sources: readonly SourceObject[], options: ImportO
     services.push({
       where: source.where,
       microService: ms,
-      from: [source, rel.service, rel.horizontalPodAutoscaler, rel.podDisruptionBudget, rel.serviceAccount]
+      from: [
+        source,
+        rel.service,
+        rel.horizontalPodAutoscaler,
+        rel.podDisruptionBudget,
+        rel.serviceAccount,
+        rel.networkPolicy,
+        rel.authorizationPolicy,
+      ]
         .filter((s): s is SourceObject => s !== undefined)
         .map((s) => describe(s.object)),
       findings,

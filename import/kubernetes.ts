@@ -224,6 +224,14 @@ function defaultPodDisruptionBudget(o: JsonObject): void {
   fill(objectAt(o, 'spec'), 'unhealthyPodEvictionPolicy', 'IfHealthyBudget');
 }
 
+function defaultNetworkPolicy(o: JsonObject): void {
+  const spec = objectAt(o, 'spec');
+  const rules = (key: string) => list(spec, key);
+  fill(spec, 'policyTypes', rules('egress').length > 0 ? ['Ingress', 'Egress'] : ['Ingress']);
+  for (const rule of [...rules('ingress'), ...rules('egress')])
+    for (const p of list(rule, 'ports')) fill(p, 'protocol', 'TCP');
+}
+
 function defaultServiceAccount(o: JsonObject): void {
   fill(o, 'automountServiceAccountToken', true);
   delete o['secrets'];
@@ -254,6 +262,9 @@ export function asStored(object: JsonObject): JsonObject {
       break;
     case 'ServiceAccount':
       defaultServiceAccount(o);
+      break;
+    case 'NetworkPolicy':
+      defaultNetworkPolicy(o);
       break;
   }
   return o;

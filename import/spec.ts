@@ -15,6 +15,7 @@ export interface Related {
   readonly horizontalPodAutoscaler?: JsonObject;
   readonly podDisruptionBudget?: JsonObject;
   readonly serviceAccount?: JsonObject;
+  readonly networkPolicy?: JsonObject;
 }
 
 export interface Candidate {
@@ -196,15 +197,49 @@ function mapShutdown(app: JsonObject, podSpec: JsonObject, mesh: MeshRecognition
 function mapAutoscaling(hpa: JsonObject): JsonObject {
   const spec = obj(hpa['spec']);
   const out: JsonObject = pick(spec, ['minReplicas', 'maxReplicas']);
+  const metrics: JsonObject[] = [];
   for (const m of arr(spec['metrics'])) {
     const r = obj(m['resource']);
     const target = obj(r['target']);
-    if (m['type'] !== 'Resource' || target['type'] !== 'Utilization') continue;
-    if (r['name'] === 'cpu') out['targetCPUUtilizationPercent'] = target['averageUtilization'] ?? null;
-    if (r['name'] === 'memory') out['targetMemoryUtilizationPercent'] = target['averageUtilization'] ?? null;
+    if (m['type'] === 'Resource' && target['type'] === 'Utilization' && r['name'] === 'cpu') {
+      out['targetCPUUtilizationPercent'] = target['averageUtilization'] ?? null;
+    } else if (m['type'] === 'Resource' && target['type'] === 'Utilization' && r['name'] === 'memory') {
+      out['targetMemoryUtilizationPercent'] = target['averageUtilization'] ?? null;
+    } else {
+      // Pods, Object and External metrics pass through in the autoscaling/v2 shape (what the schema refuses is a finding).
+      metrics.push(clone(m));
+    }
   }
-  // No CPU metric with a memory one: say so, since an absent CPU target means 80% CPU.
+  if (metrics.length > 0) out['metrics'] = metrics;
+  if (isObject(spec['behavior'])) out['behavior'] = clone(spec['behavior']);
   return out;
+}
+
+/**
+ * spec.allowedCallers read back from the NetworkPolicy the renderer writes for it: each `from` peer
+ * a caller (a namespace by its kubernetes.io/metadata.name label, a MicroService by its pod label).
+ * Peers of other shapes (IP blocks, other labels) are left to the comparison.
+ */
+function mapCallers(policy: JsonObject): JsonObject[] {
+  const callers: JsonObject[] = [];
+  const seen = new Set<string>();
+  for (const rule of arr(obj(policy['spec'])['ingress'])) {
+    for (const peer of arr(rule['from'])) {
+      const namespace = str(obj(obj(peer['namespaceSelector'])['matchLabels'])['kubernetes.io/metadata.name']);
+      const podLabels = obj(obj(peer['podSelector'])['matchLabels']);
+      const microService = str(podLabels['app.kubernetes.io/name']);
+      const caller: JsonObject | undefined =
+        microService !== undefined && Object.keys(podLabels).length === 1
+          ? { ...(namespace ? { namespace } : {}), microService }
+          : namespace !== undefined && peer['podSelector'] === undefined
+            ? { namespace }
+            : undefined;
+      if (!caller || seen.has(JSON.stringify(caller))) continue;
+      seen.add(JSON.stringify(caller));
+      callers.push(caller);
+    }
+  }
+  return callers;
 }
 
 const POD_SCHEDULING = ['nodeSelector', 'tolerations', 'affinity', 'priorityClassName', 'runtimeClassName'];
@@ -240,7 +275,12 @@ export function mapDeployment(deployment: JsonObject, related: Related): Candida
 
   const { ports, portNames, assumedProtocols } = mapPorts(app, related.service);
   if (ports.length > 0) spec['ports'] = ports;
-  spec['resources'] = pick(obj(app['resources']), ['requests', 'limits']);
+  const resources = pick(obj(app['resources']), ['requests', 'limits']);
+  // A CPU request without a limit stays without one (the renderer would add max(1, 2 × request)).
+  if (obj(resources['requests'])['cpu'] !== undefined && obj(resources['limits'])['cpu'] === undefined) {
+    resources['defaultCPULimit'] = false;
+  }
+  spec['resources'] = resources;
   spec['probes'] = {
     liveness: mapProbe(isObject(app['livenessProbe']) ? app['livenessProbe'] : undefined, portNames),
     readiness: mapProbe(isObject(app['readinessProbe']) ? app['readinessProbe'] : undefined, portNames),
@@ -282,6 +322,7 @@ export function mapDeployment(deployment: JsonObject, related: Related): Candida
     if (service['clusterIP'] === 'None') s['headless'] = true;
     if (Object.keys(s).length > 0) spec['service'] = s;
   }
+  if (related.networkPolicy) spec['allowedCallers'] = mapCallers(related.networkPolicy);
   const pdb = obj(related.podDisruptionBudget?.['spec']);
   if (related.podDisruptionBudget) {
     const d = pick(pdb, ['maxUnavailable', 'minAvailable']);
