@@ -7,13 +7,8 @@ import { render } from '../render/index.ts';
 import { dryRunEach, verdictKey } from '../test/e2e/dry-run.ts';
 import { installCrd } from '../test/e2e/kube.ts';
 import { createTestNamespace } from '../test/e2e/namespace.ts';
+import { e2eKubeconfigPath as kubeconfig } from '../test/support/operator.ts';
 import { parseMicroService } from './validate.ts';
-
-const kubeconfig = (): string => {
-  const k = process.env['MSVC_E2E_KUBECONFIG'];
-  if (!k) throw new Error('MSVC_E2E_KUBECONFIG is not set: run through the e2e project');
-  return k;
-};
 
 let namespace = '';
 let cleanup: (() => Promise<void>) | undefined;

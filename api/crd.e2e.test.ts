@@ -4,20 +4,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { render } from '../render/index.ts';
-import { kubectl } from '../test/e2e/cluster.ts';
+import { strictDryRun } from '../test/e2e/dry-run.ts';
 import { installCrd, installVendoredCrds } from '../test/e2e/kube.ts';
 import { createTestNamespace } from '../test/e2e/namespace.ts';
+import { e2eKubeconfigPath as kubeconfig } from '../test/support/operator.ts';
 import { repoRoot } from '../tools/bin.ts';
 import { type MicroServiceSpec, SPEC_RULES } from './spec/index.ts';
 import { parseMicroService, parseSpec } from './validate.ts';
-
-const kubeconfig = (): string => {
-  const k = process.env['MSVC_E2E_KUBECONFIG'];
-  if (!k) throw new Error('MSVC_E2E_KUBECONFIG is not set: run through the e2e project');
-  return k;
-};
 
 let namespace = '';
 let cleanup: (() => Promise<void>) | undefined;
@@ -36,25 +31,7 @@ const base: MicroServiceSpec = {
   ports: [{ name: 'http', port: 8080 }],
 };
 
-async function dryRun(objects: unknown[]): Promise<{ code: number; stderr: string }> {
-  const input = objects.map((o) => stringify(o, { version: '1.1' })).join('---\n');
-  const result = await kubectl(
-    kubeconfig(),
-    [
-      '-n',
-      namespace,
-      'apply',
-      '--server-side',
-      '--dry-run=server',
-      '--validate=strict',
-      '--field-manager=crd-e2e',
-      '-f',
-      '-',
-    ],
-    { input, check: false },
-  );
-  return { code: result.code, stderr: result.stderr };
-}
+const dryRun = (objects: unknown[]) => strictDryRun(kubeconfig(), namespace, objects, 'crd-e2e');
 
 const microService = (name: string, spec: unknown) => ({
   apiVersion: 'msvc.dev/v1alpha1',

@@ -11,6 +11,7 @@ import { canonicalJson } from '../render/index.ts';
 import { apply, conditionOf, eventually, getJson, installCrd } from '../test/e2e/kube.ts';
 import { createTestNamespace } from '../test/e2e/namespace.ts';
 import { type OperatorProcess, startOperator } from '../test/e2e/operator-process.ts';
+import { e2eKubeconfigPath as kubeconfig } from '../test/support/operator.ts';
 import { repoRoot } from '../tools/bin.ts';
 
 const SERVICES = ['gateway', 'user', 'order'] as const;
@@ -21,12 +22,6 @@ const RESOURCE = {
   HorizontalPodAutoscaler: 'hpa',
   PodDisruptionBudget: 'pdb',
 } as const;
-
-const kubeconfig = (): string => {
-  const k = process.env['MSVC_E2E_KUBECONFIG'];
-  if (!k) throw new Error('MSVC_E2E_KUBECONFIG is not set: run through the e2e project');
-  return k;
-};
 
 type Json = Record<string, unknown>;
 type FieldsV1 = { [key: string]: FieldsV1 };

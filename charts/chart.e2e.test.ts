@@ -17,14 +17,9 @@ import { eventually, getJson } from '../test/e2e/kube.ts';
 import { createTestNamespace, type TestNamespace } from '../test/e2e/namespace.ts';
 import { type OperatorProcess, startOperator } from '../test/e2e/operator-process.ts';
 import { runCoreScenarios } from '../test/e2e/scenarios.ts';
+import { e2eKubeconfigPath as kubeconfig } from '../test/support/operator.ts';
 import { repoRoot } from '../tools/bin.ts';
 import { chartDir, helm, serviceAccountKubeconfig } from './helm.ts';
-
-const kubeconfig = (): string => {
-  const k = process.env['MSVC_E2E_KUBECONFIG'];
-  if (!k) throw new Error('MSVC_E2E_KUBECONFIG is not set: run through the e2e project (test/e2e/global-setup.ts)');
-  return k;
-};
 
 const RESTRICTED = {
   'pod-security.kubernetes.io/enforce': 'restricted',

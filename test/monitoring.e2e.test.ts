@@ -3,18 +3,12 @@
 // and mTLS, Linkerd proxy metrics — is accepted by a strict server-side dry run, and the MicroService
 // carrying it is accepted by our CRD.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { parseMicroService } from '../api/index.ts';
 import { render } from '../render/index.ts';
-import { kubectl } from './e2e/cluster.ts';
+import { strictDryRun as dryRunIn } from './e2e/dry-run.ts';
 import { installCrd, installVendoredCrds, VENDORED_CRDS } from './e2e/kube.ts';
 import { createTestNamespace } from './e2e/namespace.ts';
-
-const kubeconfig = (): string => {
-  const k = process.env['MSVC_E2E_KUBECONFIG'];
-  if (!k) throw new Error('MSVC_E2E_KUBECONFIG is not set: run through the e2e project');
-  return k;
-};
+import { e2eKubeconfigPath as kubeconfig } from './support/operator.ts';
 
 let namespace = '';
 let cleanup: (() => Promise<void>) | undefined;
@@ -27,25 +21,7 @@ afterAll(async () => {
   await cleanup?.();
 });
 
-async function strictDryRun(objects: unknown[]): Promise<{ code: number; stderr: string }> {
-  const input = objects.map((o) => stringify(o, { version: '1.1' })).join('---\n');
-  const result = await kubectl(
-    kubeconfig(),
-    [
-      '-n',
-      namespace,
-      'apply',
-      '--server-side',
-      '--dry-run=server',
-      '--validate=strict',
-      '--field-manager=monitoring-e2e',
-      '-f',
-      '-',
-    ],
-    { input, check: false },
-  );
-  return { code: result.code, stderr: result.stderr };
-}
+const strictDryRun = (objects: unknown[]) => dryRunIn(kubeconfig(), namespace, objects, 'monitoring-e2e');
 
 const ports = [
   { name: 'http', port: 8080 },

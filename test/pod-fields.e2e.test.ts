@@ -13,12 +13,8 @@ import { repoRoot } from '../tools/bin.ts';
 import { kubectl } from './e2e/cluster.ts';
 import { eventually, getJson } from './e2e/kube.ts';
 import { createTestNamespace } from './e2e/namespace.ts';
+import { e2eKubeconfigPath as kubeconfig } from './support/operator.ts';
 
-const kubeconfig = (): string => {
-  const k = process.env['MSVC_E2E_KUBECONFIG'];
-  if (!k) throw new Error('MSVC_E2E_KUBECONFIG is not set: run through the e2e project');
-  return k;
-};
 const POOL = 'pool.example.com/name';
 
 let namespace = '';

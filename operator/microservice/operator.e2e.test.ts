@@ -16,13 +16,9 @@ import {
 } from '../../test/e2e/kube.ts';
 import { createTestNamespace } from '../../test/e2e/namespace.ts';
 import { type OperatorProcess, startOperator } from '../../test/e2e/operator-process.ts';
+import { e2eKubeconfigPath as kubeconfig } from '../../test/support/operator.ts';
 import { containsFields, withAppliedHash } from './drift.ts';
 
-const kubeconfig = (): string => {
-  const k = process.env['MSVC_E2E_KUBECONFIG'];
-  if (!k) throw new Error('MSVC_E2E_KUBECONFIG is not set: run through the e2e project (test/e2e/global-setup.ts)');
-  return k;
-};
 const clusterName = () => process.env['MSVC_E2E_CLUSTER'] ?? 'msvc-e2e';
 
 type Obj = {

@@ -15,12 +15,8 @@ import {
 } from '../../test/e2e/kube.ts';
 import { createTestNamespace } from '../../test/e2e/namespace.ts';
 import { type OperatorProcess, startOperator } from '../../test/e2e/operator-process.ts';
+import { e2eKubeconfigPath as kubeconfig } from '../../test/support/operator.ts';
 
-const kubeconfig = (): string => {
-  const k = process.env['MSVC_E2E_KUBECONFIG'];
-  if (!k) throw new Error('MSVC_E2E_KUBECONFIG is not set: run through the e2e project');
-  return k;
-};
 const CRDS = ['servicemonitors.monitoring.coreos.com', 'podmonitors.monitoring.coreos.com'];
 
 let namespace = '';

@@ -5,19 +5,13 @@ import { kubectl } from '../../test/e2e/cluster.ts';
 import { apply, conditionOf, eventually, getJson, installCrd } from '../../test/e2e/kube.ts';
 import { createTestNamespace } from '../../test/e2e/namespace.ts';
 import { startOperator } from '../../test/e2e/operator-process.ts';
-import { e2eRest } from '../../test/support/operator.ts';
+import { e2eRest, e2eKubeconfigPath as kubeconfig } from '../../test/support/operator.ts';
 import { Client } from '../runtime/client.ts';
 import { describeFieldOwners, permanentReason } from '../runtime/errors.ts';
 import { KubeEventRecorder } from '../runtime/events.ts';
 import type { KubeObject } from '../runtime/key.ts';
 import { silentLogger } from '../runtime/log.ts';
 import { FIELD_MANAGER } from './identity.ts';
-
-const kubeconfig = (): string => {
-  const k = process.env['MSVC_E2E_KUBECONFIG'];
-  if (!k) throw new Error('MSVC_E2E_KUBECONFIG is not set: run through the e2e project (test/e2e/global-setup.ts)');
-  return k;
-};
 
 type Obj = {
   metadata: { name: string; generation?: number };

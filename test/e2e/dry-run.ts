@@ -60,3 +60,32 @@ export async function dryRunEach(
   }
   return verdicts;
 }
+
+/**
+ * One strict server-side dry run (`--validate=strict`, unknown or duplicate fields are errors) of
+ * `objects` in `namespace`, as kubectl would send them: the exit code and what kubectl printed.
+ */
+export async function strictDryRun(
+  kubeconfig: string,
+  namespace: string,
+  objects: readonly unknown[],
+  fieldManager: string,
+): Promise<{ code: number; stderr: string }> {
+  const input = objects.map((o) => stringify(o, { version: '1.1' })).join('---\n');
+  const result = await kubectl(
+    kubeconfig,
+    [
+      '-n',
+      namespace,
+      'apply',
+      '--server-side',
+      '--dry-run=server',
+      '--validate=strict',
+      `--field-manager=${fieldManager}`,
+      '-f',
+      '-',
+    ],
+    { input, check: false },
+  );
+  return { code: result.code, stderr: result.stderr };
+}
