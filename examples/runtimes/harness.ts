@@ -16,6 +16,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSy
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseMicroService } from '../../api/index.ts';
+import { names, render } from '../../render/index.ts';
 import { nodeBinary } from '../../tools/node-versions.ts';
 
 export const runtimesDir: string = dirname(fileURLToPath(import.meta.url));
@@ -69,7 +71,8 @@ function writeLimits(version: 1 | 2, dirs: { cpu: string; memory: string }, limi
   }
 }
 
-function removeDir(dir: string): void {
+/** Removes a cgroup directory once its processes are gone (they may take a moment to be reaped). */
+export function removeCgroup(dir: string): void {
   for (let attempt = 0; ; attempt++) {
     try {
       rmdirSync(dir);
@@ -120,7 +123,7 @@ function probe(): LimitCgroups {
     try {
       writeLimits(version, dirs, limits);
     } catch (error) {
-      for (const d of unique) removeDir(d);
+      for (const d of unique) removeCgroup(d);
       throw error;
     }
     return unique;
@@ -154,9 +157,9 @@ function probe(): LimitCgroups {
       };
     }
   } finally {
-    for (const d of dirs) removeDir(d);
+    for (const d of dirs) removeCgroup(d);
   }
-  return { ok: true, version, create, remove: (ds) => ds.forEach(removeDir) };
+  return { ok: true, version, create, remove: (ds) => ds.forEach(removeCgroup) };
 }
 
 let seq = 0;
@@ -298,4 +301,25 @@ export function resultsBlock(
   if (!sameMachine)
     console.info(`${id}: measured on another machine (${committed.split('\n')[0]}); this run:\n${fresh}`);
   return { committed, fresh: fresh.trim(), sameMachine };
+}
+
+/**
+ * The app container's env as the renderer writes it for `spec` (a MicroService named `name`):
+ * what the runtime tests then hand to a real binary. `what` names the case in errors.
+ */
+export function renderedAppEnv(name: string, spec: Record<string, unknown>, what: string): Record<string, string> {
+  const parsed = parseMicroService({
+    apiVersion: 'msvc.dev/v1alpha1',
+    kind: 'MicroService',
+    metadata: { name, namespace: 'default' },
+    spec,
+  });
+  if (!parsed.ok) throw new Error(`invalid spec for ${what}: ${JSON.stringify(parsed.issues)}`);
+  const deployment = render(parsed.value).objects.find((o) => o.kind === 'Deployment');
+  if (!deployment) throw new Error(`no Deployment rendered for ${what}`);
+  const pod = (deployment['spec'] as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec;
+  const app = pod.containers.find((x) => x['name'] === names.appContainer) as {
+    env?: { name: string; value?: string }[];
+  };
+  return Object.fromEntries((app.env ?? []).map((e) => [e.name, e.value ?? '']));
 }

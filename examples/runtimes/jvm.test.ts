@@ -17,14 +17,13 @@
 // such a JDK does on a cgroup v2 node, so the test shows both what the old JDK would do unaided
 // and that the rendered flags fix it.
 import { describe, expect, it } from 'vitest';
-import { parseMicroService } from '../../api/index.ts';
-import { names, render } from '../../render/index.ts';
 import {
   hostMemoryBytes,
   type JdkBinary,
   jdks,
   limitCgroups,
   probeClassDir,
+  renderedAppEnv,
   resultsBlock,
   runLimited,
 } from './harness.ts';
@@ -152,25 +151,16 @@ function renderedEnv(c: Case, declared: string): Record<string, string> {
           limits: { ...(c.memory ? { memory: c.memory } : {}), ...(c.cpu ? { cpu: c.cpu } : {}) },
           ...(c.cpu ? {} : { defaultCPULimit: false }),
         };
-  const parsed = parseMicroService({
-    apiVersion: 'msvc.dev/v1alpha1',
-    kind: 'MicroService',
-    metadata: { name: 'jvm', namespace: 'default' },
-    spec: {
+  return renderedAppEnv(
+    'jvm',
+    {
       image: 'registry.example.com/shop/ledger:1.0.0',
       resources,
       ...(c.userOptions ? { env: [{ name: 'JAVA_TOOL_OPTIONS', value: c.userOptions }] } : {}),
       runtime: { jvm: { ...c.jvm, version: declared } },
     },
-  });
-  if (!parsed.ok) throw new Error(`invalid spec for ${c.note}: ${JSON.stringify(parsed.issues)}`);
-  const deployment = render(parsed.value).objects.find((o) => o.kind === 'Deployment');
-  if (!deployment) throw new Error(`no Deployment rendered for ${c.note}`);
-  const pod = (deployment['spec'] as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec;
-  const app = pod.containers.find((x) => x['name'] === names.appContainer) as {
-    env?: { name: string; value?: string }[];
-  };
-  return Object.fromEntries((app.env ?? []).map((e) => [e.name, e.value ?? '']));
+    c.note,
+  );
 }
 
 interface Measured {

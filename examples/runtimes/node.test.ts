@@ -11,9 +11,15 @@
 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseMicroService } from '../../api/index.ts';
-import { names, render } from '../../render/index.ts';
-import { limitCgroups, type NodeBinary, nodes, resultsBlock, runLimited, runtimesDir } from './harness.ts';
+import {
+  limitCgroups,
+  type NodeBinary,
+  nodes,
+  renderedAppEnv,
+  resultsBlock,
+  runLimited,
+  runtimesDir,
+} from './harness.ts';
 
 const MIB = 1n << 20n;
 
@@ -82,25 +88,16 @@ function expectedFor(c: Case, declared: string): Expected {
 
 function renderedEnv(c: Case, declared: string): Record<string, string> {
   const limits = { ...(c.memory ? { memory: c.memory } : {}), ...(c.cpu ? { cpu: c.cpu } : {}) };
-  const parsed = parseMicroService({
-    apiVersion: 'msvc.dev/v1alpha1',
-    kind: 'MicroService',
-    metadata: { name: 'node', namespace: 'default' },
-    spec: {
+  return renderedAppEnv(
+    'node',
+    {
       image: 'registry.example.com/shop/storefront:1.0.0',
       ...(c.memory || c.cpu ? { resources: { requests: { cpu: '100m' }, limits } } : {}),
       ...(c.userOptions ? { env: [{ name: 'NODE_OPTIONS', value: c.userOptions }] } : {}),
       runtime: { node: { ...c.node, version: declared } },
     },
-  });
-  if (!parsed.ok) throw new Error(`invalid spec for ${c.note}: ${JSON.stringify(parsed.issues)}`);
-  const deployment = render(parsed.value).objects.find((o) => o.kind === 'Deployment');
-  if (!deployment) throw new Error(`no Deployment rendered for ${c.note}`);
-  const pod = (deployment['spec'] as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec;
-  const app = pod.containers.find((x) => x['name'] === names.appContainer) as {
-    env?: { name: string; value?: string }[];
-  };
-  return Object.fromEntries((app.env ?? []).map((e) => [e.name, e.value ?? '']));
+    c.note,
+  );
 }
 
 interface Measured {

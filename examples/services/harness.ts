@@ -28,7 +28,6 @@ import {
   readFileSync,
   readlinkSync,
   renameSync,
-  rmdirSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -36,6 +35,7 @@ import { availableParallelism, homedir, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { removeCgroup } from '../runtimes/harness.ts';
 
 export const servicesDir: string = dirname(fileURLToPath(import.meta.url));
 export const SERVICES = ['gateway', 'order', 'user'] as const;
@@ -289,20 +289,6 @@ function writeLimit(version: 1 | 2, dir: string, milliCpu: number): void {
   } else {
     writeFileSync(join(dir, 'cpu.cfs_period_us'), String(PERIOD_US));
     writeFileSync(join(dir, 'cpu.cfs_quota_us'), String(quota));
-  }
-}
-
-function removeCgroup(dir: string): void {
-  // A cgroup can only be removed once its processes are gone; they may take a moment to be reaped.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      rmdirSync(dir);
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      if (attempt >= 50) throw error;
-      spawnSync('sleep', ['0.1']);
-    }
   }
 }
 
