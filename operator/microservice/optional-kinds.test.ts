@@ -71,6 +71,10 @@ function setup(ms: MicroServiceObject, discovered: Set<string>, served: Set<stri
       writes.push(`get ${ref.kind}`);
       return live.get(ref.kind);
     },
+    // Children the cache does not hold are listed by name first (adoption.ts); none exists here.
+    async list() {
+      return [];
+    },
     async delete(ref: { kind: string }) {
       writes.push(`delete ${ref.kind}`);
       live.delete(ref.kind);

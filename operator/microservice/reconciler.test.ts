@@ -66,6 +66,10 @@ function recordingClient(fail?: (obj: KubeObject) => Error | undefined) {
     async get() {
       return undefined;
     },
+    // Children the cache does not hold are listed by name first (adoption.ts); none exists here.
+    async list() {
+      return [];
+    },
     async delete(ref: { kind: string }) {
       writes.push(`delete ${ref.kind}`);
       return true;

@@ -18,7 +18,9 @@ import { KindDiscovery } from '../runtime/discovery.ts';
 import { describeFieldOwners, permanentReason } from '../runtime/errors.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import { formatKey, type KubeObject, type ObjectKey } from '../runtime/key.ts';
+import { ADOPTION_CONDITION, adoptionMessage, adoptionOptIn, foreignChildren, takeOver } from './adoption.ts';
 import { CAPACITY_CONDITION, type ChargedPod, capacityCondition, currentCapacityRisks } from './capacity.ts';
+import { desiredChild, ownedBy } from './children.ts';
 import { CONFIG_CONDITION, type ConfigStores, configState } from './config.ts';
 import { AppliedMemo, needsApply, withAppliedHash } from './drift.ts';
 import { exclusiveTakeover } from './exclusive.ts';
@@ -98,32 +100,9 @@ export interface ReconcilerDeps {
 
 export const POD_INDEX = 'microservice';
 
-function ownerReference(ms: MicroServiceObject) {
-  return {
-    apiVersion: ms.apiVersion ?? 'msvc.dev/v1alpha1',
-    kind: ms.kind ?? 'MicroService',
-    name: ms.metadata?.name ?? '',
-    uid: ms.metadata?.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
-}
-
 /** The last status said the spec rendered optional children (see status.ts, ChildrenApplied). */
 function hasChildrenApplied(ms: MicroServiceObject): boolean {
   return (ms.status?.conditions ?? []).some((c) => c.type === 'ChildrenApplied');
-}
-
-function ownedBy(obj: KubeObject, uid: string | undefined): boolean {
-  return uid !== undefined && (obj.metadata?.ownerReferences ?? []).some((r) => r.uid === uid && r.controller);
-}
-
-/** The rendered child with namespace, owner reference and applied-hash annotation. */
-function desiredChild(obj: RenderedObject, ms: MicroServiceObject, namespace: string): KubeObject {
-  return withAppliedHash({
-    ...obj,
-    metadata: { ...obj.metadata, namespace, ownerReferences: [ownerReference(ms)] },
-  });
 }
 
 /** The API server refuses new objects in a namespace that is being deleted (reason NamespaceTerminating). */
@@ -226,6 +205,35 @@ export class Reconciler {
           extra,
         ),
         ctx,
+      );
+    }
+    // A child that exists without this MicroService as its controller is taken over only on request.
+    const foreign = await foreignChildren(
+      this.#deps.client,
+      raw,
+      objects
+        .filter((o) => CHILD_KINDS.some((c) => c.kind === o.kind) && crdOf(o.kind) === undefined)
+        .map((o) => desiredChild(o, raw, key.namespace)),
+      (d) => this.#deps.children[d.kind as CachedChildKind].get(key),
+      ctx.signal,
+    );
+    if (foreign.length > 0) {
+      const adopt = adoptionOptIn(raw) && !foreign.some((f) => f.controller);
+      const message = adoptionMessage(foreign, adopt);
+      if (!adopt) {
+        const reason = foreign.some((f) => f.controller) ? 'ControlledByOther' : 'NotOwned';
+        const adoption = { type: ADOPTION_CONDITION, status: 'True' as const, reason, message };
+        const observed = { kind: 'applyFailed' as const, reason: ADOPTION_CONDITION, message, stalled: true };
+        await this.#writeStatus(raw, computeStatus(ms, observed, selector, this.#now(), [...extra, adoption]), ctx);
+        return {};
+      }
+      ctx.log.info({ objects: foreign.map((f) => f.object) }, 'adopting children');
+      await takeOver(this.#deps.client, foreign, ctx.signal);
+      await this.#deps.recorder.event(
+        raw,
+        'Normal',
+        'Adopted',
+        `took over ${message.replace(/: taking it over$/, '')}`,
       );
     }
     // The replica hand-off applies without force: a 409 there is a conflict to retry, not a wedge.

@@ -135,19 +135,45 @@ export class Client {
    * Replaces `obj` (PUT). With metadata.resourceVersion set (as read), the API server refuses a
    * stale copy with 409 Conflict: optimistic concurrency for read-modify-write.
    */
-  async update<T extends KubeObject>(obj: T, control: RequestControl = {}): Promise<T> {
+  async update<T extends KubeObject>(obj: T, options: RequestControl & { readonly dryRun?: boolean } = {}): Promise<T> {
     const ref = refOf(obj, 'update');
+    const { dryRun, ...control } = options;
     try {
       const info = await this.rest.resource(ref.apiVersion, ref.kind);
       return await this.rest.request<T>({
         method: 'PUT',
         path: this.rest.path(info, { namespace: ref.namespace, name: ref.name }),
-        query: { fieldManager: this.fieldManager },
+        query: { fieldManager: this.fieldManager, dryRun: dryRun ? 'All' : undefined },
         body: obj,
         ...control,
       });
     } catch (error) {
       throw new ObjectError('update', ref, error);
+    }
+  }
+
+  /**
+   * A JSON patch (RFC 6902) of one object, e.g. to rewrite its managedFields with a `test` of the
+   * resourceVersion read (managed-fields.ts): not server-side apply, so it can set managedFields.
+   */
+  async patch<T extends KubeObject>(
+    ref: ObjectRef,
+    operations: readonly { op: string; path: string; value?: unknown }[],
+    options: RequestControl & { readonly dryRun?: boolean } = {},
+  ): Promise<T> {
+    const { dryRun, ...control } = options;
+    try {
+      const info = await this.rest.resource(ref.apiVersion, ref.kind);
+      return await this.rest.request<T>({
+        method: 'PATCH',
+        path: this.rest.path(info, { namespace: ref.namespace, name: ref.name }),
+        query: { fieldManager: this.fieldManager, dryRun: dryRun ? 'All' : undefined },
+        contentType: 'application/json-patch+json',
+        body: operations,
+        ...control,
+      });
+    } catch (error) {
+      throw new ObjectError('patch', ref, error);
     }
   }
 

@@ -1,0 +1,31 @@
+// What the operator applies for a rendered child: the object with its namespace, the MicroService
+// as its controlling owner, and the hash of what was applied (drift.ts). One place, so the
+// reconciler and `msvc diff` (which dry-runs the same body) cannot disagree.
+import type { RenderedObject } from '../../render/index.ts';
+import type { KubeObject } from '../runtime/key.ts';
+import { withAppliedHash } from './drift.ts';
+
+/** The MicroService as the controlling owner of its children (garbage collection follows it). */
+export function ownerReference(ms: KubeObject) {
+  return {
+    apiVersion: ms.apiVersion ?? 'msvc.dev/v1alpha1',
+    kind: ms.kind ?? 'MicroService',
+    name: ms.metadata?.name ?? '',
+    uid: ms.metadata?.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+/** Whether `obj` is controlled by the object with this uid. */
+export function ownedBy(obj: KubeObject, uid: string | undefined): boolean {
+  return uid !== undefined && (obj.metadata?.ownerReferences ?? []).some((r) => r.uid === uid && r.controller);
+}
+
+/** The rendered child with namespace, owner reference and applied-hash annotation. */
+export function desiredChild(obj: RenderedObject, ms: KubeObject, namespace: string): KubeObject {
+  return withAppliedHash({
+    ...obj,
+    metadata: { ...obj.metadata, namespace, ownerReferences: [ownerReference(ms)] },
+  });
+}
