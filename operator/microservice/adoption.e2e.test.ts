@@ -2,23 +2,23 @@
 // MicroService, made by `kubectl apply` (client-side) and by server-side apply under another field
 // manager. Without the opt-in nothing changes and AdoptionRequired says why; with it the operator
 // owns the objects, the previous managers' fields are gone, and the Deployment keeps its
-// ReplicaSet and its pods (the pod template renders equal).
+// ReplicaSet and its pods (the pod template renders equal). A Helm release (the real helm: field
+// manager `helm`, its meta.helm.sh annotations and managed-by label) is adopted the same way.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { parseMicroService } from '../../api/index.ts';
-import { render } from '../../render/index.ts';
+import { helm } from '../../charts/helm.ts';
+import { DEFAULT_RENDER_CONFIG, render } from '../../render/index.ts';
 import { kubectl } from '../../test/e2e/cluster.ts';
 import { apply, conditionOf, eventually, getJson, installCrd } from '../../test/e2e/kube.ts';
 import { createTestNamespace } from '../../test/e2e/namespace.ts';
 import { startOperator } from '../../test/e2e/operator-process.ts';
+import { e2eKubeconfigPath as kubeconfig } from '../../test/support/operator.ts';
 import { ADOPT_ANNOTATION, ADOPTION_CONDITION } from './adoption.ts';
 import { FIELD_MANAGER } from './identity.ts';
-
-const kubeconfig = (): string => {
-  const k = process.env['MSVC_E2E_KUBECONFIG'];
-  if (!k) throw new Error('MSVC_E2E_KUBECONFIG is not set: run through the e2e project (test/e2e/global-setup.ts)');
-  return k;
-};
 
 type Obj = {
   metadata: {
@@ -110,6 +110,23 @@ describe('adoption', () => {
         ),
       manager: 'platform-deployer/Apply',
     },
+    {
+      name: 'helm install of a chart',
+      create: async (ns: string, objects: unknown[]) => {
+        const chart = mkdtempSync(join(tmpdir(), 'msvc-adopt-chart-'));
+        cleanups.push(async () => rmSync(chart, { recursive: true, force: true }));
+        mkdirSync(join(chart, 'templates'));
+        writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: user\nversion: 1.0.0\n');
+        const manifest = objects.map((o) => stringify(o, { version: '1.1' })).join('---\n');
+        writeFileSync(join(chart, 'templates/all.yaml'), manifest);
+        await helm(['install', 'user', chart, '-n', ns, '--kubeconfig', kubeconfig()]);
+        const d = await get(ns, 'deployment/user');
+        // What Helm adds to every object it installs, and must not survive the adoption.
+        expect(d?.metadata.annotations?.['meta.helm.sh/release-name']).toBe('user');
+        expect(d?.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('Helm');
+      },
+      manager: 'helm/Update',
+    },
   ];
 
   it.each(cases)(
@@ -162,6 +179,8 @@ describe('adoption', () => {
         // The previous manager's fields are the operator's now.
         expect(managers(adopted), kind).toStrictEqual([`${FIELD_MANAGER}/Apply`]);
         expect(adopted.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']).toBeUndefined();
+        expect(adopted.metadata.annotations?.['meta.helm.sh/release-name']).toBeUndefined();
+        expect(adopted.metadata.labels?.['app.kubernetes.io/managed-by']).toBe(DEFAULT_RENDER_CONFIG.managedBy);
       }
       await eventually(async () => conditionOf(await get(ns, `microservice/${name}`), 'Ready')?.status === 'True', {
         what: 'Ready=True',
