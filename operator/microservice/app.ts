@@ -76,6 +76,7 @@ function leanPod(pod: KubeObject): PodLike {
     },
     status: {
       phase: p.status?.phase,
+      ...leanScheduled(p),
       containerStatuses: p.status?.containerStatuses?.map((c) => ({
         name: c.name,
         ready: c.ready,
@@ -85,6 +86,12 @@ function leanPod(pod: KubeObject): PodLike {
       })),
     },
   };
+}
+
+/** PodScheduled=False only (why a pod is Pending, for ProgressDeadlineExceeded), not the other conditions. */
+function leanScheduled(p: PodLike): Pick<NonNullable<PodLike['status']>, 'conditions'> {
+  const c = p.status?.conditions?.find((x) => x.type === 'PodScheduled' && x.status === 'False');
+  return c ? { conditions: [{ type: c.type, status: c.status, reason: c.reason, message: c.message }] } : {};
 }
 
 /** Deployments keep one bit of their managedFields: whether we own replicas (see handoff.ts). */

@@ -157,6 +157,20 @@ describe('Reconciler', () => {
     expect(t.writes.indexOf('handoff by msvc-operator-handoff')).toBe(t.writes.indexOf('apply Deployment') + 1);
   });
 
+  it('warns once that spec.replicas is ignored while autoscaled (kubectl scale), and again for a new count', async () => {
+    const t = setup(microService({ replicas: 5, autoscaling: { maxReplicas: 6 } }));
+    const ignored = () => t.recorder.events.filter((e) => e.reason === 'ReplicasIgnored');
+    await t.reconciler.reconcile(KEY, ctx);
+    expect(ignored()).toEqual([expect.objectContaining({ type: 'Warning' })]);
+    expect(ignored()[0]?.message).toMatch(/^spec\.replicas \(5\) is ignored: HorizontalPodAutoscaler order owns/);
+    t.sync();
+    await t.reconciler.reconcile(KEY, ctx);
+    expect(ignored()).toHaveLength(1);
+    t.microServices.apply({ type: 'Apply', object: microService({ replicas: 7, autoscaling: { maxReplicas: 6 } }) });
+    await t.reconciler.reconcile(KEY, ctx);
+    expect(ignored().map((e) => e.message.slice(0, 19))).toEqual(['spec.replicas (5) i', 'spec.replicas (7) i']);
+  });
+
   it('prunes a child it no longer renders', async () => {
     const t = setup(microService({ autoscaling: { maxReplicas: 4 } }));
     await t.reconciler.reconcile(KEY, ctx);

@@ -498,6 +498,12 @@ export class Reconciler {
     if (after && (before?.status !== after.status || before?.reason !== after.reason)) {
       await this.#deps.recorder.event(raw, after.status === 'True' ? 'Normal' : 'Warning', after.reason, after.message);
     }
+    // `kubectl scale` on an autoscaled MicroService: said where kubectl describe and get events show it.
+    const ignored = status.conditions?.find((c) => c.type === 'ReplicasIgnored');
+    const wasIgnored = raw.status?.conditions?.find((c) => c.type === 'ReplicasIgnored');
+    if (ignored?.status === 'True' && (wasIgnored?.status !== 'True' || wasIgnored.message !== ignored.message)) {
+      await this.#deps.recorder.event(raw, 'Warning', 'ReplicasIgnored', ignored.message);
+    }
   }
 
   /** For status of a spec that failed validation: enough of a MicroService to carry metadata. */

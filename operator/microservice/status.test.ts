@@ -30,6 +30,14 @@ const pod = (state: object, lastState: object = {}, hash = 'h1'): PodLike => ({
   status: { containerStatuses: [{ name: 'app', restartCount: 4, state, lastState }] },
 });
 
+const unschedulable = (name: string, message: string, hash = 'h1'): PodLike => ({
+  metadata: { name, annotations: { [POD_TEMPLATE_HASH_ANNOTATION]: hash } },
+  status: {
+    phase: 'Pending',
+    conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message }],
+  },
+});
+
 const applied = (d: DeploymentLike | undefined, pods: PodLike[] = [], goMemLimit?: string): Observation => ({
   kind: 'applied',
   deployment: d,
@@ -187,6 +195,32 @@ describe('Ready reasons', () => {
       stalled: true,
     },
     {
+      name: 'progress deadline with pods the scheduler cannot place',
+      obs: applied(
+        deployment({
+          replicas: 2,
+          conditions: [
+            {
+              type: 'Progressing',
+              status: 'False',
+              reason: 'ProgressDeadlineExceeded',
+              message: 'ReplicaSet "x" has timed out progressing.',
+            },
+          ],
+        }),
+        [
+          unschedulable('order-a', "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector."),
+          unschedulable('order-b', 'other'),
+          unschedulable('order-old', 'old', 'h0'),
+        ],
+      ),
+      status: 'False',
+      reason: 'ProgressDeadlineExceeded',
+      message:
+        /^Deployment order made no progress: ReplicaSet "x" has timed out progressing\. 0\/2 pods are scheduled \(pod order-a: 0\/3 nodes are available: 3 node\(s\) didn't match Pod's node affinity\/selector\.\): check spec\.nodeSelector, spec\.tolerations and spec\.affinity/,
+      stalled: true,
+    },
+    {
       name: 'invalid spec',
       obs: { kind: 'invalid', message: 'spec.x: bad' },
       status: 'False',
@@ -237,5 +271,45 @@ describe('status fields', () => {
     const third = computeStatus(ms({ status: second }), applied(undefined), 's', NOW);
     expect(third.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime).toBe(NOW);
     expect(statusChanged(second, third)).toBe(true);
+  });
+});
+
+describe('ReplicasIgnored (kubectl scale on an autoscaled MicroService)', () => {
+  const autoscaled = { image: 'order:1', autoscaling: { minReplicas: 3, maxReplicas: 8 } };
+  const cases: { name: string; spec: MicroService['spec']; want?: { status: string; message: RegExp } }[] = [
+    { name: 'absent without autoscaling', spec: { image: 'order:1', replicas: 5 } },
+    {
+      name: 'False while autoscaled without spec.replicas',
+      spec: autoscaled,
+      want: { status: 'False', message: /^spec\.replicas is not set: HorizontalPodAutoscaler order sets/ },
+    },
+    {
+      name: 'True when spec.replicas is set beside autoscaling',
+      spec: { ...autoscaled, replicas: 5 },
+      want: {
+        status: 'True',
+        message:
+          /^spec\.replicas \(5\) is ignored: HorizontalPodAutoscaler order owns the replica count, between spec\.autoscaling\.minReplicas \(3\) and maxReplicas \(8\), so kubectl scale .* Change spec\.autoscaling\.minReplicas or maxReplicas instead/,
+      },
+    },
+    {
+      name: 'names the default minReplicas',
+      spec: { image: 'order:1', replicas: 1, autoscaling: { maxReplicas: 4 } },
+      want: { status: 'True', message: /minReplicas \(2\) and maxReplicas \(4\)/ },
+    },
+  ];
+  it.each(cases)('$name', ({ spec, want }) => {
+    const s = computeStatus(ms({ spec }), applied(deployment(rolledOut)), 's', NOW);
+    const c = s.conditions?.find((x) => x.type === 'ReplicasIgnored');
+    if (!want) return expect(c).toBeUndefined();
+    expect(c).toMatchObject({ status: want.status, reason: 'AutoscalerOwnsReplicas', observedGeneration: 3 });
+    expect(c?.message).toMatch(want.message);
+    // Ready is unaffected: the autoscaler running the pods is the normal case.
+    expect(s.conditions?.find((x) => x.type === 'Ready')?.status).toBe('True');
+  });
+
+  it('is not reported for a spec that failed validation', () => {
+    const s = computeStatus(ms({ spec: { ...autoscaled, replicas: 5 } }), { kind: 'invalid', message: 'x' }, 's', NOW);
+    expect(s.conditions?.some((c) => c.type === 'ReplicasIgnored')).toBe(false);
   });
 });

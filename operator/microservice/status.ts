@@ -9,7 +9,7 @@
 //                progress deadline. Else False.
 // status.observedGeneration is only set once the operator acted on that generation.
 import type { Condition, MicroService, MicroServiceStatus } from '../../api/index.ts';
-import { resolveResources } from '../../api/index.ts';
+import { DEFAULTS, resolveResources } from '../../api/index.ts';
 import { canonicalJson, names, POD_TEMPLATE_HASH_ANNOTATION } from '../../render/index.ts';
 import type { KubeObject } from '../runtime/key.ts';
 
@@ -35,6 +35,8 @@ interface ContainerState {
 export interface PodLike extends KubeObject {
   status?: {
     phase?: string;
+    /** Only PodScheduled=False is kept in the operator's cache (app.ts): why a pod is Pending. */
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
     containerStatuses?: {
       name: string;
       ready?: boolean;
@@ -94,6 +96,22 @@ function appStatuses(pods: readonly PodLike[], templateHash: string) {
     .flatMap((p) =>
       (p.status?.containerStatuses ?? []).filter((c) => c.name === names.appContainer).map((c) => ({ pod: p, c })),
     );
+}
+
+/**
+ * Why a stalled rollout's pods are not running, when the scheduler said so: the usual cause of a
+ * progress deadline with no pod-level failure (a node selector, toleration or affinity no node fits).
+ */
+function unscheduled(obs: Extract<Observation, { kind: 'applied' }>): string {
+  const current = obs.pods.filter((p) => p.metadata?.annotations?.[POD_TEMPLATE_HASH_ANNOTATION] === obs.templateHash);
+  const pending = current.flatMap((p) => {
+    const c = p.status?.conditions?.find((x) => x.type === 'PodScheduled' && x.status === 'False');
+    return c ? [{ pod: p, c }] : [];
+  });
+  const first = pending[0];
+  if (!first) return '';
+  const why = first.c.message ?? first.c.reason ?? 'no reason given';
+  return ` ${current.length - pending.length}/${current.length} pods are scheduled (pod ${first.pod.metadata?.name ?? '?'}: ${why}): check spec.nodeSelector, spec.tolerations and spec.affinity against the nodes' labels and taints, and the nodes' free resources`;
 }
 
 /** First failing pod-level reason, most actionable first. */
@@ -184,7 +202,7 @@ function verdictOf(ms: MicroService, obs: Observation): Verdict {
       reconciling: false,
       stalled: true,
       reason: 'ProgressDeadlineExceeded',
-      message: `Deployment ${name} made no progress: ${progressing.message ?? ''}`.trim(),
+      message: `Deployment ${name} made no progress: ${progressing.message ?? ''}`.trim() + unscheduled(obs),
     };
   }
   const s = d.status ?? {};
@@ -266,6 +284,38 @@ function childrenApplied(
   };
 }
 
+/**
+ * ReplicasIgnored, while spec.autoscaling is set: True when spec.replicas is set too (`kubectl scale
+ * msvc/x` writes spec.replicas through the scale subresource), because the HorizontalPodAutoscaler
+ * owns the replica count and the Deployment is rendered without one; False while it is not set.
+ * Absent without autoscaling, where spec.replicas is the replica count.
+ */
+export function replicasIgnored(
+  ms: MicroService,
+  generation: number,
+): Omit<Condition, 'lastTransitionTime'> | undefined {
+  const a = ms.spec.autoscaling;
+  if (!a) return undefined;
+  const hpa = `HorizontalPodAutoscaler ${names.horizontalPodAutoscaler(ms.metadata.name)}`;
+  const range = `between spec.autoscaling.minReplicas (${a.minReplicas ?? DEFAULTS.autoscaling.minReplicas}) and maxReplicas (${a.maxReplicas})`;
+  if (ms.spec.replicas === undefined) {
+    return {
+      type: 'ReplicasIgnored',
+      status: 'False',
+      reason: 'AutoscalerOwnsReplicas',
+      message: `spec.replicas is not set: ${hpa} sets the replica count, ${range}`,
+      observedGeneration: generation,
+    };
+  }
+  return {
+    type: 'ReplicasIgnored',
+    status: 'True',
+    reason: 'AutoscalerOwnsReplicas',
+    message: `spec.replicas (${ms.spec.replicas}) is ignored: ${hpa} owns the replica count, ${range}, so kubectl scale and edits of spec.replicas change nothing. Change spec.autoscaling.minReplicas or maxReplicas instead, or remove spec.autoscaling to set the replicas yourself; remove spec.replicas to clear this condition`,
+    observedGeneration: generation,
+  };
+}
+
 /** A condition of one concern beside the kstatus three (CapacityRisk, ...), computed by the reconciler. */
 export type ExtraCondition = Pick<Condition, 'type' | 'status' | 'reason' | 'message'>;
 
@@ -313,6 +363,8 @@ export function computeStatus(
   ];
   const missing = obs.kind === 'applied' ? obs.missingKinds : undefined;
   if (missing !== undefined) conditions.push(nextCondition(previous, childrenApplied(ms, missing, generation), now));
+  const ignored = obs.kind === 'invalid' ? undefined : replicasIgnored(ms, generation);
+  if (ignored) conditions.push(nextCondition(previous, ignored, now));
   const d = obs.kind === 'applied' ? obs.deployment : undefined;
   return {
     observedGeneration: generation,
