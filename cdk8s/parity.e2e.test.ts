@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { canonicalJson } from '../render/index.ts';
-import { apply, conditionOf, eventually, getJson, installCrd } from '../test/e2e/kube.ts';
+import { apply, conditionOf, eventually, getJson, installCrd, installVendoredCrds } from '../test/e2e/kube.ts';
 import { createTestNamespace } from '../test/e2e/namespace.ts';
 import { type OperatorProcess, startOperator } from '../test/e2e/operator-process.ts';
 import { e2eKubeconfigPath as kubeconfig } from '../test/support/operator.ts';
@@ -21,7 +21,24 @@ const RESOURCE = {
   Deployment: 'deployment',
   HorizontalPodAutoscaler: 'hpa',
   PodDisruptionBudget: 'pdb',
+  NetworkPolicy: 'networkpolicies.networking.k8s.io',
+  Ingress: 'ingresses.networking.k8s.io',
+  HTTPRoute: 'httproutes.gateway.networking.k8s.io',
+  GRPCRoute: 'grpcroutes.gateway.networking.k8s.io',
+  ServiceMonitor: 'servicemonitors.monitoring.coreos.com',
+  PodMonitor: 'podmonitors.monitoring.coreos.com',
 } as const;
+/** By group as well as kind: Istio's and Linkerd's AuthorizationPolicy share the kind. */
+const GROUPED_RESOURCE: Record<string, string> = {
+  'security.istio.io/v1/AuthorizationPolicy': 'authorizationpolicies.security.istio.io',
+};
+const resourceOf = (object: Json): string => {
+  const kind = object['kind'] as string;
+  const grouped = GROUPED_RESOURCE[`${object['apiVersion']}/${kind}`];
+  const resource = grouped ?? RESOURCE[kind as keyof typeof RESOURCE];
+  if (resource === undefined) throw new Error(`parity test: no kubectl resource for ${object['apiVersion']} ${kind}`);
+  return resource;
+};
 
 type Json = Record<string, unknown>;
 type FieldsV1 = { [key: string]: FieldsV1 };
@@ -78,7 +95,19 @@ let synthesized: Json[] = [];
 
 beforeAll(async () => {
   outdir = mkdtempSync(join(tmpdir(), 'cdk8s-parity-'));
-  const env = { ...process.env, PATH: `${join(repoRoot, 'node_modules/.bin')}:${process.env['PATH'] ?? ''}` };
+  await installCrd(kubeconfig());
+  // The third-party kinds the examples render (test/support/crds): the operator applies them only where served.
+  await installVendoredCrds(kubeconfig());
+  const ns = await createTestNamespace(kubeconfig(), 'parity');
+  namespace = ns.name;
+  cleanup = ns.cleanup;
+  // Synthesized for the namespace the operator renders in: Istio principals of callers listed
+  // without a namespace name the MicroService's own one.
+  const env = {
+    ...process.env,
+    MSVC_NAMESPACE: namespace,
+    PATH: `${join(repoRoot, 'node_modules/.bin')}:${process.env['PATH'] ?? ''}`,
+  };
   const synth = spawnSync(
     join(repoRoot, 'node_modules/.bin/cdk8s'),
     ['synth', '--no-check-upgrade', '--output', outdir],
@@ -94,10 +123,6 @@ beforeAll(async () => {
   if (!file) throw new Error(`no services chart in ${readdirSync(outdir).join(', ')}`);
   synthesized = parseAllDocuments(readFileSync(join(outdir, file), 'utf8')).map((d) => d.toJS() as Json);
 
-  await installCrd(kubeconfig());
-  const ns = await createTestNamespace(kubeconfig(), 'parity');
-  namespace = ns.name;
-  cleanup = ns.cleanup;
   operator = await startOperator({ kubeconfig: kubeconfig(), namespaces: [namespace] });
   await apply(
     kubeconfig(),
@@ -128,7 +153,7 @@ describe('cdk8s synth == what the operator applied', () => {
 
   it('matches on every field the operator owns, and the operator owns no field cdk8s did not write', async () => {
     for (const object of synthesized) {
-      const kind = object['kind'] as keyof typeof RESOURCE;
+      const kind = object['kind'] as string;
       const name = (object['metadata'] as Json)['name'] as string;
       const live = await getJson<
         Json & {
@@ -136,7 +161,7 @@ describe('cdk8s synth == what the operator applied', () => {
             managedFields?: { manager: string; operation: string; subresource?: string; fieldsV1: FieldsV1 }[];
           };
         }
-      >(kubeconfig(), ['-n', namespace, `${RESOURCE[kind]}/${name}`, '--show-managed-fields']);
+      >(kubeconfig(), ['-n', namespace, `${resourceOf(object)}/${name}`, '--show-managed-fields']);
       expect(live, `${kind}/${name} exists`).toBeDefined();
       const entry = live?.metadata.managedFields?.find(
         (m) => m.manager === 'msvc-operator' && m.operation === 'Apply' && !m.subresource,

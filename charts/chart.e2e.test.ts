@@ -108,9 +108,14 @@ const MANAGER_RULES = [
   rule('deployments.apps', CHILD_VERBS),
   rule('horizontalpodautoscalers.autoscaling', CHILD_VERBS),
   rule('poddisruptionbudgets.policy', CHILD_VERBS),
+  rule('networkpolicies.networking.k8s.io', CHILD_VERBS),
+  rule('ingresses.networking.k8s.io', CHILD_VERBS),
   // Optional children whose CRD may be missing: read by GET, never watched (operator/runtime/discovery.ts).
   rule('servicemonitors.monitoring.coreos.com', OPTIONAL_CHILD_VERBS),
   rule('podmonitors.monitoring.coreos.com', OPTIONAL_CHILD_VERBS),
+  rule('httproutes.gateway.networking.k8s.io', OPTIONAL_CHILD_VERBS),
+  rule('grpcroutes.gateway.networking.k8s.io', OPTIONAL_CHILD_VERBS),
+  rule('authorizationpolicies.security.istio.io', OPTIONAL_CHILD_VERBS),
   rule('pods', ['list', 'watch']),
   // The capacity preflight (CapacityRisk) reads quotas and limit ranges.
   rule('resourcequotas', ['list', 'watch']),
@@ -134,9 +139,12 @@ const MANAGER_VERBS: [string, string][] = [
     'deployments.apps',
     'horizontalpodautoscalers.autoscaling',
     'poddisruptionbudgets.policy',
+    'networkpolicies.networking.k8s.io',
+    'ingresses.networking.k8s.io',
   ].flatMap((r) => ['list', 'watch', 'create', 'patch', 'delete'].map((v): [string, string] => [v, r])),
-  // (ServiceMonitor/PodMonitor are checked in the rule lists only: `kubectl auth can-i` resolves a kind
-  // through discovery, and their CRD is not installed here.)
+  // (ServiceMonitor/PodMonitor, HTTPRoute/GRPCRoute and Istio's AuthorizationPolicy are checked in
+  // the rule lists only: `kubectl auth can-i` resolves a kind through discovery, and their CRD is
+  // not installed here.)
   ['list', 'pods'],
   ['watch', 'pods'],
   ['list', 'resourcequotas'],
@@ -172,7 +180,8 @@ const FORBIDDEN: [string, string][] = [
   ['create', 'roles.rbac.authorization.k8s.io'],
   ['create', 'rolebindings.rbac.authorization.k8s.io'],
   ['create', 'serviceaccounts:token'],
-  ['create', 'ingresses.networking.k8s.io'],
+  // Ingresses are children (create, patch, delete), never updated.
+  ['update', 'ingresses.networking.k8s.io'],
   ['list', 'events'],
 ];
 

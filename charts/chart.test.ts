@@ -93,6 +93,8 @@ describe('chart', () => {
       'deployments.apps',
       'horizontalpodautoscalers.autoscaling',
       'poddisruptionbudgets.policy',
+      'networkpolicies.networking.k8s.io',
+      'ingresses.networking.k8s.io',
     ];
     expect(grants.sort()).toEqual(
       [

@@ -12,9 +12,12 @@ import { MicroService, MicroServiceCrd, MicroServiceResource } from '../../cdk8s
 import { shopServices } from './services.ts';
 
 const app = new App();
+// MSVC_NAMESPACE=shop cdk8s synth: the objects are written for that namespace (callers listed
+// without a namespace in allowedCallers mean it); without it, none is written.
+const namespace = process.env['MSVC_NAMESPACE'] || undefined;
 
 // Mode 1: cdk8s renders the objects itself.
-const services = new Chart(app, 'services');
+const services = new Chart(app, 'services', { namespace });
 for (const [id, props] of Object.entries(shopServices(services))) {
   new MicroService(services, id, props);
 }
@@ -22,7 +25,7 @@ for (const [id, props] of Object.entries(shopServices(services))) {
 // Mode 2: cdk8s emits custom resources; the operator renders them in the cluster.
 const crd = new Chart(app, 'msvc-crd');
 new MicroServiceCrd(crd, 'microservices');
-const resources = new Chart(app, 'msvc-resources');
+const resources = new Chart(app, 'msvc-resources', { namespace });
 resources.addDependency(crd);
 for (const [id, props] of Object.entries(shopServices(resources))) {
   new MicroServiceResource(resources, id, props);

@@ -11,12 +11,13 @@ import { MemoryEventRecorder } from '../runtime/events.ts';
 import type { KubeObject } from '../runtime/key.ts';
 import { silentLogger } from '../runtime/log.ts';
 import { ApiError } from '../runtime/rest.ts';
-import { CACHED_CHILD_KINDS, type MicroServiceObject, POD_INDEX, Reconciler } from './reconciler.ts';
+import { CACHED_CHILD_KINDS, CHILD_KINDS, type MicroServiceObject, POD_INDEX, Reconciler } from './reconciler.ts';
 import type { PodLike } from './status.ts';
 
 const KEY = { namespace: 'shop', name: 'order' };
 const ctx: ReconcileContext = { log: silentLogger, retries: 0, signal: new AbortController().signal };
 const SM = 'monitoring.coreos.com/v1/ServiceMonitor';
+const OPTIONAL = new Set<string>(CHILD_KINDS.flatMap((k) => ('crd' in k ? [k.kind] : [])));
 
 function store<T extends KubeObject>(objects: T[] = [], indexers = {}) {
   const writer = new Writer<T>({ indexers });
@@ -60,7 +61,7 @@ function setup(ms: MicroServiceObject, discovered: Set<string>, served: Set<stri
       }
       rv += 1;
       const out = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv), uid: `uid-${obj.kind}` } };
-      if (obj.kind?.endsWith('Monitor')) live.set(obj.kind, out);
+      if (OPTIONAL.has(obj.kind ?? '')) live.set(obj.kind ?? '', out);
       return out;
     },
     async applyStatus(obj: KubeObject) {
@@ -91,7 +92,8 @@ function setup(ms: MicroServiceObject, discovered: Set<string>, served: Set<stri
     },
   } as unknown as KindDiscovery;
   const microServices = store([ms]);
-  const children = Object.fromEntries(CACHED_CHILD_KINDS.map(({ kind }) => [kind, store<KubeObject>().asStore()]));
+  const writers = Object.fromEntries(CACHED_CHILD_KINDS.map(({ kind }) => [kind, store<KubeObject>()]));
+  const children = Object.fromEntries(Object.entries(writers).map(([kind, w]) => [kind, w.asStore()]));
   const reconciler = new Reconciler({
     client: client as never,
     microServices: microServices.asStore(),
@@ -110,10 +112,10 @@ function setup(ms: MicroServiceObject, discovered: Set<string>, served: Set<stri
     };
     return () => status;
   };
-  return { reconciler, writes, live, forgotten, microServices, statusOf };
+  return { reconciler, writes, live, forgotten, microServices, writers, statusOf };
 }
 
-const childrenApplied = (status: { conditions?: { type: string }[] } | undefined) =>
+const childrenApplied = (status: { conditions?: { type: string; message?: string }[] } | undefined) =>
   status?.conditions?.find((c) => c.type === 'ChildrenApplied');
 
 describe('optional children (CRD kinds)', () => {
@@ -219,5 +221,96 @@ describe('optional children (CRD kinds)', () => {
     expect(t.forgotten).toStrictEqual([SM]);
     expect(childrenApplied(status())).toMatchObject({ status: 'False', reason: 'CRDNotInstalled' });
     expect(result).toStrictEqual({ requeueAfterMs: 30_000 });
+  });
+});
+
+describe('routes and policies: built-in NetworkPolicy and Ingress, optional Gateway API routes and Istio AuthorizationPolicy', () => {
+  const traffic = {
+    mesh: { provider: 'istio' },
+    routes: {
+      parentRefs: [{ namespace: 'infra', name: 'shop' }],
+      http: [{ port: 'http' }],
+      grpc: [{ port: 'grpc' }],
+      ingress: { className: 'nginx' },
+    },
+    allowedCallers: [{ namespace: 'infra' }],
+  };
+  const ports = [
+    { name: 'http', port: 8080 },
+    { name: 'grpc', port: 9090, protocol: 'GRPC' },
+  ];
+  const ROUTE_KINDS = ['gateway.networking.k8s.io/v1/HTTPRoute', 'gateway.networking.k8s.io/v1/GRPCRoute'];
+  const ISTIO_AP = 'security.istio.io/v1/AuthorizationPolicy';
+
+  it('without the CRDs: NetworkPolicy and Ingress are applied, and ChildrenApplied names each missing CRD with the field that renders it', async () => {
+    const t = setup(microService({ ports, ...traffic }), new Set());
+    const status = await t.statusOf();
+    const result = await t.reconciler.reconcile(KEY, ctx);
+    expect(t.writes).toEqual([
+      'apply ServiceAccount',
+      'apply Service',
+      'apply Deployment',
+      'apply PodDisruptionBudget',
+      'apply Ingress',
+      'apply NetworkPolicy',
+      'status',
+    ]);
+    const condition = childrenApplied(status());
+    expect(condition).toMatchObject({ status: 'False', reason: 'CRDNotInstalled' });
+    for (const named of [
+      'HTTPRoute order (CRD httproutes.gateway.networking.k8s.io)',
+      'GRPCRoute order (CRD grpcroutes.gateway.networking.k8s.io)',
+      'AuthorizationPolicy order (CRD authorizationpolicies.security.istio.io)',
+      'spec.routes for HTTPRoute and GRPCRoute',
+      'spec.allowedCallers for AuthorizationPolicy',
+    ]) {
+      expect(condition?.message).toContain(named);
+    }
+    expect(result).toStrictEqual({ requeueAfterMs: 30_000 });
+  });
+
+  it('with the CRDs: every kind is applied; dropping spec.routes and spec.allowedCallers prunes all five', async () => {
+    const t = setup(microService({ ports, ...traffic }), new Set([...ROUTE_KINDS, ISTIO_AP]));
+    const status = await t.statusOf();
+    expect(await t.reconciler.reconcile(KEY, ctx)).toStrictEqual({});
+    for (const kind of ['HTTPRoute', 'GRPCRoute', 'Ingress', 'NetworkPolicy', 'AuthorizationPolicy']) {
+      expect(t.writes).toContain(`apply ${kind}`);
+    }
+    expect([...t.live.keys()].sort()).toEqual(['AuthorizationPolicy', 'GRPCRoute', 'HTTPRoute']);
+    expect(childrenApplied(status())).toMatchObject({ status: 'True', reason: 'Applied' });
+    // What the informers would have cached of the two built-in kinds the reconcile applied.
+    const owned = (apiVersion: string, kind: string): KubeObject => ({
+      apiVersion,
+      kind,
+      metadata: {
+        name: 'order',
+        namespace: 'shop',
+        uid: `uid-${kind}`,
+        ownerReferences: [
+          { apiVersion: 'msvc.dev/v1alpha1', kind: 'MicroService', name: 'order', uid: 'uid-1', controller: true },
+        ],
+      },
+    });
+    t.writers['NetworkPolicy']?.apply({ type: 'Apply', object: owned('networking.k8s.io/v1', 'NetworkPolicy') });
+    t.writers['Ingress']?.apply({ type: 'Apply', object: owned('networking.k8s.io/v1', 'Ingress') });
+    const next = microService({ ports, mesh: { provider: 'istio' } });
+    t.microServices.apply({
+      type: 'Apply',
+      object: {
+        ...next,
+        metadata: { ...next.metadata, generation: 2, resourceVersion: '11' },
+        status: status() as never,
+      },
+    });
+    t.writes.length = 0;
+    await t.reconciler.reconcile(KEY, ctx);
+    expect(t.writes.filter((w) => w.startsWith('delete')).sort()).toEqual([
+      'delete AuthorizationPolicy',
+      'delete GRPCRoute',
+      'delete HTTPRoute',
+      'delete Ingress',
+      'delete NetworkPolicy',
+    ]);
+    expect(t.live.size).toBe(0);
   });
 });

@@ -51,8 +51,38 @@ export const CHILD_KINDS = [
   { apiVersion: 'apps/v1', kind: 'Deployment' },
   { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' },
   { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
-  { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', crd: 'servicemonitors.monitoring.coreos.com' },
-  { apiVersion: 'monitoring.coreos.com/v1', kind: 'PodMonitor', crd: 'podmonitors.monitoring.coreos.com' },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
+  {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'ServiceMonitor',
+    crd: 'servicemonitors.monitoring.coreos.com',
+    field: 'spec.monitoring',
+  },
+  {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PodMonitor',
+    crd: 'podmonitors.monitoring.coreos.com',
+    field: 'spec.monitoring',
+  },
+  {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    crd: 'httproutes.gateway.networking.k8s.io',
+    field: 'spec.routes',
+  },
+  {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'GRPCRoute',
+    crd: 'grpcroutes.gateway.networking.k8s.io',
+    field: 'spec.routes',
+  },
+  {
+    apiVersion: 'security.istio.io/v1',
+    kind: 'AuthorizationPolicy',
+    crd: 'authorizationpolicies.security.istio.io',
+    field: 'spec.allowedCallers',
+  },
 ] as const;
 export type ChildKind = (typeof CHILD_KINDS)[number]['kind'];
 type CachedEntry = Exclude<(typeof CHILD_KINDS)[number], { crd: string }>;
@@ -61,8 +91,12 @@ export type CachedChildKind = CachedEntry['kind'];
 export const CACHED_CHILD_KINDS: readonly CachedEntry[] = CHILD_KINDS.filter((k): k is CachedEntry => !('crd' in k));
 /** The CRD an optional kind needs, or undefined for a built-in kind. */
 export function crdOf(kind: string): string | undefined {
+  return optionalKind(kind)?.crd;
+}
+/** The CHILD_KINDS entry of an optional kind: its CRD and the spec field that renders it. */
+function optionalKind(kind: string): Extract<(typeof CHILD_KINDS)[number], { crd: string }> | undefined {
   const k = CHILD_KINDS.find((c) => c.kind === kind);
-  return k && 'crd' in k ? k.crd : undefined;
+  return k && 'crd' in k ? k : undefined;
 }
 
 /** A spec the API server accepted but the renderer cannot use (e.g. a CRD older than the operator). */
@@ -245,9 +279,9 @@ export class Reconciler {
           ctx.log.debug({ kind: obj.kind }, 'not applied: not a child kind of this operator');
           continue;
         }
-        const crd = crdOf(obj.kind);
-        if (crd !== undefined && !(await this.#discovery.served(obj.apiVersion, obj.kind))) {
-          missing.push({ kind: obj.kind, crd });
+        const optional = optionalKind(obj.kind);
+        if (optional && !(await this.#discovery.served(obj.apiVersion, obj.kind))) {
+          missing.push({ kind: obj.kind, crd: optional.crd, field: optional.field });
           continue;
         }
         const desired = desiredChild(obj, raw, key.namespace);
@@ -270,9 +304,9 @@ export class Reconciler {
             current = await this.#applyChild(body, raw, ctx);
           } catch (error) {
             // The CRD went away since discovery said it was served: report it as missing.
-            if (crd === undefined || !(error instanceof ObjectError) || error.status !== 404) throw error;
+            if (!optional || !(error instanceof ObjectError) || error.status !== 404) throw error;
             this.#discovery.forget(obj.apiVersion, obj.kind);
-            missing.push({ kind: obj.kind, crd });
+            missing.push({ kind: obj.kind, crd: optional.crd, field: optional.field });
             continue;
           }
           if (autoscaled && !live) {

@@ -52,6 +52,8 @@ export interface MissingKind {
   readonly kind: string;
   /** The CRD's name, e.g. servicemonitors.monitoring.coreos.com. */
   readonly crd: string;
+  /** The spec field that renders it, e.g. spec.monitoring. */
+  readonly field: string;
 }
 
 /** What reconcile saw, in the order it can fail. */
@@ -275,11 +277,20 @@ function childrenApplied(
     };
   }
   const list = missing.map((m) => `${m.kind} ${ms.metadata.name} (CRD ${m.crd})`).join(', ');
+  const fields = [...new Set(missing.map((m) => m.field))]
+    .map(
+      (f) =>
+        `${f} for ${missing
+          .filter((m) => m.field === f)
+          .map((m) => m.kind)
+          .join(' and ')}`,
+    )
+    .join(', ');
   return {
     type: 'ChildrenApplied',
     status: 'False',
     reason: 'CRDNotInstalled',
-    message: `not applied, their CRD is not installed: ${list}. Install the CRD (the operator applies the object within a minute) or drop the field that renders it (spec.monitoring for ServiceMonitor and PodMonitor)`,
+    message: `not applied, their CRD is not installed: ${list}. Install the CRD (the operator applies the object within a minute) or drop the field that renders it (${fields})`,
     observedGeneration: generation,
   };
 }

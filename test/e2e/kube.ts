@@ -115,6 +115,9 @@ export function conditionOf(
 export const VENDORED_CRDS = {
   serviceMonitors: 'monitoring.coreos.com_servicemonitors',
   podMonitors: 'monitoring.coreos.com_podmonitors',
+  httpRoutes: 'gateway.networking.k8s.io_httproutes',
+  grpcRoutes: 'gateway.networking.k8s.io_grpcroutes',
+  istioAuthorizationPolicies: 'security.istio.io_authorizationpolicies',
 } as const;
 
 /** Installs vendored CRDs (default: all of test/support/crds) and waits until they are served. */

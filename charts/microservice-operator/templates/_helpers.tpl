@@ -57,10 +57,13 @@ The rules of the operator's manager role: exactly what operator/ does, no more.
   children               list, watch         informers, filtered by app.kubernetes.io/managed-by
                          create, patch       server-side apply (an apply that creates needs create)
                          delete              pruning children no longer rendered
+  (serviceaccounts, services, deployments, horizontalpodautoscalers, poddisruptionbudgets,
+   networkpolicies, ingresses)
   optional children      get, create,        kinds whose CRD may be missing (CHILD_KINDS entries with a crd in
   (servicemonitors,      patch, delete       operator/microservice/reconciler.ts): read by GET, not cached, so
-   podmonitors)                              no list/watch; discovery (GET /apis/...) is open to every
-                                             authenticated user (system:discovery)
+   podmonitors,                              no list/watch; discovery (GET /apis/...) is open to every
+   httproutes, grpcroutes,                   authenticated user (system:discovery)
+   Istio authorizationpolicies)
   pods                   list, watch         status (ready replicas, image pull, OOM, crash loops)
   events                 create, update      core/v1 Events (operator/runtime/events.ts): a repeat
                                              updates the Event's count (optimistic, with its resourceVersion)
@@ -88,8 +91,17 @@ No get on the built-in kinds: the operator reads them through its caches. No Sec
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
   verbs: ["list", "watch", "create", "patch", "delete"]
+- apiGroups: ["networking.k8s.io"]
+  resources: ["networkpolicies", "ingresses"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
 - apiGroups: ["monitoring.coreos.com"]
   resources: ["servicemonitors", "podmonitors"]
+  verbs: ["get", "create", "patch", "delete"]
+- apiGroups: ["gateway.networking.k8s.io"]
+  resources: ["httproutes", "grpcroutes"]
+  verbs: ["get", "create", "patch", "delete"]
+- apiGroups: ["security.istio.io"]
+  resources: ["authorizationpolicies"]
   verbs: ["get", "create", "patch", "delete"]
 - apiGroups: [""]
   resources: ["pods"]
