@@ -186,6 +186,18 @@ describe('cross-field rules', () => {
     for (const issue of issues) expect(issue.path).toMatch(/^spec\./);
   });
 
+  it('a field the schema refused is reported once, not again by a rule that reads it', () => {
+    expect(issuesOf(spec({ shutdown: { gracePeriodSeconds: -1 } }))).toStrictEqual([
+      { path: 'spec.shutdown.gracePeriodSeconds', message: expect.stringMatching(/at least 1/) },
+    ]);
+    const hostPath = issuesOf({ ...base, volumes: [{ name: 'a', hostPath: { path: '/var/run' } }] });
+    expect(hostPath).toHaveLength(1);
+    expect(hostPath[0]?.message).toMatch(/hostPath volumes break the restricted Pod Security rule/);
+    // A rule on a field the schema accepted still runs beside an issue elsewhere.
+    const both = issuesOf(spec({ replicas: -1, shutdown: { gracePeriodSeconds: 10, timeoutSeconds: 20 } }));
+    expect(both.map((i) => i.path).sort()).toStrictEqual(['spec.replicas', 'spec.shutdown.gracePeriodSeconds']);
+  });
+
   it('every rule has a CEL twin and a failing example', () => {
     for (const rule of SPEC_RULES) {
       expect(rule.cel.length, rule.id).toBeGreaterThan(0);

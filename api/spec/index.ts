@@ -76,8 +76,14 @@ export const SPEC_RULES: readonly SpecRule<MicroServiceSpec>[] = [
 
 export const specSchema = specShape
   .superRefine((spec, ctx) => {
+    // Cross-field rules see what parsed; a field the schema already refused (a value below its
+    // minimum, a key it does not offer) is reported once, not again by a rule that reads it.
+    const refused = ctx.issues.map((i) => i.path ?? []);
+    const covered = (path: readonly PropertyKey[]) =>
+      refused.some((r) => r.length <= path.length && r.every((segment, k) => segment === path[k]));
     for (const rule of SPEC_RULES) {
       for (const issue of rule.check(spec)) {
+        if (covered(issue.path)) continue;
         ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
       }
     }
