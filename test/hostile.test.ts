@@ -92,7 +92,7 @@ describe('the hostile-input corpus through the installed msvc', () => {
           `${field} in\n${stderr}`,
         ).toBe(true);
       }
-      },
+    },
     120_000,
   );
 });
