@@ -208,6 +208,22 @@ spec:
     );
   });
 
+  it('warns on stderr, exit 0, when a sidecar mesh without its CNI plugin injects a NET_ADMIN init container', async () => {
+    const mesh = (extra: string) => `  mesh:\n    provider: istio\n${extra}`;
+    const file = await write(
+      'psa.yaml',
+      `${valid('nocni', mesh(''))}---\n${valid('withcni', mesh('    cni: true\n'))}---\n${valid('amb', mesh('    mode: ambient\n'))}`,
+    );
+    const { code, stdout, stderr } = await msvc(['validate', '-f', file]);
+    expect(code).toBe(0);
+    expect(stdout.trim().split('\n')).toStrictEqual(
+      ['nocni', 'withcni', 'amb'].map((n, i) => `${file}:${i + 1}: OK (MicroService ${n})`),
+    );
+    expect(stderr).toBe(
+      `${file}:1: warning: MicroService nocni: spec.mesh: without istio-cni, istio injects the init container istio-init (capabilities NET_ADMIN and NET_RAW, running as uid 0); a namespace that enforces the baseline or restricted Pod Security level rejects the pods. Install istio-cni (https://istio.io/latest/docs/setup/additional-setup/cni/) and set spec.mesh.cni: true, or label the namespace pod-security.kubernetes.io/enforce=privileged\n`,
+    );
+  });
+
   it('reports YAML syntax errors with line and column', async () => {
     const file = await write('syntax.yaml', `${valid('ok')}---\nspec:\n  ports: [1, 2\n  image: x\n`);
     const { code, stderr } = await msvc(['validate', '-f', file]);

@@ -149,4 +149,44 @@ describe('explain', () => {
       'pod annotation traffic.sidecar.istio.io/excludeOutboundPorts',
     ]);
   });
+
+  describe('Pod Security of the injected init container', () => {
+    const podSecurity = (ms: ReturnType<typeof microService>) =>
+      explain(ms)
+        .filter((e) => e.object === D && e.field.startsWith('Pod Security'))
+        .map((e) => ({ field: e.field, value: e.value, reason: e.reason }));
+
+    it.each([
+      ['istio', 'sidecar', 'istio-init', 'capabilities NET_ADMIN and NET_RAW, running as uid 0', 'istio-cni'],
+      ['istio', 'native-sidecar', 'istio-init', 'capabilities NET_ADMIN and NET_RAW, running as uid 0', 'istio-cni'],
+      ['linkerd', 'sidecar', 'linkerd-init', 'capabilities NET_ADMIN and NET_RAW', 'linkerd-cni'],
+      ['linkerd', 'native-sidecar', 'linkerd-init', 'capabilities NET_ADMIN and NET_RAW', 'linkerd-cni'],
+    ] as const)('%s %s without CNI: a warning naming %s and the fixes', (provider, mode, init, needs, plugin) => {
+      const [only, ...rest] = podSecurity(microService(withMesh({ provider, mode })));
+      expect(rest).toStrictEqual([]);
+      expect(only?.field).toBe(`Pod Security (injected ${init})`);
+      expect(only?.value).toBe('warning: rejected by baseline and restricted');
+      expect(only?.reason).toContain(`without ${plugin}, ${provider} injects the init container ${init} (${needs})`);
+      expect(only?.reason).toContain(`Install ${plugin}`);
+      expect(only?.reason).toContain('set spec.mesh.cni: true');
+      expect(only?.reason).toContain('pod-security.kubernetes.io/enforce=privileged');
+    });
+
+    it('with spec.mesh.cni: no warning, the reason instead', () => {
+      expect(podSecurity(microService(withMesh({ provider: 'istio', cni: true })))).toStrictEqual([
+        {
+          field: 'Pod Security (mesh CNI)',
+          value: 'CNI plugin: no init container with NET_ADMIN',
+          reason:
+            'spec.mesh.cni: the mesh CNI plugin sets up the traffic redirection, so the injected pod can pass the restricted level',
+        },
+      ]);
+    });
+
+    it.each([
+      ['no mesh', microService()],
+      ['ambient', microService(withMesh({ provider: 'istio', mode: 'ambient' }))],
+      ['provider none', microService(withMesh({ provider: 'none' }))],
+    ])('%s: nothing to say', (_, ms) => expect(podSecurity(ms)).toStrictEqual([]));
+  });
 });

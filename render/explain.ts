@@ -5,6 +5,8 @@ import {
   DEFAULTS,
   type MicroService,
   meshMode,
+  meshPodSecurityRisk,
+  meshPodSecurityWarning,
   meshProvider,
   minimumReplicas,
   RESOURCES_DEFAULTS,
@@ -35,6 +37,7 @@ export function explain(ms: MicroService): Explanation[] {
   for (const k of meshKeys(spec)) {
     out.push({ object: deployment, field: `pod ${k.kind} ${k.key}`, value: k.value, reason: k.reason });
   }
+  out.push(...meshPodSecurity(ms, deployment));
   const s = resolveShutdown(spec);
   out.push({
     object: deployment,
@@ -104,6 +107,32 @@ export function explain(ms: MicroService): Explanation[] {
     });
   }
   return out;
+}
+
+/** Whether the mesh's injected init container passes Pod Security: a warning without CNI, the reason with it. */
+function meshPodSecurity(ms: MicroService, deployment: string): Explanation[] {
+  const risk = meshPodSecurityRisk(ms.spec);
+  if (risk) {
+    return [
+      {
+        object: deployment,
+        field: `Pod Security (injected ${risk.initContainer})`,
+        value: 'warning: rejected by baseline and restricted',
+        reason: meshPodSecurityWarning(risk),
+        source: 'https://kubernetes.io/docs/concepts/security/pod-security-standards/',
+      },
+    ];
+  }
+  if (meshProvider(ms.spec) === 'none' || meshMode(ms.spec) === 'ambient') return [];
+  return [
+    {
+      object: deployment,
+      field: 'Pod Security (mesh CNI)',
+      value: 'CNI plugin: no init container with NET_ADMIN',
+      reason:
+        'spec.mesh.cni: the mesh CNI plugin sets up the traffic redirection, so the injected pod can pass the restricted level',
+    },
+  ];
 }
 
 /** The app container's CPU limit and where it comes from (given, the default rule, or none). */

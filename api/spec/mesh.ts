@@ -69,6 +69,12 @@ export const meshSchema = z
       .describe(
         'Linkerd only: ports whose traffic is proxied without protocol detection (server-speaks-first protocols).',
       ),
+    cni: z
+      .boolean()
+      .optional()
+      .describe(
+        "The mesh is installed with its CNI plugin (istio-cni, linkerd-cni), so the injector adds no NET_ADMIN/NET_RAW init container and the pods can pass the baseline and restricted Pod Security levels. Renders nothing: it tells msvc validate, msvc explain and the operator's PodSecurityRisk condition what the cluster runs. Default false. Not for ambient.",
+      ),
   })
   .describe(
     'Service mesh enrolment. The operator never injects containers: it sets the labels and annotations the mesh injector reads, budgets the proxy, and orders start-up and shutdown.',
@@ -203,7 +209,7 @@ export const MESH_RULES: readonly SpecRule<{ mesh?: MeshSpec; ports?: PortSpec[]
   {
     id: 'mesh-provider-options',
     summary:
-      'spec.mesh: options need a provider (not none); ambient and revision are Istio only, opaquePorts Linkerd only; ambient takes no proxy options.',
+      'spec.mesh: options need a provider (not none); ambient and revision are Istio only, opaquePorts Linkerd only; ambient takes no proxy options (nor cni: ambient always runs istio-cni).',
     check: (spec) => {
       const m = spec.mesh;
       if (!m) return [];
@@ -217,6 +223,7 @@ export const MESH_RULES: readonly SpecRule<{ mesh?: MeshSpec; ports?: PortSpec[]
         'excludeOutboundPorts',
         'excludeInboundPorts',
         'opaquePorts',
+        'cni',
       ] as const;
       if (m.provider === 'none') {
         for (const k of options.filter(set)) {
@@ -251,6 +258,7 @@ export const MESH_RULES: readonly SpecRule<{ mesh?: MeshSpec; ports?: PortSpec[]
           'holdApplicationUntilProxyStarts',
           'excludeOutboundPorts',
           'excludeInboundPorts',
+          'cni',
         ] as const) {
           if (set(k))
             issues.push({
@@ -263,7 +271,7 @@ export const MESH_RULES: readonly SpecRule<{ mesh?: MeshSpec; ports?: PortSpec[]
     },
     cel: [
       {
-        rule: "!has(self.mesh) || self.mesh.provider != 'none' || !(has(self.mesh.mode) || has(self.mesh.revision) || has(self.mesh.proxy) || has(self.mesh.holdApplicationUntilProxyStarts) || has(self.mesh.excludeOutboundPorts) || has(self.mesh.excludeInboundPorts) || has(self.mesh.opaquePorts))",
+        rule: "!has(self.mesh) || self.mesh.provider != 'none' || !(has(self.mesh.mode) || has(self.mesh.revision) || has(self.mesh.proxy) || has(self.mesh.holdApplicationUntilProxyStarts) || has(self.mesh.excludeOutboundPorts) || has(self.mesh.excludeInboundPorts) || has(self.mesh.opaquePorts) || has(self.mesh.cni))",
         message: 'spec.mesh: options have no effect with provider none: remove them or choose istio or linkerd',
         fieldPath: '.mesh',
       },
@@ -283,9 +291,9 @@ export const MESH_RULES: readonly SpecRule<{ mesh?: MeshSpec; ports?: PortSpec[]
         fieldPath: '.mesh.opaquePorts',
       },
       {
-        rule: "!has(self.mesh) || !has(self.mesh.mode) || self.mesh.mode != 'ambient' || !(has(self.mesh.proxy) || has(self.mesh.holdApplicationUntilProxyStarts) || has(self.mesh.excludeOutboundPorts) || has(self.mesh.excludeInboundPorts))",
+        rule: "!has(self.mesh) || !has(self.mesh.mode) || self.mesh.mode != 'ambient' || !(has(self.mesh.proxy) || has(self.mesh.holdApplicationUntilProxyStarts) || has(self.mesh.excludeOutboundPorts) || has(self.mesh.excludeInboundPorts) || has(self.mesh.cni))",
         message:
-          'spec.mesh: proxy, holdApplicationUntilProxyStarts and exclude*Ports have no effect in ambient mode (no sidecar in the pod): remove them',
+          'spec.mesh: proxy, holdApplicationUntilProxyStarts, exclude*Ports and cni have no effect in ambient mode (no sidecar in the pod): remove them',
         fieldPath: '.mesh',
       },
     ],
@@ -295,6 +303,70 @@ export const MESH_RULES: readonly SpecRule<{ mesh?: MeshSpec; ports?: PortSpec[]
       { mesh: { provider: 'linkerd', revision: 'canary' } },
       { mesh: { provider: 'istio', opaquePorts: [5432] } },
       { mesh: { provider: 'istio', mode: 'ambient', excludeOutboundPorts: [5432] } },
+      { mesh: { provider: 'istio', mode: 'ambient', cni: true } },
+      { mesh: { provider: 'none', cni: true } },
     ],
   },
 ];
+
+/** Pod Security Standards levels (https://kubernetes.io/docs/concepts/security/pod-security-standards/). */
+export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
+
+/** The init container a sidecar mesh injects without its CNI plugin, and why Pod Security refuses it. */
+export interface MeshPodSecurityRisk {
+  readonly provider: 'istio' | 'linkerd';
+  /** Name of the injected init container that sets up the pod's iptables redirection. */
+  readonly initContainer: 'istio-init' | 'linkerd-init';
+  /** What in its securityContext breaks baseline and restricted. */
+  readonly needs: string;
+  /** The CNI plugin that moves the redirection out of the pod. */
+  readonly cniPlugin: 'istio-cni' | 'linkerd-cni';
+  /** Where the plugin is documented. */
+  readonly docs: string;
+}
+
+/**
+ * The init container a sidecar mesh injects to redirect traffic when its CNI plugin is not used, or
+ * undefined when none is injected (no mesh, ambient, or spec.mesh.cni). Both add the NET_ADMIN and
+ * NET_RAW capabilities, which the baseline level already refuses (its capability allow-list has
+ * neither) and restricted too (drop ALL, add at most NET_BIND_SERVICE); Istio's also runs as uid 0
+ * (`istio-init` in manifests/charts/istio-control/istio-discovery/files/injection-template.yaml,
+ * `linkerd-init` in charts/partials/templates/_proxy-init.tpl of linkerd2).
+ */
+export function meshPodSecurityRisk(spec: MeshView): MeshPodSecurityRisk | undefined {
+  const provider = meshProvider(spec);
+  const mode = meshMode(spec);
+  if (provider === 'none' || mode === 'ambient' || spec.mesh?.cni === true) return undefined;
+  return provider === 'istio'
+    ? {
+        provider,
+        initContainer: 'istio-init',
+        needs: 'capabilities NET_ADMIN and NET_RAW, running as uid 0',
+        cniPlugin: 'istio-cni',
+        docs: 'https://istio.io/latest/docs/setup/additional-setup/cni/',
+      }
+    : {
+        provider,
+        initContainer: 'linkerd-init',
+        needs: 'capabilities NET_ADMIN and NET_RAW',
+        cniPlugin: 'linkerd-cni',
+        docs: 'https://linkerd.io/2/features/cni/',
+      };
+}
+
+/** Whether a namespace enforce level refuses the mesh's init container: baseline and restricted do. */
+export function refusesMeshInit(level: PodSecurityLevel | undefined): boolean {
+  return level === 'baseline' || level === 'restricted';
+}
+
+/**
+ * The warning for a MicroService whose sidecar mesh injects a NET_ADMIN init container, naming the
+ * namespace's enforce level when it is known (the operator reads it; the CLI cannot) and the two fixes.
+ */
+export function meshPodSecurityWarning(risk: MeshPodSecurityRisk, level?: PodSecurityLevel): string {
+  const who =
+    level === undefined
+      ? 'a namespace that enforces the baseline or restricted Pod Security level rejects the pods'
+      : `the namespace enforces Pod Security level ${level}, which rejects the pods`;
+  return `spec.mesh: without ${risk.cniPlugin}, ${risk.provider} injects the init container ${risk.initContainer} (${risk.needs}); ${who}. Install ${risk.cniPlugin} (${risk.docs}) and set spec.mesh.cni: true, or label the namespace pod-security.kubernetes.io/enforce=privileged`;
+}

@@ -1,5 +1,8 @@
 // `msvc validate`: the same checks the API server runs (schema and cross-field rules), before
 // anything reaches a cluster. One line per document; exit 1 if any document has a problem.
+// Warnings (a valid spec whose pods some clusters would still refuse, e.g. a sidecar mesh without its
+// CNI plugin under Pod Security) go to stderr after the OK line and do not change the exit code.
+import { meshPodSecurityRisk, meshPodSecurityWarning } from '../../api/index.ts';
 import { displayName, formatUserError, load } from '../input.ts';
 import { EXIT_OK, EXIT_USER_ERROR, type Io, reportSkipped } from '../io.ts';
 
@@ -13,7 +16,12 @@ export async function runValidate(options: ValidateOptions, io: Io): Promise<num
   const lines = [
     ...loaded.services.map((s) => ({
       order: s.order,
-      print: () => io.out(`${s.where}: OK (MicroService ${displayName(s.value)})\n`),
+      print: () => {
+        io.out(`${s.where}: OK (MicroService ${displayName(s.value)})\n`);
+        const risk = meshPodSecurityRisk(s.value.spec);
+        if (risk)
+          io.err(`${s.where}: warning: MicroService ${displayName(s.value)}: ${meshPodSecurityWarning(risk)}\n`);
+      },
     })),
     ...loaded.errors.map((e) => ({ order: e.order ?? 0, print: () => io.err(`${formatUserError(e)}\n`) })),
   ];

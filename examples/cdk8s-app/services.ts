@@ -28,6 +28,7 @@ export function shopServices(scope: Construct): Record<string, MicroServiceProps
       mesh: {
         provider: 'istio',
         mode: 'sidecar',
+        cni: true,
         proxy: { resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '256Mi' } } },
       },
       shutdown: { preStopSleepSeconds: 5, timeoutSeconds: 20 },
@@ -46,6 +47,7 @@ export function shopServices(scope: Construct): Record<string, MicroServiceProps
       mesh: {
         provider: 'linkerd',
         mode: 'native-sidecar',
+        cni: true,
         proxy: { resources: { requests: { cpu: '100m', memory: '32Mi' }, limits: { memory: '128Mi' } } },
       },
       allowedCallers: [{ microService: 'gateway' }, { microService: 'order' }],
