@@ -448,7 +448,7 @@ describe('bin/msvc.js', () => {
   it('prints help and the version', async () => {
     const help = await msvc(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['render', 'validate', 'explain', 'import', 'crd', 'reference'])
+    for (const command of ['render', 'validate', 'explain', 'import', 'diff', 'crd', 'reference'])
       expect(help.stdout).toContain(command);
     const version = await msvc(['--version']);
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);

@@ -123,6 +123,22 @@ program
   );
 
 program
+  .command('diff')
+  .summary('show what the operator would change on a live cluster (server-side apply dry-run)')
+  .description(
+    'For each MicroService, dry-run the children the operator would apply (server-side apply as msvc-operator, forced) on the ' +
+      'cluster of the current kubeconfig and print a unified diff of each live object against the result, whether the pod ' +
+      'template changes (rollout: yes/no), and the objects that would be created or pruned. ' +
+      'Exit 0 when nothing would change, 1 when something would, 2 on an error (as kubectl diff).',
+  )
+  .addOption(filenameOption())
+  .option('-n, --namespace <namespace>', 'namespace of MicroServices without metadata.namespace (default: default)')
+  .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, as kubectl)')
+  .action(async (opts: { filename: string[]; namespace?: string; kubeconfig?: string }) =>
+    finish(await (await import('./commands/diff.ts')).runDiff(opts, io)),
+  );
+
+program
   .command('crd')
   .summary('print the CustomResourceDefinition')
   .description('Print the MicroService CustomResourceDefinition (generated from the schema).')

@@ -57,6 +57,12 @@ const LAYERS: readonly Layer[] = [
     local: ['cdk8s/', 'api/', 'render/', 'yaml/'],
     packages: ['cdk8s', 'constructs', 'cdk8s-plus-27', 'yaml'],
   },
+  // `msvc diff`, the one command that talks to a cluster: the operator's client, and its children and adoption code.
+  {
+    name: 'cli/commands/diff',
+    local: ['cli/', 'api/', 'render/', 'import/', 'yaml/', 'operator/runtime/', 'operator/microservice/'],
+    packages: ['commander', 'yaml', 'diff'],
+  },
   { name: 'cli/', local: ['cli/', 'api/', 'render/', 'import/', 'yaml/'], packages: ['commander', 'yaml'] },
 ];
 
@@ -315,6 +321,16 @@ describe('the boundary checker', () => {
       input: file('cli/main.ts', "import { crd } from './commands/crd.ts';"),
       want: [],
     },
+    {
+      name: 'msvc diff with the operator client and diff',
+      input: file(
+        'cli/commands/diff.ts',
+        "import { Client } from '../../operator/runtime/client.ts';",
+        "import { ownedBy } from '../../operator/microservice/children.ts';",
+        "import { createTwoFilesPatch } from 'diff';",
+      ),
+      want: [],
+    },
     // Forbidden
     {
       name: 'operator/runtime/ importing the MicroService controller',
@@ -397,6 +413,15 @@ describe('the boundary checker', () => {
         "import fc from 'fast-check';",
       ),
       want: ['render/ never imports test support', 'render/ never imports test tooling (fast-check)'],
+    },
+    {
+      name: 'another cli/ command importing the operator or diff',
+      input: file(
+        'cli/commands/render.ts',
+        "import { Client } from '../../operator/runtime/client.ts';",
+        "import { createTwoFilesPatch } from 'diff';",
+      ),
+      want: ['cli/ imports only cli/, api/, render/, import/, yaml/', 'cli/ imports no package but commander, yaml'],
     },
     {
       name: 'test/ importing cli/',
