@@ -19,6 +19,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { npm } from '../test/package/packed.ts';
 import { binPath } from '../tools/bin.ts';
 import {
   benchDir,
@@ -35,21 +36,6 @@ import { kplusSynth, nodeBin, type ProcessRun, runProcess } from './render.ts';
 import { helmValues, services, writeMicroServices } from './specs.ts';
 
 const CLI = 'microservice-operator-cli';
-
-function npm(args: readonly string[], cwd: string): string {
-  return execFileSync('npm', args, {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      PATH: `${join(repoRoot, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
-      npm_config_audit: 'false',
-      npm_config_fund: 'false',
-      npm_config_update_notifier: 'false',
-    },
-  });
-}
 
 /** `npm pack` of packages/cli into work/, then `npm install` of the tarball in work/app. Returns the bin. */
 export function installCli(work: string): string {

@@ -8,13 +8,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { canonicalJson } from '../render/index.ts';
+import { kubectl } from '../test/e2e/cluster.ts';
 import { apply, conditionOf, eventually, getJson, installCrd, installVendoredCrds } from '../test/e2e/kube.ts';
 import { createTestNamespace } from '../test/e2e/namespace.ts';
 import { type OperatorProcess, startOperator } from '../test/e2e/operator-process.ts';
 import { e2eKubeconfigPath as kubeconfig } from '../test/support/operator.ts';
 import { repoRoot } from '../tools/bin.ts';
 
-const SERVICES = ['gateway', 'user', 'order'] as const;
+const SERVICES = ['gateway', 'user', 'order', 'payments'] as const;
+const POOL = 'pool.example.com/name';
 const RESOURCE = {
   ServiceAccount: 'serviceaccount',
   Service: 'service',
@@ -124,6 +126,8 @@ beforeAll(async () => {
   synthesized = parseAllDocuments(readFileSync(join(outdir, file), 'utf8')).map((d) => d.toJS() as Json);
 
   operator = await startOperator({ kubeconfig: kubeconfig(), namespaces: [namespace] });
+  // payments runs on a dedicated node pool (nodeSelector + toleration): the kwok nodes join it.
+  await kubectl(kubeconfig(), ['label', 'node', '--all', `${POOL}=payments`, '--overwrite']);
   await apply(
     kubeconfig(),
     SERVICES.map((name) => {
@@ -141,13 +145,14 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
+  await kubectl(kubeconfig(), ['label', 'node', '--all', `${POOL}-`], { check: false });
   await operator?.stop();
   await cleanup?.();
   if (outdir) rmSync(outdir, { recursive: true, force: true });
 });
 
 describe('cdk8s synth == what the operator applied', () => {
-  it('synthesized every child of the three services', () => {
+  it('synthesized every child of the four services', () => {
     expect(synthesized.length).toBeGreaterThanOrEqual(SERVICES.length * 3);
   });
 

@@ -9,7 +9,15 @@ import { formatPath, type MicroServiceSpec, parseSpec, QUANTITY_PATTERN, SPEC_RU
 import { microServiceArbitrary, rawSpecArbitrary, specArbitrary } from '../test/support/arbitraries.ts';
 import { semanticIssues, validateOpenApi } from '../test/support/kubernetes.ts';
 import { canonicalJson } from './hash.ts';
-import { render } from './index.ts';
+import {
+  CONFIG_HASH_ANNOTATION,
+  DEFAULT_RENDER_CONFIG,
+  POD_TEMPLATE_HASH_ANNOTATION,
+  type RenderedObject,
+  render,
+} from './index.ts';
+
+type Json = Record<string, unknown>;
 
 const RUNS = { numRuns: 150 };
 
@@ -50,6 +58,13 @@ describe('the generators', () => {
     expect(share((s) => (s.tolerations ?? []).length > 0 && s.affinity !== undefined)).toBeGreaterThan(0.05);
     expect(share((s) => s.resources?.limits?.['ephemeral-storage'] !== undefined)).toBeGreaterThan(0.05);
     expect(share((s) => (s.initContainers ?? []).length > 0 && (s.sidecars ?? []).length > 0)).toBeGreaterThan(0.1);
+    expect(share((s) => (s.imagePullSecrets ?? []).length > 0)).toBeGreaterThan(0.2);
+    expect(share((s) => Object.keys(s.nodeSelector ?? {}).length > 0)).toBeGreaterThan(0.2);
+    expect(share((s) => (s.topologySpreadConstraints ?? []).length > 0)).toBeGreaterThan(0.2);
+    expect(share((s) => s.priorityClassName !== undefined && s.runtimeClassName !== undefined)).toBeGreaterThan(0.05);
+    expect(share((s) => s.securityContext?.runAsUser !== undefined)).toBeGreaterThan(0.1);
+    expect(share((s) => s.rolloutOnConfigChange === true)).toBeGreaterThan(0.1);
+    expect(share((s) => s.rolloutOnConfigChange === true && (s.volumes ?? []).length > 0)).toBeGreaterThan(0.05);
   });
 
   it('the checkers catch what they claim to', () => {
@@ -116,6 +131,40 @@ describe('rendering any valid MicroService', () => {
       RUNS,
     );
   });
+
+  it("takes the operator's config hash only when opted in, as one pod template annotation", () => {
+    fc.assert(
+      fc.property(microServiceArbitrary, fc.stringMatching(/^[0-9a-f]{16}$/), (ms, hash) => {
+        const template = (objects: RenderedObject[]) => {
+          const d = objects.find((o) => o.kind === 'Deployment');
+          if (!d) throw new Error('no Deployment rendered');
+          return (d.spec as { template: { metadata: { annotations: Json } } }).template;
+        };
+        const plain = render(ms).objects;
+        const hashed = render(ms, { ...DEFAULT_RENDER_CONFIG, configHash: hash }).objects;
+        const annotations = template(hashed).metadata.annotations;
+        if (ms.spec.rolloutOnConfigChange !== true) {
+          expect(canonicalJson(hashed)).toBe(canonicalJson(plain));
+          return;
+        }
+        expect(annotations[CONFIG_HASH_ANNOTATION]).toBe(hash);
+        // A new hash is a new pod template, so the Deployment rolls.
+        expect(annotations[POD_TEMPLATE_HASH_ANNOTATION]).not.toBe(
+          template(plain).metadata.annotations[POD_TEMPLATE_HASH_ANNOTATION],
+        );
+        const strip = (objects: RenderedObject[]) => {
+          const copy = structuredClone(objects);
+          const a = template(copy).metadata.annotations;
+          delete a[CONFIG_HASH_ANNOTATION];
+          delete a[POD_TEMPLATE_HASH_ANNOTATION];
+          return canonicalJson(copy);
+        };
+        expect(strip(hashed)).toBe(strip(plain));
+        for (const o of hashed) validateOpenApi(o);
+      }),
+      RUNS,
+    );
+  }, 300_000);
 
   it('explains every tuning decision and the grace period', () => {
     fc.assert(

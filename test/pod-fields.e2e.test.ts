@@ -1,5 +1,6 @@
 // The pod fields on a real control plane: examples/payments.yaml (volumes, mounts, pull secrets,
-// a sidecar and an init container, node pool scheduling, a securityContext)
+// a sidecar and an init container, node pool scheduling, a securityContext, autoscaling with a
+// scale-down policy, a rolling-update strategy and minReadySeconds)
 // rendered and applied with strict field validation into a namespace that enforces, audits and
 // warns at the `restricted` Pod Security level; no warning comes back, every pod is
 // admitted and becomes Ready on kwok nodes (the example states no ephemeral-storage: kwok nodes have none).
@@ -47,7 +48,8 @@ it('examples/payments.yaml applies strictly in a restricted namespace without wa
   expect(result.code, result.stderr).toBe(0);
   // Pod Security warnings (warn=restricted) and unknown-field warnings would both land on stderr.
   expect(result.stderr).toBe('');
-  // Admitted: the ReplicaSet created every pod in the namespace that enforces restricted.
+  // Admitted: the ReplicaSet created every pod in the namespace that enforces restricted. The
+  // Deployment has no replicas (the HPA owns them): the HPA raises it to minReplicas 3.
   const pods = await eventually(
     async () => {
       const list = await getJson<{

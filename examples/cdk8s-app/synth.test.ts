@@ -1,5 +1,5 @@
 // Runs the example app through the real `cdk8s synth` CLI (cdk8s-cli) and checks it against the
-// other doors into the renderer: for gateway, user and order, the synthesized objects equal
+// other doors into the renderer: for gateway, user, order and payments, the synthesized objects equal
 // render() of examples/<name>.yaml, the YAML bytes equal what `msvc render` prints, and the
 // custom resources of the operator mode render to the very same objects.
 import { spawnSync } from 'node:child_process';
@@ -13,7 +13,7 @@ import { render } from '../../render/index.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const APP = new URL('./', import.meta.url).pathname;
-const SERVICES = ['gateway', 'user', 'order'] as const;
+const SERVICES = ['gateway', 'user', 'order', 'payments'] as const;
 // The pinned Node 24 first: cdk8s.yaml runs `node main.ts`.
 const env = { ...process.env, PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env['PATH'] ?? ''}` };
 

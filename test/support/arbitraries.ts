@@ -552,7 +552,10 @@ const autoscalingArbitrary = fc
   )
   .map(compact);
 
-/** spec.strategy, minReadySeconds, progressDeadlineSeconds (> minReadySeconds), revisionHistoryLimit. */
+/**
+ * spec.strategy, minReadySeconds, progressDeadlineSeconds (> minReadySeconds), revisionHistoryLimit,
+ * rolloutOnConfigChange.
+ */
 const rolloutArbitrary = fc
   .record(
     {
@@ -581,6 +584,7 @@ const rolloutArbitrary = fc
       minReadySeconds: fc.integer({ min: 0, max: 600 }),
       deadlineSlack: fc.integer({ min: 1, max: 3600 }),
       revisionHistoryLimit: fc.integer({ min: 0, max: 1000 }),
+      rolloutOnConfigChange: fc.boolean(),
     },
     { requiredKeys: [] },
   )
