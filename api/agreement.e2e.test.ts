@@ -31,6 +31,13 @@ const probePort = (port: unknown) => ({
   probes: { liveness: { httpGet: { path: '/healthz', port } } },
 });
 
+/** A label key with a DNS-subdomain prefix of `prefix` characters and a name of `name`. */
+const longKey = (prefix: number, name: number) =>
+  `${Array.from({ length: Math.ceil(prefix / 50) }, () => 'a'.repeat(49))
+    .join('.')
+    .slice(0, prefix)
+    .replace(/\.$/, 'a')}/${'n'.repeat(name)}`;
+
 /** Every int-or-string field's range and words, the rules zod and CEL both carry, and metadata. */
 const CASES: Case[] = [
   // int-or-string fields keep their ranges in the CRD (the API server took gcPercent: -5 before)
@@ -173,6 +180,18 @@ const CASES: Case[] = [
     name: 'podAnnotations under the budget',
     spec: { podAnnotations: Object.fromEntries([0, 1, 2].map((i) => [`example.com/b${i}`, 'x'.repeat(62000)])) },
     valid: true,
+  },
+  // label keys in the spec: a DNS-subdomain prefix of at most 253 characters, a name of at most 63
+  { name: 'a podLabels key of 253 + 63 characters', spec: { podLabels: { [longKey(253, 63)]: 'v' } }, valid: true },
+  { name: 'a podLabels key prefix of 254', spec: { podLabels: { [longKey(254, 1)]: 'v' } }, valid: false },
+  { name: 'a podLabels key name of 64', spec: { podLabels: { [longKey(10, 64)]: 'v' } }, valid: false },
+  { name: 'a nodeSelector key prefix of 254', spec: { nodeSelector: { [longKey(254, 1)]: 'v' } }, valid: false },
+  {
+    name: 'a topologyKey prefix of 254',
+    spec: {
+      topologySpreadConstraints: [{ maxSkew: 1, topologyKey: longKey(254, 1), whenUnsatisfiable: 'ScheduleAnyway' }],
+    },
+    valid: false,
   },
   // metadata, which the API server checks itself
   { name: 'a label value with a space', metadata: { labels: { team: 'shop floor' } }, valid: false },

@@ -78,6 +78,34 @@ describe('valid specs', () => {
   it.each(cases)('$name is accepted', ({ input }) => expect(issuesOf(input)).toEqual([]));
 });
 
+/** A label key with a DNS-subdomain prefix of `prefix` characters and a name of `name` (IsQualifiedName: 253 and 63). */
+const longKey = (prefix: number, name: number) =>
+  `${Array.from({ length: Math.ceil(prefix / 50) }, () => 'a'.repeat(49))
+    .join('.')
+    .slice(0, prefix)
+    .replace(/\.$/, 'a')}/${'n'.repeat(name)}`;
+
+describe('label keys: prefix at most 253 characters, name at most 63', () => {
+  it.each([
+    ['podLabels', (key: string) => spec({ podLabels: { [key]: 'v' } })],
+    ['podAnnotations', (key: string) => spec({ podAnnotations: { [key]: 'v' } })],
+    ['nodeSelector', (key: string) => spec({ nodeSelector: { [key]: 'v' } })],
+    [
+      'topologySpreadConstraints[0].topologyKey',
+      (key: string) =>
+        spec({ topologySpreadConstraints: [{ maxSkew: 1, topologyKey: key, whenUnsatisfiable: 'ScheduleAnyway' }] }),
+    ],
+  ] as const)('%s', (field, make) => {
+    expect(longKey(253, 63)).toHaveLength(317);
+    expect(issuesOf(make(longKey(253, 63)))).toStrictEqual([]);
+    for (const key of [longKey(254, 1), longKey(253, 64)]) {
+      const issues = issuesOf(make(key));
+      expect(issues.length, key).toBeGreaterThan(0);
+      expect(issues[0]?.path).toMatch(new RegExp(`^spec\\.${field.replace(/[[\]]/g, '\\$&')}`));
+    }
+  });
+});
+
 describe('field validation names the field', () => {
   const cases = [
     {

@@ -63,13 +63,29 @@ export { LABEL_VALUE } from '../metadata.ts';
 export const QUALIFIED_NAME =
   '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$';
 
+/**
+ * The longest qualified name: a DNS-1123 subdomain prefix of 253 characters, '/', a name of 63. The
+ * pattern bounds the name part; the prefix's own bound is {@link QUALIFIED_NAME_PREFIX_CEL}.
+ */
+export const QUALIFIED_NAME_MAX = 253 + 1 + 63;
+
+/** CEL: the prefix before '/' of the qualified name `k` is at most 253 characters (a DNS subdomain). */
+export const QUALIFIED_NAME_PREFIX_CEL = (k: string) => `(!${k}.contains('/') || ${k}.indexOf('/') <= 253)`;
+
+/** A qualified name (IsQualifiedName): the pattern, the lengths, and the prefix at most 253 characters. */
+export const qualifiedName = (message: string) =>
+  z
+    .string()
+    .max(QUALIFIED_NAME_MAX)
+    .regex(new RegExp(QUALIFIED_NAME), message)
+    .refine((k) => !k.includes('/') || k.indexOf('/') <= 253, {
+      message: 'has a prefix (before /) of more than 253 characters: a prefix is a DNS subdomain, at most 253',
+    });
+
 /** A label or annotation map; keys are qualified names. */
 export const metadataMap = (value: z.ZodString) =>
   z
-    .record(
-      z.string().max(316).regex(new RegExp(QUALIFIED_NAME), 'must be a qualified name like example.com/key or key'),
-      value,
-    )
+    .record(qualifiedName('must be a qualified name like example.com/key or key'), value)
     // The CRD's maxProperties, enforced here too (zod does not read the meta): issue #14.
     .refine((map) => Object.keys(map).length <= 64, {
       message: 'at most 64 entries: move the rest to a ConfigMap or drop them',
@@ -78,7 +94,7 @@ export const metadataMap = (value: z.ZodString) =>
       maxProperties: 64,
       'x-kubernetes-validations': [
         {
-          rule: `self.all(k, k.size() <= 316 && k.matches('${QUALIFIED_NAME.replaceAll('\\', '\\\\')}'))`,
+          rule: `self.all(k, k.size() <= ${QUALIFIED_NAME_MAX} && k.matches('${QUALIFIED_NAME.replaceAll('\\', '\\\\')}') && ${QUALIFIED_NAME_PREFIX_CEL('k')})`,
           message: 'keys must be qualified names like example.com/key or key',
         },
       ],

@@ -3,14 +3,18 @@
 // (https://kubernetes.io/docs/concepts/scheduling-eviction/). By default the replicas spread over
 // nodes and zones, never blocking scheduling; given constraints replace both defaults.
 import { z } from 'zod';
-import { dns1123, LABEL_VALUE, metadataMap, QUALIFIED_NAME } from './fields.ts';
+import { dns1123, LABEL_VALUE, metadataMap, QUALIFIED_NAME_PREFIX_CEL, qualifiedName } from './fields.ts';
 import type { RuleIssue, SpecRule } from './rule.ts';
 
-const labelKey = z
-  .string()
-  .min(1)
-  .max(316)
-  .regex(new RegExp(QUALIFIED_NAME), 'must be a label key like topology.kubernetes.io/zone or team')
+const labelKey = qualifiedName('must be a label key like topology.kubernetes.io/zone or team')
+  .meta({
+    'x-kubernetes-validations': [
+      {
+        rule: QUALIFIED_NAME_PREFIX_CEL('self'),
+        message: 'the prefix (before /) is a DNS subdomain: at most 253 characters',
+      },
+    ],
+  })
   .describe('Label key.');
 const labelValues = z
   .array(z.string().max(63))

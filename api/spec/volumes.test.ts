@@ -134,6 +134,12 @@ describe('rejected, at the field, with what to do', () => {
       message: /declared twice/,
     },
     {
+      name: "an item path starting with '..' (the kubelet's ..data link)",
+      input: { volumes: [{ name: 'a', configMap: { name: 'c', items: [{ key: 'k', path: '..data' }] } }] },
+      path: 'spec.volumes[0].configMap.items[0].path',
+      message: /not starting with '\.\.'/,
+    },
+    {
       name: 'a hostPath volume (not allowed by restricted)',
       input: { volumes: [{ name: 'a', hostPath: { path: '/var/run' } }] },
       path: 'spec.volumes[0]',

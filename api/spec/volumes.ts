@@ -17,6 +17,12 @@ const DNS1123_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
  * paths in item paths and subPath). Written without look-ahead: CRD patterns are RE2.
  */
 export const RELATIVE_PATH = '^([^/.][^/]*|\\.[^/.][^/]*|\\.\\.[^/]+)(/([^/.][^/]*|\\.[^/.][^/]*|\\.\\.[^/]+))*$';
+/**
+ * A file path inside a volume (item paths, downward API files, token paths): a {@link RELATIVE_PATH}
+ * that does not start with '..' either (`validateLocalNonReservedPath`: the kubelet's atomic writer
+ * keeps its `..data` link and timestamped folders there).
+ */
+export const FILE_PATH = '^([^/.][^/]*|\\.[^/.][^/]*)(/([^/.][^/]*|\\.[^/.][^/]*|\\.\\.[^/]+))*$';
 /** An absolute path without empty segments or a trailing '/' (so that equal paths are equal strings). */
 const ABSOLUTE_PATH = '^(/[^/]+)+$';
 
@@ -42,6 +48,18 @@ const relativePath = (description: string) =>
     .regex(new RegExp(RELATIVE_PATH), "must be a relative path without '..' (e.g. config.yaml or tls/tls.crt)")
     .describe(description);
 
+/** A path in a volume: a relative path that does not start with '..'. */
+const filePath = (description: string) =>
+  z
+    .string()
+    .min(1)
+    .max(4096)
+    .regex(
+      new RegExp(FILE_PATH),
+      "must be a relative path without '..', not starting with '..' (e.g. config.yaml or tls/tls.crt)",
+    )
+    .describe(description);
+
 const fileMode = (description: string) =>
   z
     .int()
@@ -59,7 +77,7 @@ const keyToPath = z
       .max(253)
       .regex(new RegExp(CONFIG_MAP_KEY), "must be a key: letters, digits, '-', '_' and '.'")
       .describe('The key to project.'),
-    path: relativePath('File the key is written to, relative to the mount point.'),
+    path: filePath('File the key is written to, relative to the mount point.'),
     mode: fileMode('File mode of this file.').optional(),
   })
   .describe('Projects one key to a file.');
@@ -72,7 +90,7 @@ const items = z
 
 const downwardAPIFile = z
   .strictObject({
-    path: relativePath('File the value is written to, relative to the mount point.'),
+    path: filePath('File the value is written to, relative to the mount point.'),
     fieldRef: z
       .strictObject({
         fieldPath: z
@@ -176,7 +194,7 @@ const projectedSource = z
           .max(2 ** 32 - 1)
           .optional()
           .describe('Requested lifetime; the kubelet renews the token before it expires. At least 600. Default 3600.'),
-        path: relativePath('File the token is written to.'),
+        path: filePath('File the token is written to.'),
       })
       .optional()
       .describe(
