@@ -9,9 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { parseMicroService } from '../api/index.ts';
 import { MicroService } from '../cdk8s/microservice.ts';
+import { load } from '../cli/input.ts';
 import { toYaml, toYamlStream, YAML_OPTIONS } from '../cli/yaml.ts';
 import { render } from '../render/index.ts';
+import { microServiceArbitrary } from '../test/support/arbitraries.ts';
 import { chart, propsOf } from '../test/support/cdk8s.ts';
+import { ROOT } from '../test/support/cli.ts';
 import { microService } from '../test/support/fixtures.ts';
 import { kubectlDecode } from '../test/support/oracles.ts';
 
@@ -97,4 +100,23 @@ describe("msvc's YAML, decoded as kubectl decodes it", () => {
     // kubectl skips empty documents (`{}` is not empty: it decodes to {}).
     expect(decoded(stream)).toEqual(asJson(objects));
   });
+
+  // Every rendered output, not only the traps: what kubectl reads from `msvc render` of each example
+  // and of generated MicroServices is what the renderer meant, field by field.
+  it('reads the rendered objects of every example back exactly as rendered', async () => {
+    const { services, errors } = await load([`${ROOT}/examples`]);
+    expect(errors).toStrictEqual([]);
+    expect(services.length).toBeGreaterThan(5);
+    for (const { where, value } of services) {
+      const objects = render(value).objects;
+      expect(decoded(toYamlStream(objects.map((o) => ({ value: o })))), where).toEqual(asJson(objects));
+    }
+  });
+
+  it('reads the rendered objects of generated MicroServices back exactly as rendered', () => {
+    const services = fc.sample(microServiceArbitrary, { numRuns: 300, seed: 14 });
+    const objects = services.flatMap((ms) => render(ms).objects);
+    const stream = toYamlStream(objects.map((value) => ({ value })));
+    expect(decoded(stream)).toEqual(asJson(objects));
+  }, 300_000);
 });
