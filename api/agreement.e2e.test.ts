@@ -193,6 +193,45 @@ const CASES: Case[] = [
     },
     valid: false,
   },
+  // list entries the rendered objects key by (server-side apply refuses two with one key), and item paths
+  { name: 'an imagePullSecret listed twice', spec: { imagePullSecrets: [{ name: 'r' }, { name: 'r' }] }, valid: false },
+  {
+    name: 'a sidecar env variable set twice',
+    spec: {
+      sidecars: [
+        {
+          name: 's',
+          image: 'x',
+          env: [
+            { name: 'A', value: 'x' },
+            { name: 'A', value: 'y' },
+          ],
+        },
+      ],
+    },
+    valid: false,
+  },
+  {
+    name: 'two topology constraints on one key',
+    spec: {
+      topologySpreadConstraints: [0, 1].map((i) => ({
+        maxSkew: 1 + i,
+        topologyKey: 'topology.kubernetes.io/zone',
+        whenUnsatisfiable: 'ScheduleAnyway',
+      })),
+    },
+    valid: false,
+  },
+  {
+    name: "a configMap item path '..data'",
+    spec: { volumes: [{ name: 'c', configMap: { name: 'c', items: [{ key: 'k', path: '..data' }] } }] },
+    valid: false,
+  },
+  {
+    name: "a configMap item path 'a/..data'",
+    spec: { volumes: [{ name: 'c', configMap: { name: 'c', items: [{ key: 'k', path: 'a/..data' }] } }] },
+    valid: true,
+  },
   // metadata, which the API server checks itself
   { name: 'a label value with a space', metadata: { labels: { team: 'shop floor' } }, valid: false },
   {

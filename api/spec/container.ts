@@ -2,6 +2,7 @@
 // registry needs (pod-wide, so init containers and sidecars pull with them too).
 import { z } from 'zod';
 import { dns1123, LIST_MAP_BY_NAME } from './fields.ts';
+import { uniqueEntries } from './rule.ts';
 
 export const containerFields = {
   image: z
@@ -21,6 +22,12 @@ export const containerFields = {
       z.strictObject({ name: dns1123('Name of a Secret of type kubernetes.io/dockerconfigjson in the namespace.') }),
     )
     .max(16)
+    .superRefine(
+      uniqueEntries(
+        (s) => s.name,
+        (s) => `Secret ${s.name}`,
+      ),
+    )
     .optional()
     .meta({
       description:

@@ -9,7 +9,7 @@ import { containerFields } from './container.ts';
 import { envFromSchema, envVarSchema } from './env.ts';
 import { LIST_MAP_BY_NAME } from './fields.ts';
 import { type ContainerResourcesSpec, containerResourcesSchema, requestsWithinLimits } from './resources.ts';
-import { duplicates, type RuleIssue, type SpecRule } from './rule.ts';
+import { duplicates, type RuleIssue, type SpecRule, uniqueEntries } from './rule.ts';
 import { mountCel, mountIssues, type VolumeMountSpec, type VolumeSpec, volumeMountSchema } from './volumes.ts';
 
 /**
@@ -50,6 +50,12 @@ const extraContainer = (what: string) =>
       env: z
         .array(envVarSchema)
         .max(128)
+        .superRefine(
+          uniqueEntries(
+            (e) => e.name,
+            (e) => `env ${e.name}`,
+          ),
+        )
         .optional()
         .meta({ description: 'Environment variables. Names are unique.', ...LIST_MAP_BY_NAME }),
       envFrom: z.array(envFromSchema).max(16).optional().describe('ConfigMaps and Secrets imported as variables.'),

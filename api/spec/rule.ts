@@ -50,3 +50,15 @@ export function duplicates<T>(items: readonly T[], key: (item: T) => unknown): n
   });
   return out;
 }
+
+/**
+ * A zod check for a list the CRD declares as a list-type map: two entries with one key are refused
+ * by the API server (server-side apply: "duplicate entries for key"), so zod refuses them too.
+ */
+export const uniqueEntries =
+  <T>(key: (item: T) => string, what: (item: T) => string) =>
+  (list: T[], ctx: { addIssue: (issue: { code: 'custom'; path: number[]; message: string }) => void }) => {
+    for (const i of duplicates(list, key)) {
+      ctx.addIssue({ code: 'custom', path: [i], message: `${what(list[i] as T)} is listed twice: keep one` });
+    }
+  };

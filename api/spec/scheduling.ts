@@ -4,7 +4,7 @@
 // nodes and zones, never blocking scheduling; given constraints replace both defaults.
 import { z } from 'zod';
 import { dns1123, LABEL_VALUE, metadataMap, QUALIFIED_NAME_PREFIX_CEL, qualifiedName } from './fields.ts';
-import type { RuleIssue, SpecRule } from './rule.ts';
+import { type RuleIssue, type SpecRule, uniqueEntries } from './rule.ts';
 
 const labelKey = qualifiedName('must be a label key like topology.kubernetes.io/zone or team')
   .meta({
@@ -201,10 +201,24 @@ export const schedulingFields = {
   topologySpreadConstraints: z
     .array(topologySpreadConstraintSchema)
     .max(8)
+    .superRefine(
+      uniqueEntries(
+        (c) => `${c.topologyKey}/${c.whenUnsatisfiable}`,
+        (c) => `the constraint on ${c.topologyKey} with ${c.whenUnsatisfiable}`,
+      ),
+    )
     .optional()
-    .describe(
-      'How replicas spread over domains. Default: maxSkew 1 over kubernetes.io/hostname and over topology.kubernetes.io/zone, both ScheduleAnyway (never blocks scheduling). Given constraints replace both; a constraint without labelSelector counts this MicroService’s pods.',
-    ),
+    .meta({
+      description:
+        'How replicas spread over domains. Default: maxSkew 1 over kubernetes.io/hostname and over topology.kubernetes.io/zone, both ScheduleAnyway (never blocks scheduling). Given constraints replace both; a constraint without labelSelector counts this MicroService’s pods.',
+      // The Deployment's list-map key (topologyKey, whenUnsatisfiable): two entries with one key are refused there.
+      'x-kubernetes-validations': [
+        {
+          rule: 'self.all(c, self.exists_one(d, d.topologyKey == c.topologyKey && d.whenUnsatisfiable == c.whenUnsatisfiable))',
+          message: 'two constraints with the same topologyKey and whenUnsatisfiable: keep one',
+        },
+      ],
+    }),
   priorityClassName: dns1123('PriorityClass of the pods.').optional(),
   runtimeClassName: dns1123('RuntimeClass of the pods (e.g. gvisor, kata).').optional(),
 };
