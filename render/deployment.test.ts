@@ -83,7 +83,7 @@ describe('renderDeployment', () => {
       want: deployment(withGracePeriod(90)),
     },
     {
-      name: 'native sidecar: grace adds the 5s proxy drain',
+      name: 'Linkerd native sidecar: grace adds the 5s proxy shutdown after the app',
       input: microService(withMesh({ provider: 'linkerd', mode: 'native-sidecar' })),
       want: deployment(
         withGracePeriod(35),
@@ -104,6 +104,27 @@ describe('renderDeployment', () => {
           containers: {
             app: appOnly,
             'linkerd-proxy': { requests: { cpu: '100m', memory: '20Mi' }, limits: { memory: '250Mi' } },
+          },
+        }),
+      ),
+    },
+    {
+      name: 'Istio native sidecar: grace as without a mesh (preStop drain, exit at once on SIGTERM), no proxy.istio.io/config',
+      input: microService(withMesh({ provider: 'istio', mode: 'native-sidecar' })),
+      want: deployment(
+        withGracePeriod(30),
+        withPodLabels((l) => Object.assign(l, istioSidecar().labels)),
+        withPodAnnotations(
+          istioSidecar(
+            withMeshAnnotations({ 'sidecar.istio.io/nativeSidecar': 'true', 'proxy.istio.io/config': undefined }),
+          ).annotations,
+        ),
+        withPodResources({
+          requests: { cpu: '200m', memory: '256Mi' },
+          limits: { cpu: '3', memory: '1152Mi' },
+          containers: {
+            app: appOnly,
+            'istio-proxy': { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '2', memory: '1Gi' } },
           },
         }),
       ),

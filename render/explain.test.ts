@@ -51,12 +51,21 @@ describe('explain', () => {
       },
     },
     {
-      name: 'grace period with the native proxy drain',
-      input: [microService(withMesh({ provider: 'istio', mode: 'native-sidecar' })), 'terminationGracePeriodSeconds'],
+      name: 'grace period with the Linkerd native proxy shutdown after the app',
+      input: [microService(withMesh({ provider: 'linkerd', mode: 'native-sidecar' })), 'terminationGracePeriodSeconds'],
       want: {
         value: '35',
         reason:
-          'preStop sleep 5s + app shutdown 20s + native proxy drain 5s + 5s margin; anything still running then is SIGKILLed',
+          'preStop sleep 5s + app shutdown 20s + Linkerd native proxy shutdown 5s + 5s margin; anything still running then is SIGKILLed',
+      },
+    },
+    {
+      name: 'grace period with the Istio native sidecar: nothing added, it drains from its preStop hook',
+      input: [microService(withMesh({ provider: 'istio', mode: 'native-sidecar' })), 'terminationGracePeriodSeconds'],
+      want: {
+        value: '30',
+        reason:
+          "preStop sleep 5s + app shutdown 20s + 5s margin; anything still running then is SIGKILLed. The Istio native sidecar adds nothing: its preStop hook drains it while the app shuts down and it exits at once on the SIGTERM after the app's exit",
       },
     },
     {

@@ -45,8 +45,8 @@ export function explain(ms: MicroService): Explanation[] {
     value: String(s.gracePeriodSeconds),
     reason:
       spec.shutdown?.gracePeriodSeconds !== undefined
-        ? `set in spec.shutdown.gracePeriodSeconds (covers preStop ${s.preStopSleepSeconds}s + app ${s.timeoutSeconds}s${s.proxyDrainAfterAppSeconds ? ` + proxy drain ${s.proxyDrainAfterAppSeconds}s` : ''})`
-        : `preStop sleep ${s.preStopSleepSeconds}s + app shutdown ${s.timeoutSeconds}s${s.proxyDrainAfterAppSeconds ? ` + native proxy drain ${s.proxyDrainAfterAppSeconds}s` : ''} + ${DEFAULTS.shutdown.marginSeconds}s margin; anything still running then is SIGKILLed`,
+        ? `set in spec.shutdown.gracePeriodSeconds (covers preStop ${s.preStopSleepSeconds}s + app ${s.timeoutSeconds}s${s.proxyDrainAfterAppSeconds ? ` + Linkerd proxy shutdown ${s.proxyDrainAfterAppSeconds}s` : ''})`
+        : `preStop sleep ${s.preStopSleepSeconds}s + app shutdown ${s.timeoutSeconds}s${s.proxyDrainAfterAppSeconds ? ` + Linkerd native proxy shutdown ${s.proxyDrainAfterAppSeconds}s` : ''} + ${DEFAULTS.shutdown.marginSeconds}s margin; anything still running then is SIGKILLed${meshProvider(spec) === 'istio' && meshMode(spec) === 'native-sidecar' ? ". The Istio native sidecar adds nothing: its preStop hook drains it while the app shuts down and it exits at once on the SIGTERM after the app's exit" : ''}`,
   });
   for (const kind of ['liveness', 'readiness', 'startup'] as const) {
     const probe = renderProbe(spec, kind);

@@ -89,10 +89,13 @@ export const MESH_DEFAULTS = {
     mode: 'sidecar',
     holdApplicationUntilProxyStarts: true,
     /**
-     * Istio's terminationDrainDuration default (ProxyConfig field 29:
-     * https://github.com/istio/api/blob/master/mesh/v1alpha1/proxy.proto); used for native sidecars.
+     * The config.linkerd.io/shutdown-grace-period a Linkerd native sidecar gets: it is stopped after
+     * the app has exited and closes what is left within this. Istio's native sidecar needs no such
+     * time: its injection template drains it from a preStop hook while the app shuts down, and the
+     * agent exits at once on the SIGTERM that follows (pkg/envoy/agent.go, "/drain + SIGTERM", in
+     * https://github.com/istio/istio).
      */
-    nativeSidecarDrainSeconds: 5,
+    linkerdNativeShutdownSeconds: 5,
     /** Istio's global.proxy.resources defaults (istio-discovery chart values.yaml). */
     istioProxyResources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '2', memory: '1Gi' } },
     /**

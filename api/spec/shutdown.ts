@@ -1,5 +1,6 @@
 // spec.shutdown: the graceful shutdown budget. preStop sleep, then SIGTERM, then the app drains
-// (plus the proxy's drain with a native sidecar), all inside terminationGracePeriodSeconds.
+// (plus the Linkerd proxy's shutdown after the app with a native sidecar), all inside
+// terminationGracePeriodSeconds.
 import { z } from 'zod';
 import { secondsField } from './fields.ts';
 import { MESH_DEFAULTS, type MeshSpec, meshMode, meshProvider } from './mesh.ts';
@@ -23,7 +24,7 @@ export const shutdownSchema = z
       .max(86400)
       .optional()
       .describe(
-        'terminationGracePeriodSeconds. Default: preStopSleepSeconds + timeoutSeconds + proxy drain (native sidecars) + 5s margin. If set, it must exceed that sum without the margin.',
+        'terminationGracePeriodSeconds. Default: preStopSleepSeconds + timeoutSeconds + the Linkerd proxy shutdown (5s, native sidecar only) + 5s margin. If set, it must exceed that sum without the margin.',
       ),
   })
   .describe(
@@ -43,7 +44,11 @@ type ShutdownView = { shutdown?: ShutdownSpec; mesh?: MeshSpec };
 export interface ShutdownBudget {
   preStopSleepSeconds: number;
   timeoutSeconds: number;
-  /** Seconds the proxy drains after the app is done (native sidecars), else 0. */
+  /**
+   * Seconds the proxy still runs after the app has exited: a Linkerd native sidecar's shutdown grace
+   * period; 0 otherwise. A classic sidecar drains alongside the app; Istio's native sidecar drains
+   * from its preStop hook while the app shuts down and exits at once on the SIGTERM after it.
+   */
   proxyDrainAfterAppSeconds: number;
   gracePeriodSeconds: number;
 }
@@ -56,8 +61,7 @@ export interface ShutdownBudget {
 export function resolveShutdown(spec: ShutdownView): ShutdownBudget {
   const preStopSleepSeconds = spec.shutdown?.preStopSleepSeconds ?? SHUTDOWN_DEFAULTS.shutdown.preStopSleepSeconds;
   const timeoutSeconds = spec.shutdown?.timeoutSeconds ?? SHUTDOWN_DEFAULTS.shutdown.timeoutSeconds;
-  const proxyDrainAfterAppSeconds =
-    meshMode(spec) === 'native-sidecar' ? MESH_DEFAULTS.mesh.nativeSidecarDrainSeconds : 0;
+  const proxyDrainAfterAppSeconds = proxyAfterAppSeconds(spec);
   const gracePeriodSeconds =
     spec.shutdown?.gracePeriodSeconds ??
     preStopSleepSeconds + timeoutSeconds + proxyDrainAfterAppSeconds + SHUTDOWN_DEFAULTS.shutdown.marginSeconds;
@@ -65,23 +69,36 @@ export function resolveShutdown(spec: ShutdownView): ShutdownBudget {
 }
 
 /**
+ * Seconds the proxy runs after the app has exited. Only a Linkerd native sidecar does: the kubelet
+ * stops it after the app, and it closes what is left within its shutdown-grace-period. A classic
+ * sidecar (either mesh) gets SIGTERM with the app and drains alongside it (its drain is stretched to
+ * cover the app). Istio's native sidecar drains from a preStop hook (`pilot-agent request POST
+ * drain`, manifests/charts/istio-control/istio-discovery/files/injection-template.yaml) that runs
+ * when pod shutdown starts, and on the SIGTERM that follows the app's exit the agent skips its own
+ * drain and exits at once (pkg/envoy/agent.go in https://github.com/istio/istio): nothing to add.
+ */
+function proxyAfterAppSeconds(spec: ShutdownView): number {
+  return meshProvider(spec) === 'linkerd' && meshMode(spec) === 'native-sidecar'
+    ? MESH_DEFAULTS.mesh.linkerdNativeShutdownSeconds
+    : 0;
+}
+
+/**
  * Seconds between the pod's deletion and the moment everything must be done, without margin:
- * preStop sleep, the app's own shutdown, and (native sidecars only, which stop after the app) the proxy drain.
- * With classic sidecars the proxy drains in parallel with the app (its drain is stretched to cover the app).
+ * preStop sleep, the app's own shutdown, and the proxy's time after the app (Linkerd native sidecar).
  */
 export function shutdownNeedsSeconds(spec: ShutdownView): number {
   const s = spec.shutdown;
   const preStop = s?.preStopSleepSeconds ?? SHUTDOWN_DEFAULTS.shutdown.preStopSleepSeconds;
   const app = s?.timeoutSeconds ?? SHUTDOWN_DEFAULTS.shutdown.timeoutSeconds;
-  const nativeProxy = meshProvider(spec) !== 'none' && spec.mesh?.mode === 'native-sidecar';
-  return preStop + app + (nativeProxy ? MESH_DEFAULTS.mesh.nativeSidecarDrainSeconds : 0);
+  return preStop + app + proxyAfterAppSeconds(spec);
 }
 
 export const SHUTDOWN_RULES: readonly SpecRule<ShutdownView>[] = [
   {
     id: 'shutdown-grace-covers-budget',
     summary:
-      'spec.shutdown.gracePeriodSeconds must exceed preStopSleepSeconds + timeoutSeconds (+ proxy drain with native sidecars).',
+      'spec.shutdown.gracePeriodSeconds must exceed preStopSleepSeconds + timeoutSeconds (+ the proxy shutdown with a Linkerd native sidecar).',
     check: (spec) => {
       const s = spec.shutdown;
       if (s?.gracePeriodSeconds === undefined) return [];
@@ -90,22 +107,22 @@ export const SHUTDOWN_RULES: readonly SpecRule<ShutdownView>[] = [
         ? [
             {
               path: ['shutdown', 'gracePeriodSeconds'],
-              message: `${s.gracePeriodSeconds}s does not cover preStop sleep + app shutdown${needed > (s.preStopSleepSeconds ?? SHUTDOWN_DEFAULTS.shutdown.preStopSleepSeconds) + (s.timeoutSeconds ?? SHUTDOWN_DEFAULTS.shutdown.timeoutSeconds) ? ' + proxy drain' : ''} (${needed}s): set it above ${needed} or shorten the others`,
+              message: `${s.gracePeriodSeconds}s does not cover preStop sleep + app shutdown${needed > (s.preStopSleepSeconds ?? SHUTDOWN_DEFAULTS.shutdown.preStopSleepSeconds) + (s.timeoutSeconds ?? SHUTDOWN_DEFAULTS.shutdown.timeoutSeconds) ? ' + Linkerd proxy shutdown' : ''} (${needed}s): set it above ${needed} or shorten the others`,
             },
           ]
         : [];
     },
     cel: [
       {
-        rule: `!(${celHas('shutdown.gracePeriodSeconds')}) || self.shutdown.gracePeriodSeconds > (has(self.shutdown.preStopSleepSeconds) ? self.shutdown.preStopSleepSeconds : ${SHUTDOWN_DEFAULTS.shutdown.preStopSleepSeconds}) + (has(self.shutdown.timeoutSeconds) ? self.shutdown.timeoutSeconds : ${SHUTDOWN_DEFAULTS.shutdown.timeoutSeconds}) + ((has(self.mesh) && self.mesh.provider != 'none' && has(self.mesh.mode) && self.mesh.mode == 'native-sidecar') ? ${MESH_DEFAULTS.mesh.nativeSidecarDrainSeconds} : 0)`,
+        rule: `!(${celHas('shutdown.gracePeriodSeconds')}) || self.shutdown.gracePeriodSeconds > (has(self.shutdown.preStopSleepSeconds) ? self.shutdown.preStopSleepSeconds : ${SHUTDOWN_DEFAULTS.shutdown.preStopSleepSeconds}) + (has(self.shutdown.timeoutSeconds) ? self.shutdown.timeoutSeconds : ${SHUTDOWN_DEFAULTS.shutdown.timeoutSeconds}) + ((has(self.mesh) && self.mesh.provider == 'linkerd' && has(self.mesh.mode) && self.mesh.mode == 'native-sidecar') ? ${MESH_DEFAULTS.mesh.linkerdNativeShutdownSeconds} : 0)`,
         message:
-          'spec.shutdown.gracePeriodSeconds does not cover preStopSleepSeconds + timeoutSeconds (+ proxy drain with native sidecars)',
+          'spec.shutdown.gracePeriodSeconds does not cover preStopSleepSeconds + timeoutSeconds (+ the proxy shutdown with a Linkerd native sidecar)',
         fieldPath: '.shutdown.gracePeriodSeconds',
       },
     ],
     invalidExamples: [
       { shutdown: { gracePeriodSeconds: 10, preStopSleepSeconds: 5, timeoutSeconds: 5 } },
-      { shutdown: { gracePeriodSeconds: 26 }, mesh: { provider: 'istio', mode: 'native-sidecar' } },
+      { shutdown: { gracePeriodSeconds: 26 }, mesh: { provider: 'linkerd', mode: 'native-sidecar' } },
     ],
   },
 ];

@@ -9,7 +9,9 @@ import {
 } from '../../test/support/fixtures.ts';
 import { meshKeys, splitMeshKeys } from './index.ts';
 
-const NATIVE_CONFIG = '{"terminationDrainDuration":"5s"}';
+// A native istio-proxy takes neither ProxyConfig setting: Kubernetes starts it first (no hold), and
+// its template's preStop hook drains it, the agent exiting at once on SIGTERM (no terminationDrainDuration).
+const NATIVE_CONFIG = undefined;
 
 describe('Istio pod-template keys', () => {
   const cases = [
@@ -25,7 +27,7 @@ describe('Istio pod-template keys', () => {
       want: istioSidecar(withMeshLabels({ 'istio.io/rev': '1-27-2' })),
     },
     {
-      name: 'native sidecar: nativeSidecar true, drain 5s, no hold',
+      name: 'native sidecar: nativeSidecar true, no proxy.istio.io/config (no hold, no terminationDrainDuration)',
       input: microService(withMesh({ provider: 'istio', mode: 'native-sidecar' })),
       want: istioSidecar(
         withMeshAnnotations({ 'sidecar.istio.io/nativeSidecar': 'true', 'proxy.istio.io/config': NATIVE_CONFIG }),

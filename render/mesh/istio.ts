@@ -47,7 +47,7 @@ export function istioMetadata({ spec, mode, proxy, shutdown }: MeshInput): MeshK
     key: 'sidecar.istio.io/nativeSidecar',
     value: String(native),
     reason: native
-      ? 'runs istio-proxy as a Kubernetes native sidecar: started before and stopped after the app'
+      ? "runs istio-proxy as a Kubernetes native sidecar: started before the app; Istio's preStop hook drains it while the app shuts down, and it exits at once on the SIGTERM after the app's exit"
       : 'pins the classic sidecar so Istio 1.27+ "auto" does not switch modes under the shutdown budget',
   });
   if (proxy) {
@@ -66,27 +66,29 @@ export function istioMetadata({ spec, mode, proxy, shutdown }: MeshInput): MeshK
   // Classic sidecars get SIGTERM with the app (before its preStop sleep ends): the proxy must keep
   // draining for the app's whole shutdown, or the app's last outbound calls fail. The agent drains
   // Envoy for terminationDrainDuration on SIGTERM (ProxyConfig, default 5s:
-  // https://github.com/istio/api/blob/master/mesh/v1alpha1/proxy.proto).
-  const drain = native
-    ? DEFAULTS.mesh.nativeSidecarDrainSeconds
-    : shutdown.preStopSleepSeconds + shutdown.timeoutSeconds;
-  const hold = !native && (mesh?.holdApplicationUntilProxyStarts ?? DEFAULTS.mesh.holdApplicationUntilProxyStarts);
-  const proxyConfig: Record<string, unknown> = {};
-  if (hold) proxyConfig['holdApplicationUntilProxyStarts'] = true;
-  proxyConfig['terminationDrainDuration'] = `${drain}s`;
-  keys.push({
-    kind: 'annotation',
-    key: 'proxy.istio.io/config',
-    value: JSON.stringify(proxyConfig),
-    reason: [
-      hold ? 'holds the app until the proxy is ready, so its first outbound calls do not fail' : undefined,
-      native
-        ? `drains ${drain}s after the app has exited (native sidecars stop last)`
-        : `drains for preStop sleep + app shutdown (${drain}s), since the proxy gets SIGTERM at the same time as the app`,
-    ]
-      .filter(Boolean)
-      .join('; '),
-  });
+  // https://github.com/istio/api/blob/master/mesh/v1alpha1/proxy.proto). A native sidecar has
+  // neither setting to take: the template's preStop hook (`pilot-agent request POST drain`) drains
+  // it when pod shutdown starts, and on the SIGTERM after the app's exit the agent skips
+  // terminationDrainDuration and exits at once (pkg/envoy/agent.go); holdApplicationUntilProxyStarts
+  // is ignored, since Kubernetes starts a native sidecar first.
+  if (!native) {
+    const drain = shutdown.preStopSleepSeconds + shutdown.timeoutSeconds;
+    const hold = mesh?.holdApplicationUntilProxyStarts ?? DEFAULTS.mesh.holdApplicationUntilProxyStarts;
+    const proxyConfig: Record<string, unknown> = {};
+    if (hold) proxyConfig['holdApplicationUntilProxyStarts'] = true;
+    proxyConfig['terminationDrainDuration'] = `${drain}s`;
+    keys.push({
+      kind: 'annotation',
+      key: 'proxy.istio.io/config',
+      value: JSON.stringify(proxyConfig),
+      reason: [
+        hold ? 'holds the app until the proxy is ready, so its first outbound calls do not fail' : undefined,
+        `drains for preStop sleep + app shutdown (${drain}s), since the proxy gets SIGTERM at the same time as the app`,
+      ]
+        .filter(Boolean)
+        .join('; '),
+    });
+  }
   keys.push({
     kind: 'annotation',
     key: 'sidecar.istio.io/rewriteAppHTTPProbers',

@@ -63,7 +63,7 @@ export function linkerdMetadata({ spec, mode, proxy, shutdown }: MeshInput): Mes
     keys.push({
       kind: 'annotation',
       key: 'config.linkerd.io/shutdown-grace-period',
-      value: `${DEFAULTS.mesh.nativeSidecarDrainSeconds}s`,
+      value: `${DEFAULTS.mesh.linkerdNativeShutdownSeconds}s`,
       reason: 'the native proxy stops after the app; it closes what is left within this, inside the grace period',
     });
   } else {
