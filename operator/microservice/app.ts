@@ -1,6 +1,6 @@
-// Wires the MicroService controller: informers for MicroServices, their children and their pods,
-// the event handlers that map each to a MicroService key, and the reconciler. main.ts turns flags
-// into OperatorOptions; tests call startOperator directly.
+// Wires the MicroService controller: informers for MicroServices, their children and their pods
+// (each trimmed before it is cached: lean.ts), the event handlers that map each to a MicroService
+// key, and the reconciler. main.ts turns flags into OperatorOptions; tests call startOperator directly.
 import { API_GROUP, KIND } from '../../api/index.ts';
 import { type ConfigKind, LABEL_MANAGED_BY, LABEL_NAME } from '../../render/index.ts';
 import { KubeEventRecorder } from '../runtime/events.ts';
@@ -10,10 +10,9 @@ import { formatKey, type KubeObject, stringKey } from '../runtime/key.ts';
 import { Manager, type ManagerOptions, type Watch } from '../runtime/manager.ts';
 import { skipStatusOnlyUpdates } from '../runtime/predicate.ts';
 import type { RateLimitOptions } from '../runtime/queue.ts';
-import { stripManagedFields } from '../runtime/source.ts';
 import { CONFIG_INDEX, configIndex, configIndexValue, leanConfig } from './config.ts';
-import { appliesReplicas, OWNS_REPLICAS } from './handoff.ts';
 import { CONTROLLER_NAME, FIELD_MANAGER, MANAGED_BY } from './identity.ts';
+import { leanChildOf, leanPod, withLeanMetadata } from './lean.ts';
 import {
   CACHED_CHILD_KINDS,
   type CachedChildKind,
@@ -47,58 +46,6 @@ export interface OperatorOptions extends Omit<ManagerOptions, 'fieldManager'> {
   readonly watchConfig?: boolean;
 }
 
-type PodResources = { name?: string; resources?: Record<string, unknown>; restartPolicy?: string };
-
-/** A container of a cached pod: its resources (what a ResourceQuota charges) and nothing else. */
-const leanContainer = (c: PodResources): PodResources => ({
-  resources: c.resources,
-  ...(c.restartPolicy ? { restartPolicy: c.restartPolicy } : {}),
-});
-
-/**
- * Pods are cached only for status and the capacity check: labels, annotations, owner, container
- * states and the containers' resources.
- */
-function leanPod(pod: KubeObject): PodLike {
-  const p = pod as PodLike & { spec?: { containers?: PodResources[]; initContainers?: PodResources[] } };
-  return {
-    spec: {
-      containers: p.spec?.containers?.map(leanContainer),
-      ...(p.spec?.initContainers ? { initContainers: p.spec.initContainers.map(leanContainer) } : {}),
-    },
-    metadata: {
-      name: p.metadata?.name,
-      namespace: p.metadata?.namespace,
-      uid: p.metadata?.uid,
-      resourceVersion: p.metadata?.resourceVersion,
-      labels: p.metadata?.labels,
-      annotations: p.metadata?.annotations,
-    },
-    status: {
-      phase: p.status?.phase,
-      ...leanScheduled(p),
-      containerStatuses: p.status?.containerStatuses?.map((c) => ({
-        name: c.name,
-        ready: c.ready,
-        restartCount: c.restartCount,
-        state: c.state,
-        lastState: c.lastState,
-      })),
-    },
-  };
-}
-
-/** PodScheduled=False only (why a pod is Pending, for ProgressDeadlineExceeded), not the other conditions. */
-function leanScheduled(p: PodLike): Pick<NonNullable<PodLike['status']>, 'conditions'> {
-  const c = p.status?.conditions?.find((x) => x.type === 'PodScheduled' && x.status === 'False');
-  return c ? { conditions: [{ type: c.type, status: c.status, reason: c.reason, message: c.message }] } : {};
-}
-
-/** Deployments keep one bit of their managedFields: whether we own replicas (see handoff.ts). */
-function leanDeployment(deployment: KubeObject): KubeObject {
-  return { ...stripManagedFields(deployment), [OWNS_REPLICAS]: appliesReplicas(deployment) };
-}
-
 const podMicroService = (pod: PodLike): string[] => {
   const name = pod.metadata?.labels?.[LABEL_NAME];
   return name ? [formatKey({ namespace: pod.metadata?.namespace ?? '', name })] : [];
@@ -113,6 +60,7 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
     apiVersion: `${API_GROUP}/v1alpha1`,
     kind: KIND,
     namespaces,
+    transform: withLeanMetadata,
     ...(watchConfig ? { indexers: { [CONFIG_INDEX]: configIndex } } : {}),
   });
   // Metadata only (PartialObjectMetadata): the resourceVersion is all the hash needs, and a
@@ -150,7 +98,7 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
         kind,
         namespaces,
         labelSelector: managed,
-        transform: kind === 'Deployment' ? leanDeployment : stripManagedFields,
+        transform: leanChildOf(kind),
       }),
     ]),
   ) as Record<CachedChildKind, Informer<KubeObject>>;
@@ -163,12 +111,12 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
     indexers: { [POD_INDEX]: podMicroService },
   });
   const capacity = options.capacityCheck ?? true;
-  // Whole objects, small and few per namespace; a change re-queues that namespace's MicroServices.
+  // Small and few per namespace (spec and status whole); a change re-queues that namespace's MicroServices.
   const quotas = capacity
-    ? manager.informer<KubeObject>({ apiVersion: 'v1', kind: 'ResourceQuota', namespaces })
+    ? manager.informer<KubeObject>({ apiVersion: 'v1', kind: 'ResourceQuota', namespaces, transform: withLeanMetadata })
     : undefined;
   const limitRanges = capacity
-    ? manager.informer<KubeObject>({ apiVersion: 'v1', kind: 'LimitRange', namespaces })
+    ? manager.informer<KubeObject>({ apiVersion: 'v1', kind: 'LimitRange', namespaces, transform: withLeanMetadata })
     : undefined;
   const inNamespace = (event: { object: KubeObject }) =>
     microServices.store.list(event.object.metadata?.namespace ?? '').map((ms) => stringKey(ms));

@@ -80,6 +80,15 @@ describe('containsFields', () => {
     expect(containsFields([{ name: 'a', v: 1 }], [{ name: 'b' }, { name: 'a', v: 1, extra: true }])).toBe(true);
     expect(containsFields([{ name: 'a', v: 1 }], [{ name: 'a', v: 2 }])).toBe(false);
   });
+  it('matches items that share a name (one volume mounted twice) each to its own', () => {
+    const mounts = [
+      { name: 'tmp', mountPath: '/tmp' },
+      { name: 'tmp', mountPath: '/etc/app' },
+    ];
+    expect(containsFields(mounts, structuredClone(mounts))).toBe(true);
+    expect(containsFields(mounts, [mounts[0]])).toBe(false);
+    expect(containsFields(mounts, [mounts[0], { name: 'tmp', mountPath: '/etc/other' }])).toBe(false);
+  });
   it('requires unnamed lists to match item by item', () => {
     expect(containsFields(['ALL'], ['ALL', 'NET_RAW'])).toBe(false);
     expect(containsFields([{ maxSkew: 1 }], [{ maxSkew: 1, extra: 1 }])).toBe(true);

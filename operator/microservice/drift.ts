@@ -49,10 +49,9 @@ export function containsFields(want: unknown, got: unknown, key?: string): boole
   if (Array.isArray(want)) {
     if (!Array.isArray(got)) return false;
     if (want.length > 0 && isNamedList(want) && isNamedList(got)) {
-      return want.every((w) => {
-        const match = got.find((g) => g.name === w.name);
-        return match !== undefined && containsFields(w, match);
-      });
+      // A name need not be unique: volumeMounts are keyed by mountPath and may mount one volume
+      // twice, so any live item of that name that holds every field will do.
+      return want.every((w) => got.some((g) => g.name === w.name && containsFields(w, g)));
     }
     return want.length === got.length && want.every((w, i) => containsFields(w, got[i]));
   }

@@ -35,7 +35,7 @@ interface ContainerState {
 export interface PodLike extends KubeObject {
   status?: {
     phase?: string;
-    /** Only PodScheduled=False is kept in the operator's cache (app.ts): why a pod is Pending. */
+    /** Only PodScheduled=False is kept in the operator's cache (lean.ts): why a pod is Pending. */
     conditions?: { type: string; status: string; reason?: string; message?: string }[];
     containerStatuses?: {
       name: string;
