@@ -9,12 +9,7 @@ import { kubectl } from './e2e/cluster.ts';
 import { installCrd } from './e2e/kube.ts';
 import { createTestNamespace } from './e2e/namespace.ts';
 import { ROOT } from './support/cli.ts';
-
-const kubeconfig = (): string => {
-  const k = process.env['MSVC_E2E_KUBECONFIG'];
-  if (!k) throw new Error('MSVC_E2E_KUBECONFIG is not set: run through the e2e project');
-  return k;
-};
+import { e2eKubeconfigPath as kubeconfig } from './support/operator.ts';
 
 const CORPUS = join(ROOT, 'test', 'hostile');
 const files = readdirSync(CORPUS)

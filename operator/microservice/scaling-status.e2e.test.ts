@@ -8,12 +8,7 @@ import { kubectl } from '../../test/e2e/cluster.ts';
 import { apply, type Condition, conditionOf, eventually, getJson, installCrd } from '../../test/e2e/kube.ts';
 import { createTestNamespace } from '../../test/e2e/namespace.ts';
 import { startOperator } from '../../test/e2e/operator-process.ts';
-
-const kubeconfig = (): string => {
-  const k = process.env['MSVC_E2E_KUBECONFIG'];
-  if (!k) throw new Error('MSVC_E2E_KUBECONFIG is not set: run through the e2e project (test/e2e/global-setup.ts)');
-  return k;
-};
+import { e2eKubeconfigPath as kubeconfig } from '../../test/support/operator.ts';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
