@@ -2,19 +2,16 @@
 // msvc refuses is refused by `kubectl apply --server-side --dry-run=server -f FILE` too (kubectl's
 // own decoding, then the CRD's schema and CEL), except those msvc refuses on purpose where kubectl
 // accepts (MSVC_ONLY, each with its reason, kubectl's side checked as well).
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubectl } from './e2e/cluster.ts';
 import { installCrd } from './e2e/kube.ts';
 import { createTestNamespace } from './e2e/namespace.ts';
-import { ROOT } from './support/cli.ts';
+import { loadCorpus } from './support/hostile.ts';
 import { e2eKubeconfigPath as kubeconfig } from './support/operator.ts';
 
-const CORPUS = join(ROOT, 'test', 'hostile');
-const files = readdirSync(CORPUS)
-  .filter((f) => f !== 'expected.json' && f !== 'README.md')
-  .sort();
+const corpus = loadCorpus();
+const files = corpus.files;
 
 const YAML11 =
   'a plain scalar that YAML 1.1 (kubectl) and YAML 1.2 read differently: msvc refuses it and says what to write (docs/cli.md), so that no file means two things; kubectl takes the YAML 1.1 reading, which is valid here';
@@ -73,7 +70,7 @@ beforeAll(async () => {
             '--dry-run=server',
             '--field-manager=hostile-e2e',
             '-f',
-            join(CORPUS, file),
+            corpus.pathOf(file),
           ],
           { check: false },
         );
@@ -84,6 +81,7 @@ beforeAll(async () => {
 }, 900_000);
 afterAll(async () => {
   await cleanup?.();
+  rmSync(corpus.root, { recursive: true, force: true });
 });
 
 describe('the API server refuses what msvc refuses', () => {

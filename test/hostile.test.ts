@@ -4,17 +4,17 @@
 // of the form `file:document: field.path: message` (or `file: message` where no document applies),
 // naming the field test/hostile/expected.json lists, and never a stack trace.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, NODE, ROOT } from './support/cli.ts';
+import { CORPUS, loadCorpus } from './support/hostile.ts';
 
-const CORPUS = join(ROOT, 'test', 'hostile');
 const expected = JSON.parse(readFileSync(join(CORPUS, 'expected.json'), 'utf8')) as Record<string, string>;
-const files = readdirSync(CORPUS)
-  .filter((f) => f !== 'expected.json' && f !== 'README.md')
-  .sort();
+const corpus = loadCorpus();
+const files = corpus.files;
+afterAll(() => rmSync(corpus.root, { recursive: true, force: true }));
 
 interface Run {
   code: number | null;
@@ -56,7 +56,7 @@ describe('the hostile-input corpus through the installed msvc', () => {
   const slots = Array.from({ length: 2 }, async () => {
     for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
       const name = `test/hostile/${file}`;
-      const result = run(['validate', '-f', name]);
+      const result = run(['validate', '-f', name], corpus.cwdOf(file));
       results.set(file, result);
       await result;
     }
