@@ -133,6 +133,11 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
     configs: configs && { ConfigMap: configs.ConfigMap.store, Secret: configs.Secret.store },
     recorder: new KubeEventRecorder(manager.client, manager.log, { component: FIELD_MANAGER }),
   });
+  // The memo of writes in flight follows the caches it vouches for (drift.ts AppliedMemo).
+  for (const [kind, informer] of [[KIND, microServices], ...Object.entries(children)] as const) {
+    informer.onEvent((event) => reconciler.observe(kind, event));
+    informer.onRelist(() => reconciler.relisted());
+  }
   const owner = { group: API_GROUP, kind: KIND };
   const watches: Watch<KubeObject>[] = [
     // Status-only writes (our own, mostly) change nothing we render from.

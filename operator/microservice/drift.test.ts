@@ -140,4 +140,37 @@ describe('AppliedMemo', () => {
     expect(memo.size).toBe(0);
     expect(memo.pending('k', desired, at('5'))).toBe(false);
   });
+
+  it('holds only writes in flight: the cache showing another version, or a deletion, ends an entry', () => {
+    const memo = new AppliedMemo();
+    memo.remember('k', desired, at('5'), at('6'));
+    memo.observed('k', at('5')); // a relist of the unchanged object: still in flight
+    expect(memo.size).toBe(1);
+    memo.observed('k', at('6')); // our write arrived
+    expect(memo.size).toBe(0);
+    memo.remember('k', desired, at('6'), at('7'));
+    memo.observed('k', undefined); // deleted (a watch event, or dropped at a relist's InitDone)
+    expect(memo.size).toBe(0);
+    expect(memo.pending('k', desired, at('6'))).toBe(false);
+  });
+
+  it('trusts no version across a relist: an etcd restore brings back the very version the apply started from', () => {
+    const memo = new AppliedMemo();
+    memo.remember('k', desired, at('5'), at('6'));
+    // Same reads without a relist: the cache is behind, which is what the memo is for.
+    expect(memo.pending('k', desired, at('5'))).toBe(true);
+    memo.clear();
+    expect(memo.pending('k', desired, at('5'))).toBe(false);
+  });
+
+  it('keeps no entry longer than maxAgeMs (a watch event that never comes)', () => {
+    let now = 1_000;
+    const memo = new AppliedMemo({ maxAgeMs: 60_000, now: () => now });
+    memo.remember('k', desired, at('5'), at('6'));
+    now += 60_000;
+    expect(memo.pending('k', desired, at('5'))).toBe(true);
+    now += 1;
+    expect(memo.pending('k', desired, at('5'))).toBe(false);
+    expect(memo.size).toBe(0);
+  });
 });

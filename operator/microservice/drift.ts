@@ -79,12 +79,35 @@ export function needsApply(desired: KubeObject, live: KubeObject | undefined): b
  * cache is just behind": same hash, and the cached object is still the very version our apply
  * started from. resourceVersions are compared for equality only, the one thing their contract
  * defines (https://kubernetes.io/docs/reference/using-api/api-concepts/#resource-versions): never
- * as numbers, so a version that went backwards (an etcd restore) or any other write is never
- * mistaken for "behind". An entry is dropped once the cache shows our write or any other
- * version, and by forget() when the object is deleted, so the memo holds only writes in flight.
+ * as numbers, so a version that went backwards or any other write is never mistaken for "behind".
+ *
+ * The memo holds only writes in flight. The caches tell it (`observed`, from every cache event)
+ * when an object shows any other version — our write arrived, or someone else's — and when it is
+ * deleted, on a watch event or dropped at a relist's InitDone; a reconcile that reads a fresher
+ * object says so too (`pending`).
+ *
+ * Equality alone is not enough after an etcd restore: the restored object carries again the very
+ * version our apply started from (or, restored without `etcdutl snapshot restore --bump-revision`,
+ * a reused one), so "cached at `before`" no longer means "cache behind" — the write is lost, and
+ * trusting the entry would skip re-applying it for as long as nothing else touches the object.
+ * A restore shows as a relist: the API server must be restarted after it
+ * (https://kubernetes.io/docs/tasks/administer-cluster/configure-upgrade-etcd/#restoring-an-etcd-cluster)
+ * and the watches resume from versions its new watch cache does not have (410 Gone; with
+ * `--mark-compacted` by design: https://etcd.io/docs/v3.6/op-guide/recovery/,
+ * https://github.com/etcd-io/etcd/issues/16028). So `clear` drops everything at every relist of a
+ * MicroService or child cache — a version is never trusted across one — and, whatever else
+ * happens, no entry lives longer than `maxAgeMs` (a watch event takes well under a second; after a
+ * minute it is not coming). Either costs at most one redundant, no-op apply per write in flight.
  */
 export class AppliedMemo {
-  readonly #entries = new Map<string, { hash: string; before: string; after: string | undefined }>();
+  readonly #entries = new Map<string, { hash: string; before: string; after: string | undefined; at: number }>();
+  readonly #maxAgeMs: number;
+  readonly #now: () => number;
+
+  constructor(options: { maxAgeMs?: number; now?: () => number } = {}) {
+    this.#maxAgeMs = options.maxAgeMs ?? 60_000;
+    this.#now = options.now ?? Date.now;
+  }
 
   /** Records an apply of `desired` over `before` (the cached object it replaced) that returned `applied`. */
   remember(key: string, desired: KubeObject, before: KubeObject | undefined, applied: KubeObject): void {
@@ -95,24 +118,37 @@ export class AppliedMemo {
       this.#entries.delete(key);
       return;
     }
-    this.#entries.set(key, { hash, before: from, after: applied.metadata?.resourceVersion });
+    this.#entries.set(key, { hash, before: from, after: applied.metadata?.resourceVersion, at: this.#now() });
   }
 
   pending(key: string, desired: KubeObject, live: KubeObject | undefined): boolean {
+    this.observed(key, live);
     const entry = this.#entries.get(key);
     if (entry === undefined) return false;
-    const version = live?.metadata?.resourceVersion;
-    if (version === undefined || version !== entry.before) {
-      // The cache moved on (to our write or past it) or the object is gone: nothing in flight.
+    if (this.#now() - entry.at > this.#maxAgeMs) {
       this.#entries.delete(key);
       return false;
     }
     return entry.hash === desired.metadata?.annotations?.[APPLIED_HASH_ANNOTATION];
   }
 
+  /**
+   * The cache now holds `live` for `key` (undefined: deleted). Any version other than the one the
+   * apply started from ends the entry: the cache moved on, to our write or past it.
+   */
+  observed(key: string, live: KubeObject | undefined): void {
+    const entry = this.#entries.get(key);
+    if (entry !== undefined && live?.metadata?.resourceVersion !== entry.before) this.#entries.delete(key);
+  }
+
   /** Drops what is remembered for `key` (its object was deleted). */
   forget(key: string): void {
     this.#entries.delete(key);
+  }
+
+  /** Drops everything: a cache relisted, so no version read before can be trusted. */
+  clear(): void {
+    this.#entries.clear();
   }
 
   /** Entries held (tests, and a bound on memory). */

@@ -6,7 +6,7 @@ import { Writer } from '../runtime/cache.ts';
 import { ObjectError } from '../runtime/client.ts';
 import type { ReconcileContext } from '../runtime/controller.ts';
 import { MemoryEventRecorder } from '../runtime/events.ts';
-import type { KubeObject } from '../runtime/key.ts';
+import { type KubeObject, stringKey } from '../runtime/key.ts';
 import { silentLogger } from '../runtime/log.ts';
 import { ApiError } from '../runtime/rest.ts';
 import {
@@ -42,6 +42,7 @@ function recordingClient(fail?: (obj: KubeObject) => Error | undefined) {
   let rv = 100;
   const writes: string[] = [];
   const applied: KubeObject[] = [];
+  const statuses: KubeObject[] = [];
   const client = {
     async apply(obj: KubeObject, options: { fieldManager?: string } = {}) {
       if (options.fieldManager !== undefined) {
@@ -61,7 +62,9 @@ function recordingClient(fail?: (obj: KubeObject) => Error | undefined) {
     async applyStatus(obj: KubeObject) {
       writes.push('status');
       rv += 1;
-      return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv) } };
+      const out = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv) } };
+      statuses.push(out);
+      return out;
     },
     async get() {
       return undefined;
@@ -75,7 +78,7 @@ function recordingClient(fail?: (obj: KubeObject) => Error | undefined) {
       return true;
     },
   };
-  return { client, writes, applied };
+  return { client, writes, applied, statuses };
 }
 
 function setup(ms: MicroServiceObject, fail?: (obj: KubeObject) => Error | undefined) {
@@ -85,7 +88,7 @@ function setup(ms: MicroServiceObject, fail?: (obj: KubeObject) => Error | undef
     Writer<KubeObject>
   >;
   const pods = store<PodLike>([], { [POD_INDEX]: () => [] });
-  const { client, writes, applied } = recordingClient(fail);
+  const { client, writes, applied, statuses } = recordingClient(fail);
   const recorder = new MemoryEventRecorder();
   const reconciler = new Reconciler({
     client: client as never,
@@ -97,11 +100,36 @@ function setup(ms: MicroServiceObject, fail?: (obj: KubeObject) => Error | undef
     discovery: { served: async () => false, forget: () => {}, recheckMs: 30_000 } as never,
     now: () => new Date('2026-11-26T00:00:00Z'),
   });
+  /** One watch event into a cache, told to the reconciler after it, as app.ts wires them. */
+  const cacheEvent = (kind: string, writer: Writer<KubeObject>, object: KubeObject) => {
+    const old = writer.asStore().get(stringKey(object));
+    writer.apply({ type: 'Apply', object });
+    t.reconciler.observe(kind, old ? { type: 'Updated', object, old } : { type: 'Added', object });
+  };
   /** Lets the caches catch up with what was applied, as the watches would. */
   const sync = () => {
-    for (const obj of applied.splice(0)) children[obj.kind as ChildKind].apply({ type: 'Apply', object: obj });
+    for (const obj of applied.splice(0)) cacheEvent(obj.kind!, children[obj.kind as ChildKind], obj);
   };
-  return { reconciler, writes, microServices, children, sync, recorder };
+  /** Lets the MicroService cache catch up with the status written (a status-only update: no reconcile follows). */
+  const syncStatus = () => {
+    for (const { metadata, status } of statuses.splice(0)) {
+      const cached = microServices.asStore().get(stringKey({ metadata }))!;
+      cacheEvent(
+        'MicroService',
+        microServices as Writer<KubeObject>,
+        { ...cached, metadata: { ...cached.metadata, ...metadata }, status } as KubeObject,
+      );
+    }
+  };
+  /** A relist of `writer` that lists `objects` (after a 410: an etcd compaction or restore), told as app.ts does. */
+  const relist = (writer: Writer<KubeObject>, objects: KubeObject[]) => {
+    writer.apply({ type: 'Init' });
+    t.reconciler.relisted();
+    for (const object of objects) writer.apply({ type: 'InitApply', object });
+    writer.apply({ type: 'InitDone' });
+  };
+  const t = { reconciler, writes, microServices, children, sync, syncStatus, relist, recorder };
+  return t;
 }
 
 describe('Reconciler', () => {
@@ -148,6 +176,64 @@ describe('Reconciler', () => {
     t.microServices.apply({ type: 'Delete', object: microService() });
     await t.reconciler.reconcile(KEY, ctx);
     expect(t.reconciler.rememberedWrites).toBe(0);
+  });
+
+  it('remembers only writes in flight: once the caches show them (a status-only update queues no reconcile), nothing is', async () => {
+    const t = setup(microService());
+    await t.reconciler.reconcile(KEY, ctx); // children created (nothing to remember), status over rv 10
+    t.sync();
+    t.microServices.apply({ type: 'Apply', object: microService({ env: [{ name: 'A', value: '1' }] }) });
+    await t.reconciler.reconcile(KEY, ctx); // the Deployment, applied over its cached version
+    expect(t.reconciler.rememberedWrites).toBe(2);
+    t.sync();
+    expect(t.reconciler.rememberedWrites).toBe(1);
+    t.syncStatus();
+    expect(t.reconciler.rememberedWrites).toBe(0);
+  });
+
+  it('forgets a deleted child, and a MicroService dropped at a relist, from the cache events alone', async () => {
+    const t = setup(microService());
+    await t.reconciler.reconcile(KEY, ctx);
+    t.sync();
+    t.microServices.apply({ type: 'Apply', object: microService({ env: [{ name: 'A', value: '1' }] }) });
+    await t.reconciler.reconcile(KEY, ctx);
+    expect(t.reconciler.rememberedWrites).toBe(2);
+    const deployment = t.children.Deployment.asStore().get(KEY)!;
+    t.children.Deployment.apply({ type: 'Delete', object: deployment });
+    t.reconciler.observe('Deployment', { type: 'Deleted', object: deployment });
+    expect(t.reconciler.rememberedWrites).toBe(1);
+    // Deleted while the watch was down: the relist's InitDone drops it (the informer emits Deleted).
+    const ms = t.microServices.asStore().get(KEY)!;
+    t.microServices.apply({ type: 'Init' });
+    expect(t.microServices.apply({ type: 'InitDone' })).toEqual([ms]);
+    t.reconciler.observe('MicroService', { type: 'Deleted', object: ms });
+    expect(t.reconciler.rememberedWrites).toBe(0);
+  });
+
+  it('re-applies a write an etcd restore undid, though the restored child carries the version it was applied over', async () => {
+    const scenario = async (withRelist: boolean) => {
+      const v1 = microService();
+      const v2 = microService({ env: [{ name: 'A', value: '1' }] });
+      const t = setup(v1);
+      await t.reconciler.reconcile(KEY, ctx);
+      t.sync();
+      const snapshot = t.children.Deployment.asStore().get(KEY)!; // etcdctl snapshot save
+      t.microServices.apply({ type: 'Apply', object: v2 });
+      await t.reconciler.reconcile(KEY, ctx); // applied; the restore comes before its watch event
+      // etcdutl snapshot restore, API server restarted: the watches relist what the snapshot held.
+      if (withRelist) {
+        t.relist(t.microServices as Writer<KubeObject>, [v1]);
+        t.relist(t.children.Deployment, [snapshot]);
+      } else t.microServices.apply({ type: 'Apply', object: v1 });
+      await t.reconciler.reconcile(KEY, ctx);
+      t.writes.length = 0;
+      t.microServices.apply({ type: 'Apply', object: v2 }); // the change is made again (GitOps)
+      await t.reconciler.reconcile(KEY, ctx);
+      return t.writes.filter((w) => w.startsWith('apply'));
+    };
+    expect(await scenario(true)).toEqual(['apply Deployment']);
+    // The same reads without a relist mean "the cache is behind": skipping is what the memo is for.
+    expect(await scenario(false)).toEqual([]);
   });
 
   it('creates an autoscaled Deployment at minReplicas and hands the count to the HPA', async () => {

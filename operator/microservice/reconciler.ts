@@ -2,7 +2,13 @@
 // differs with server-side apply, prune children it no longer renders, and write status when it
 // changed. It never sees the event that queued it; a deleted MicroService is noticed as missing
 // and its children go by garbage collection (owner references).
-import { type MicroService, type MicroServiceStatus, minimumReplicas, parseMicroService } from '../../api/index.ts';
+import {
+  KIND,
+  type MicroService,
+  type MicroServiceStatus,
+  minimumReplicas,
+  parseMicroService,
+} from '../../api/index.ts';
 import {
   DEFAULT_RENDER_CONFIG,
   POD_TEMPLATE_HASH_ANNOTATION,
@@ -17,7 +23,8 @@ import { type ReconcileContext, type ReconcileResult, TerminalError } from '../r
 import { KindDiscovery } from '../runtime/discovery.ts';
 import { describeFieldOwners, permanentReason } from '../runtime/errors.ts';
 import type { EventRecorder } from '../runtime/events.ts';
-import { formatKey, type KubeObject, type ObjectKey } from '../runtime/key.ts';
+import type { ObjectEvent } from '../runtime/informer.ts';
+import { formatKey, type KubeObject, type ObjectKey, objectKey, stringKey } from '../runtime/key.ts';
 import { ADOPTION_CONDITION, adoptionMessage, adoptionOptIn, foreignChildren, takeOver } from './adoption.ts';
 import { CAPACITY_CONDITION, type ChargedPod, capacityCondition, currentCapacityRisks } from './capacity.ts';
 import {
@@ -236,7 +243,9 @@ export class Reconciler {
         const live = await this.#live(obj.apiVersion, obj.kind, key, ctx);
         let current = live;
         const childKey = `${obj.kind}/${formatKey(key)}`;
-        if (needsApply(desired, live) && !this.#applied.pending(childKey, desired, live)) {
+        // Asked first, whatever needsApply says: a fresher version than the one applied over ends the entry.
+        const inFlight = this.#applied.pending(childKey, desired, live);
+        if (needsApply(desired, live) && !inFlight) {
           const autoscaled = obj.kind === 'Deployment' && ms.spec.autoscaling !== undefined;
           if (autoscaled && live?.[OWNS_REPLICAS]) {
             ctx.log.info({ kind: obj.kind }, 'handing replicas over to the HorizontalPodAutoscaler');
@@ -409,6 +418,27 @@ export class Reconciler {
       ctx.log.debug({ err: readError }, 'could not read field owners');
       return '';
     }
+  }
+
+  /**
+   * A cache event of a MicroService (`kind` MicroService) or of a cached child: the memo keeps only
+   * writes the cache has not shown yet, and nothing of a deleted object. Wired to every such
+   * informer (app.ts), so it holds whatever the reconciles that follow do or do not do (a
+   * status-only update of a MicroService queues no reconcile at all).
+   */
+  observe(kind: string, event: ObjectEvent<KubeObject>): void {
+    const key = stringKey(event.object);
+    const live = event.type === 'Deleted' ? undefined : event.object;
+    if (kind === KIND) {
+      if (live === undefined) this.#forget(objectKey(event.object));
+      else this.#appliedStatus.observed(key, live);
+    } else this.#applied.observed(`${kind}/${key}`, live);
+  }
+
+  /** A cache relisted: no version read before it is trusted (see AppliedMemo, an etcd restore). */
+  relisted(): void {
+    this.#applied.clear();
+    this.#appliedStatus.clear();
   }
 
   /** The MicroService is gone: what was remembered about its writes goes too. */

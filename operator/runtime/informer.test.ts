@@ -49,6 +49,9 @@ async function collect(script: Step[], count: number) {
   });
   const abort = new AbortController();
   const seen: string[] = [];
+  /** How many events had been seen when each list started. */
+  const relists: number[] = [];
+  informer.onRelist(() => relists.push(seen.length));
   const done = new Promise<void>((resolve) => {
     informer.onEvent((event: ObjectEvent<KubeObject>) => {
       // Listeners run after the cache update: the object is already readable.
@@ -62,7 +65,7 @@ async function collect(script: Step[], count: number) {
   await done;
   abort.abort();
   await running;
-  return { seen, informer };
+  return { seen, informer, relists };
 }
 
 describe('Informer', () => {
@@ -74,8 +77,8 @@ describe('Informer', () => {
     expect(seen).toEqual(['Added:a:cached', 'Updated:a:cached', '  old rv 1', 'Deleted:a:absent']);
   });
 
-  it('turns a relist after 410 into the events it implies, skipping unchanged objects', async () => {
-    const { seen, informer } = await collect(
+  it('turns a relist after 410 into the events it implies, skipping unchanged objects, and tells onRelist first', async () => {
+    const { seen, informer, relists } = await collect(
       [
         { list: [cm('same', '1'), cm('changed', '1'), cm('gone', '1')], rv: '1' },
         { gone: true },
@@ -86,5 +89,7 @@ describe('Informer', () => {
     expect(seen.slice(0, 3)).toEqual(['Added:same:cached', 'Added:changed:cached', 'Added:gone:cached']);
     expect(seen.slice(3)).toEqual(['Updated:changed:cached', '  old rv 1', 'Added:new:cached', 'Deleted:gone:absent']);
     expect(informer.store.keys().sort()).toEqual(['ns/changed', 'ns/new', 'ns/same']);
+    // onRelist: at the first list and at the relist, before any event of that list.
+    expect(relists).toEqual([0, 3]);
   });
 });

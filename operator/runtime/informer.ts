@@ -40,6 +40,7 @@ export class Informer<T extends KubeObject> {
   readonly #options: InformerOptions<T>;
   readonly #writers: Array<{ namespace: string | undefined; writer: Writer<T> }>;
   readonly #listeners: Array<ObjectEventListener<T>> = [];
+  readonly #relistListeners: Array<() => void> = [];
   #sizes: number[];
   readonly #progressAt: number[];
   readonly #lastError: Array<string | undefined>;
@@ -67,6 +68,15 @@ export class Informer<T extends KubeObject> {
   /** Adds a listener; call before run(). */
   onEvent(listener: ObjectEventListener<T>): void {
     this.#listeners.push(listener);
+  }
+
+  /**
+   * Adds a listener told when a watch starts a list: the first one and every relist (after 410
+   * Gone, e.g. an etcd compaction or restore). Whatever was read before may describe a history the
+   * API server no longer has. Call before run().
+   */
+  onRelist(listener: () => void): void {
+    this.#relistListeners.push(listener);
   }
 
   /** How the watches are doing (see InformerHealth). */
@@ -99,6 +109,7 @@ export class Informer<T extends KubeObject> {
           switch (event.type) {
             case 'Init':
               writer.apply(event);
+              for (const listener of this.#relistListeners) listener();
               break;
             case 'InitApply': {
               const object = event.object;
