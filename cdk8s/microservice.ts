@@ -7,6 +7,7 @@ import type { MicroService as MicroServiceObject, MicroServiceSpec } from '../ap
 import {
   DEFAULT_RENDER_CONFIG,
   type Explanation,
+  kindKey,
   type RenderConfig,
   type RenderedObject,
   render,
@@ -27,22 +28,30 @@ export interface MicroServiceOptions {
   readonly renderConfig?: RenderConfig;
 }
 
-/** Construct ids of the rendered objects, by kind (also the order render() emits them in). */
+/**
+ * Construct ids of the rendered objects, by group and kind (render/names.ts kindKey; also the order
+ * render() emits them in). Istio's and Linkerd's AuthorizationPolicy share a kind name, not an id.
+ */
 const CHILD_IDS = {
   ServiceAccount: 'ServiceAccount',
   Service: 'Service',
-  Deployment: 'Deployment',
-  HorizontalPodAutoscaler: 'HorizontalPodAutoscaler',
-  PodDisruptionBudget: 'PodDisruptionBudget',
-  ServiceMonitor: 'ServiceMonitor',
-  PodMonitor: 'PodMonitor',
-  HTTPRoute: 'HTTPRoute',
-  GRPCRoute: 'GRPCRoute',
-  Ingress: 'Ingress',
-  NetworkPolicy: 'NetworkPolicy',
-  AuthorizationPolicy: 'AuthorizationPolicy',
+  'Deployment.apps': 'Deployment',
+  'HorizontalPodAutoscaler.autoscaling': 'HorizontalPodAutoscaler',
+  'PodDisruptionBudget.policy': 'PodDisruptionBudget',
+  'ServiceMonitor.monitoring.coreos.com': 'ServiceMonitor',
+  'PodMonitor.monitoring.coreos.com': 'PodMonitor',
+  'HTTPRoute.gateway.networking.k8s.io': 'HTTPRoute',
+  'GRPCRoute.gateway.networking.k8s.io': 'GRPCRoute',
+  'Ingress.networking.k8s.io': 'Ingress',
+  'NetworkPolicy.networking.k8s.io': 'NetworkPolicy',
+  'AuthorizationPolicy.security.istio.io': 'AuthorizationPolicy',
+  'Server.policy.linkerd.io': 'LinkerdServer',
+  'MeshTLSAuthentication.policy.linkerd.io': 'MeshTLSAuthentication',
+  'AuthorizationPolicy.policy.linkerd.io': 'LinkerdAuthorizationPolicy',
 } as const;
 type RenderedKind = keyof typeof CHILD_IDS;
+/** Where the render cache keeps an object: group, kind and name (Linkerd renders a Server per port). */
+const objectKey = (o: RenderedObject) => `${kindKey(o)}/${o.metadata.name}`;
 
 /**
  * A MicroService, rendered into Kubernetes objects in the Chart: ServiceAccount, Service,
@@ -83,7 +92,12 @@ export class MicroService extends Construct {
   public readonly networkPolicy?: ApiObject;
   /** The Istio AuthorizationPolicy; absent without `allowedCallers` and mesh istio. */
   public readonly authorizationPolicy?: ApiObject;
-  /** Name of the MicroService, and of every rendered object. */
+  /**
+   * Linkerd's policy objects (policy.linkerd.io): a Server per port, then the MeshTLSAuthentication
+   * and an AuthorizationPolicy per Server; empty without `allowedCallers` and mesh linkerd.
+   */
+  public readonly linkerdPolicy: readonly ApiObject[];
+  /** Name of the MicroService, and of every rendered object but Linkerd's per-port ones. */
   public readonly name: string;
   /** Namespace of every rendered object, if any. */
   public readonly namespace?: string;
@@ -99,24 +113,32 @@ export class MicroService extends Construct {
     this.name = this.definition.name;
     this.namespace = this.definition.namespace;
     const children: Partial<Record<RenderedKind, ApiObject>> = {};
-    for (const kind of this.rendered().objects.keys()) {
+    const linkerd: ApiObject[] = [];
+    for (const [key, object] of this.rendered().objects) {
+      const kind = kindKey(object);
       if (!(kind in CHILD_IDS)) throw new Error(`${this.node.path}: render() returned an unexpected kind ${kind}`);
-      children[kind as RenderedKind] = new OrderedApiObject(this, CHILD_IDS[kind as RenderedKind], {
-        produce: () => this.renderedObject(kind),
-      });
+      const base = CHILD_IDS[kind as RenderedKind];
+      // An object named after the MicroService keeps the kind's id; a per-port one adds its name.
+      const name = object.metadata.name;
+      const id = name === this.name ? base : `${base}-${name}`;
+      const child = new OrderedApiObject(this, id, { produce: () => this.renderedObject(key) });
+      if (object.apiVersion.startsWith('policy.linkerd.io/')) linkerd.push(child);
+      else children[kind as RenderedKind] = child;
     }
-    if (!children.Deployment) throw new Error(`${this.node.path}: render() returned no Deployment`);
-    this.deployment = children.Deployment;
+    const deployment = children['Deployment.apps'];
+    if (!deployment) throw new Error(`${this.node.path}: render() returned no Deployment`);
+    this.deployment = deployment;
     this.service = children.Service;
     this.serviceAccount = children.ServiceAccount;
-    this.horizontalPodAutoscaler = children.HorizontalPodAutoscaler;
-    this.podDisruptionBudget = children.PodDisruptionBudget;
-    this.monitor = children.ServiceMonitor ?? children.PodMonitor;
-    this.httpRoute = children.HTTPRoute;
-    this.grpcRoute = children.GRPCRoute;
-    this.ingress = children.Ingress;
-    this.networkPolicy = children.NetworkPolicy;
-    this.authorizationPolicy = children.AuthorizationPolicy;
+    this.horizontalPodAutoscaler = children['HorizontalPodAutoscaler.autoscaling'];
+    this.podDisruptionBudget = children['PodDisruptionBudget.policy'];
+    this.monitor = children['ServiceMonitor.monitoring.coreos.com'] ?? children['PodMonitor.monitoring.coreos.com'];
+    this.httpRoute = children['HTTPRoute.gateway.networking.k8s.io'];
+    this.grpcRoute = children['GRPCRoute.gateway.networking.k8s.io'];
+    this.ingress = children['Ingress.networking.k8s.io'];
+    this.networkPolicy = children['NetworkPolicy.networking.k8s.io'];
+    this.authorizationPolicy = children['AuthorizationPolicy.security.istio.io'];
+    this.linkerdPolicy = linkerd;
     this.node.defaultChild = this.deployment;
   }
 
@@ -126,18 +148,18 @@ export class MicroService extends Construct {
       const result = render(this.definition.current, this.renderConfig);
       this.cache = {
         version,
-        objects: new Map(result.objects.map((o) => [o.kind, o])),
+        objects: new Map(result.objects.map((o) => [objectKey(o), o])),
         explanations: result.explanations,
       };
     }
     return this.cache;
   }
 
-  private renderedObject(kind: string): JsonObject {
-    const object = this.rendered().objects.get(kind);
+  private renderedObject(key: string): JsonObject {
+    const object = this.rendered().objects.get(key);
     if (!object) {
       // Only env can change after construction, and env never adds or removes an object.
-      throw new Error(`${this.node.path}: ${kind} ${this.name} is no longer rendered`);
+      throw new Error(`${this.node.path}: ${key} is no longer rendered`);
     }
     // The cached render itself: OrderedApiObject only reads it and synthesizes a copy.
     return object;

@@ -99,6 +99,7 @@ const rule = (resource: string, verbs: string[], names: string[] = []) =>
   `${resource} [] [${names.join(' ')}] [${verbs.join(' ')}]`;
 const CHILD_VERBS = ['list', 'watch', 'create', 'patch', 'delete'];
 const OPTIONAL_CHILD_VERBS = ['get', 'create', 'patch', 'delete'];
+const SEVERAL_CHILD_VERBS = ['get', 'list', 'create', 'patch', 'delete'];
 const MANAGER_RULES = [
   rule('microservices.msvc.dev', ['list', 'watch']),
   rule('microservices.msvc.dev/status', ['patch']),
@@ -116,6 +117,10 @@ const MANAGER_RULES = [
   rule('httproutes.gateway.networking.k8s.io', OPTIONAL_CHILD_VERBS),
   rule('grpcroutes.gateway.networking.k8s.io', OPTIONAL_CHILD_VERBS),
   rule('authorizationpolicies.security.istio.io', OPTIONAL_CHILD_VERBS),
+  rule('meshtlsauthentications.policy.linkerd.io', OPTIONAL_CHILD_VERBS),
+  // Linkerd's Servers and AuthorizationPolicies: several per MicroService (one per port), listed to prune.
+  rule('servers.policy.linkerd.io', SEVERAL_CHILD_VERBS),
+  rule('authorizationpolicies.policy.linkerd.io', SEVERAL_CHILD_VERBS),
   rule('pods', ['list', 'watch']),
   // The capacity preflight (CapacityRisk) reads quotas and limit ranges.
   rule('resourcequotas', ['list', 'watch']),

@@ -106,9 +106,12 @@ describe('chart', () => {
           const [res, group] = c.split(/\.(.*)/);
           return ['list', 'watch', 'create', 'patch', 'delete'].map((v) => `${v} ${res}${group ? `.${group}` : ''}`);
         }),
-        // Optional children (a CRD kind): read by GET, never watched. One entry per CHILD_KINDS kind with a crd.
+        // Optional children (a CRD kind): read by GET, never watched. One entry per CHILD_KINDS kind with a
+        // crd; a kind with several children per MicroService (Linkerd's, one per port) is listed to prune.
         ...CHILD_KINDS.flatMap((k) =>
-          'crd' in k ? ['get', 'create', 'patch', 'delete'].map((v) => `${v} ${k.crd}`) : [],
+          'crd' in k
+            ? ['get', ...('several' in k ? ['list'] : []), 'create', 'patch', 'delete'].map((v) => `${v} ${k.crd}`)
+            : [],
         ),
         'list pods',
         'watch pods',

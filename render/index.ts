@@ -7,7 +7,7 @@ import { renderDeployment } from './deployment.ts';
 import { renderPodDisruptionBudget } from './disruption.ts';
 import { explain } from './explain.ts';
 import { renderMonitor } from './monitoring.ts';
-import { renderIstioAuthorizationPolicy, renderNetworkPolicy } from './policy.ts';
+import { renderIstioAuthorizationPolicy, renderLinkerdPolicy, renderNetworkPolicy } from './policy.ts';
 import { renderGrpcRoute, renderHttpRoute, renderIngress } from './routes.ts';
 import { renderService } from './service.ts';
 import { renderServiceAccount } from './service-account.ts';
@@ -27,6 +27,7 @@ export function render(ms: MicroService, cfg: RenderConfig = DEFAULT_RENDER_CONF
     renderIngress(ms, cfg),
     renderNetworkPolicy(ms, cfg),
     renderIstioAuthorizationPolicy(ms, cfg),
+    ...renderLinkerdPolicy(ms, cfg),
   ].filter((o): o is RenderedObject => o !== undefined);
   return { objects, explanations: explain(ms) };
 }
@@ -51,5 +52,5 @@ export { POD_TEMPLATE_HASH_ANNOTATION } from './deployment.ts';
 export { canonicalJson, contentHash } from './hash.ts';
 export * from './labels.ts';
 export { PROXY_CONTAINER } from './mesh/index.ts';
-export { names } from './names.ts';
+export { groupOf, type KindRef, kindKey, names } from './names.ts';
 export * from './types.ts';

@@ -9,9 +9,10 @@ import {
   withMesh,
   withoutNamespace,
   withPorts,
+  withProbes,
   withSpec,
 } from '../test/support/fixtures.ts';
-import { renderIstioAuthorizationPolicy, renderNetworkPolicy } from './policy.ts';
+import { renderIstioAuthorizationPolicy, renderLinkerdPolicy, renderNetworkPolicy } from './policy.ts';
 import { DEFAULT_RENDER_CONFIG, type RenderedObject } from './types.ts';
 
 type Json = Record<string, unknown>;
@@ -171,6 +172,145 @@ describe('renderIstioAuthorizationPolicy', () => {
   ];
   it.each(cases)('$name', ({ input, want }) =>
     expect(renderIstioAuthorizationPolicy(input, DEFAULT_RENDER_CONFIG)).toStrictEqual(want),
+  );
+});
+
+describe('renderLinkerdPolicy', () => {
+  const linkerd = withMesh({ provider: 'linkerd' });
+  const meta = (name: string, namespace: string | null = NAMESPACE) => ({
+    name,
+    ...(namespace ? { namespace } : {}),
+    labels: labels(),
+  });
+  const server = (port: string, number: number, proxyProtocol?: string, namespace: string | null = NAMESPACE) => ({
+    apiVersion: 'policy.linkerd.io/v1beta3',
+    kind: 'Server',
+    metadata: meta(`${NAME}-${port}`, namespace),
+    spec: {
+      podSelector: { matchLabels: { ...SELECTOR } },
+      port: number,
+      ...(proxyProtocol ? { proxyProtocol } : {}),
+      accessPolicy: 'deny',
+    },
+  });
+  const authentication = (identityRefs: Json[], namespace: string | null = NAMESPACE) => ({
+    apiVersion: 'policy.linkerd.io/v1alpha1',
+    kind: 'MeshTLSAuthentication',
+    metadata: meta(NAME, namespace),
+    spec: { identityRefs },
+  });
+  const policy = (port: string, namespace: string | null = NAMESPACE) => ({
+    apiVersion: 'policy.linkerd.io/v1alpha1',
+    kind: 'AuthorizationPolicy',
+    metadata: meta(`${NAME}-${port}`, namespace),
+    spec: {
+      targetRef: { group: 'policy.linkerd.io', kind: 'Server', name: `${NAME}-${port}` },
+      requiredAuthenticationRefs: [{ group: 'policy.linkerd.io', kind: 'MeshTLSAuthentication', name: NAME }],
+    },
+  });
+  const cases = [
+    { name: 'no mesh: none', input: microService(withCallers([{ namespace: 'web' }])), want: [] },
+    {
+      name: 'istio: none',
+      input: microService(withMesh({ provider: 'istio' }), withCallers([{ namespace: 'web' }])),
+      want: [],
+    },
+    { name: 'linkerd without allowedCallers: none (open)', input: microService(linkerd), want: [] },
+    {
+      name: 'a Server per TCP port (not UDP, which Linkerd does not proxy), a MeshTLSAuthentication of the callers, an AuthorizationPolicy per Server',
+      input: microService(
+        linkerd,
+        withPorts(
+          { name: 'http', port: 8080 },
+          { name: 'h2', port: 8443, protocol: 'HTTP2' },
+          { name: 'redis', port: 6379, protocol: 'TCP' },
+          { name: 'stats', port: 9125, protocol: 'UDP' },
+        ),
+        withCallers([
+          { namespace: 'web' },
+          { microService: 'storefront' },
+          { microService: 'billing', namespace: 'finance' },
+          { serviceAccount: 'reporter', namespace: 'analytics' },
+        ]),
+        withSpec({ routes: { parentRefs: [{ namespace: 'infra', name: 'shop' }], http: [{ port: 'http' }] } }),
+      ),
+      want: [
+        server('http', 8080, 'HTTP/1'),
+        server('h2', 8443, 'HTTP/2'),
+        server('redis', 6379),
+        authentication([
+          { kind: 'Namespace', name: 'web' },
+          { kind: 'ServiceAccount', name: 'storefront' },
+          { kind: 'ServiceAccount', name: 'billing', namespace: 'finance' },
+          { kind: 'ServiceAccount', name: 'reporter', namespace: 'analytics' },
+          { kind: 'Namespace', name: 'infra' },
+        ]),
+        policy('http'),
+        policy('h2'),
+        policy('redis'),
+      ],
+    },
+    {
+      name: 'an empty list: the Servers alone, which deny everything but the kubelet httpGet probes',
+      input: microService(linkerd, withCallers([])),
+      want: [server('http', 8080, 'HTTP/1')],
+    },
+    {
+      name: 'a GRPC port with the derived grpc probe gets no Server (Linkerd authorizes only httpGet probes); the HTTP port does',
+      input: microService(
+        linkerd,
+        withPorts({ name: 'grpc', port: 9090, protocol: 'GRPC' }, { name: 'http', port: 8080 }),
+        withCallers([{ namespace: 'web' }]),
+      ),
+      want: [server('http', 8080, 'HTTP/1'), authentication([{ kind: 'Namespace', name: 'web' }]), policy('http')],
+    },
+    {
+      name: 'a GRPC port with an httpGet probe elsewhere is covered, a TCP port a tcpSocket probe checks (by name) is not',
+      input: microService(
+        linkerd,
+        withPorts(
+          { name: 'grpc', port: 9090, protocol: 'GRPC' },
+          { name: 'admin', port: 8081 },
+          { name: 'db', port: 5432, protocol: 'TCP' },
+        ),
+        withProbes({
+          liveness: { httpGet: { path: '/healthz', port: 'admin' } },
+          readiness: { tcpSocket: { port: 'db' } },
+          startup: { disabled: true },
+        }),
+        withCallers([{ microService: 'web' }]),
+      ),
+      want: [
+        server('grpc', 9090, 'gRPC'),
+        server('admin', 8081, 'HTTP/1'),
+        authentication([{ kind: 'ServiceAccount', name: 'web' }]),
+        policy('grpc'),
+        policy('admin'),
+      ],
+    },
+    {
+      name: 'no namespace on the MicroService: none on the objects; a Gateway in this namespace is the default one',
+      input: microService(
+        linkerd,
+        withoutNamespace,
+        withCallers([{ serviceAccount: 'cron' }]),
+        withSpec({ routes: { parentRefs: [{ name: 'shop' }], http: [{ port: 'http' }] } }),
+      ),
+      want: [
+        server('http', 8080, 'HTTP/1', null),
+        authentication(
+          [
+            { kind: 'ServiceAccount', name: 'cron' },
+            { kind: 'Namespace', name: 'default' },
+          ],
+          null,
+        ),
+        policy('http', null),
+      ],
+    },
+  ];
+  it.each(cases)('$name', ({ input, want }) =>
+    expect(renderLinkerdPolicy(input, DEFAULT_RENDER_CONFIG)).toStrictEqual(want),
   );
 });
 

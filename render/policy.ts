@@ -1,5 +1,6 @@
 // Who may call the service (spec.allowedCallers): a NetworkPolicy, and with Istio an
-// AuthorizationPolicy, from one list. Only rendered when the list is given (docs/traffic.md).
+// AuthorizationPolicy, with Linkerd a Server per port, a MeshTLSAuthentication and an
+// AuthorizationPolicy per Server, from one list. Only rendered when the list is given (docs/traffic.md).
 //
 // NetworkPolicy (https://kubernetes.io/docs/concepts/services-networking/network-policies/): ingress
 // only, so egress stays open. Callers become peers: a namespace by its immutable
@@ -19,9 +20,25 @@
 // declared ports from the callers' namespaces and principals. Every condition is L4 (source
 // namespaces and principals, destination ports), so ztunnel enforces it in ambient mode without a
 // waypoint; L7 conditions (methods, paths) would need a waypoint and are not rendered.
+//
+// Linkerd (policy.linkerd.io, https://linkerd.io/2/reference/authorization-policy/): a `Server`
+// (v1beta3, the version its CRD stores) selects one port of the pods and denies what no policy
+// allows (accessPolicy deny); v1beta3 takes one port, so there is one Server per declared TCP port
+// (UDP is not proxied). An `AuthorizationPolicy` (v1alpha1) on each Server requires the one
+// `MeshTLSAuthentication` (v1alpha1) that lists the callers as identityRefs: a ServiceAccount, or a
+// Namespace for every account in it. The policy controller turns those into mTLS identities with
+// the cluster's own trust domain, so none is assumed here (policy-controller
+// k8s/index/src/inbound/meshtls_authentication.rs,
+// https://github.com/linkerd/linkerd2/blob/b24cd4059841f8cee2fb7a9c2ac23a693c583579/policy-controller/k8s/index/src/inbound/meshtls_authentication.rs).
+// Kubelet probes carry no identity: on a Server without routes the policy controller adds a route
+// that allows GET on each httpGet probe path of the pod from the probe networks (default every
+// address), and only for httpGet probes (k8s/index/src/inbound/index.rs `default_inbound_http_routes`,
+// workload.rs `pod_http_probes`, same commit). A port that a grpc or tcpSocket probe checks gets no
+// Server, so the probe keeps working; the NetworkPolicy still limits it (docs/traffic.md).
 import { type CallerSpec, DEFAULTS, type MicroService, meshMode, meshProvider } from '../api/index.ts';
 import { commonLabels, LABEL_NAME, selectorLabels } from './labels.ts';
 import { names } from './names.ts';
+import { type ProbeKind, renderProbe } from './probes.ts';
 import type { RenderConfig, RenderedObject } from './types.ts';
 
 /** The label every namespace carries with its own name (immutable, set by the API server since 1.22). */
@@ -131,4 +148,91 @@ export function renderIstioAuthorizationPolicy(ms: MicroService, cfg: RenderConf
       ...(from.length > 0 ? { rules: [{ from, to: [{ operation: { ports } }] }] } : {}),
     },
   };
+}
+
+const LINKERD_POLICY = 'policy.linkerd.io';
+/** Server.spec.proxyProtocol by port protocol; TCP (and anything else) leaves protocol detection on. */
+const LINKERD_PROTOCOL: Record<string, string> = { HTTP: 'HTTP/1', HTTP2: 'HTTP/2', GRPC: 'gRPC' };
+const PROBE_KINDS: readonly ProbeKind[] = ['liveness', 'readiness', 'startup'];
+
+/**
+ * The ports of the app container that a kubelet grpc or tcpSocket probe checks (by number or name):
+ * Linkerd's default probe authorization covers httpGet probes only.
+ */
+export function unauthenticatedProbePorts(ms: MicroService): Set<number> {
+  const ports = ms.spec.ports ?? [];
+  const out = new Set<number>();
+  for (const kind of PROBE_KINDS) {
+    const probe = renderProbe(ms.spec, kind);
+    const handler = (probe?.['grpc'] ?? probe?.['tcpSocket']) as { port?: number | string } | undefined;
+    if (handler?.port === undefined) continue;
+    const port = ports.find((p) => p.port === handler.port || p.name === handler.port);
+    if (port) out.add(port.port);
+  }
+  return out;
+}
+
+/** The declared ports Linkerd's policy covers: TCP-carried, and not checked by a grpc/tcpSocket probe. */
+export function linkerdPolicyPorts(ms: MicroService) {
+  const skipped = unauthenticatedProbePorts(ms);
+  return (ms.spec.ports ?? []).filter((p) => (p.protocol ?? DEFAULTS.portProtocol) !== 'UDP' && !skipped.has(p.port));
+}
+
+/**
+ * Linkerd identity references: a Namespace (every account in it) or a ServiceAccount, whose
+ * namespace defaults to the MicroService's own where it is applied (so none is written for a
+ * caller without one). A Namespace is named; without one, the MicroService's (or `default`).
+ */
+function linkerdIdentityRefs(ms: MicroService, list: readonly CallerSpec[]): Record<string, string>[] {
+  return list.map((c): Record<string, string> => {
+    const account = c.serviceAccount ?? c.microService;
+    if (account === undefined)
+      return { kind: 'Namespace', name: c.namespace ?? ms.metadata.namespace ?? DEFAULT_NAMESPACE };
+    return { kind: 'ServiceAccount', name: account, ...(c.namespace !== undefined ? { namespace: c.namespace } : {}) };
+  });
+}
+
+/**
+ * Linkerd's policy for spec.allowedCallers: a Server per covered port, and with callers a
+ * MeshTLSAuthentication and an AuthorizationPolicy per Server. No callers (an empty list, no
+ * Gateway): the Servers alone, which deny every request but the kubelet's httpGet probes.
+ */
+export function renderLinkerdPolicy(ms: MicroService, cfg: RenderConfig): RenderedObject[] {
+  if (ms.spec.allowedCallers === undefined || meshProvider(ms.spec) !== 'linkerd') return [];
+  const name = ms.metadata.name;
+  const ports = linkerdPolicyPorts(ms);
+  const identityRefs = linkerdIdentityRefs(ms, callers(ms));
+  const servers: RenderedObject[] = ports.map((p) => {
+    const protocol = LINKERD_PROTOCOL[p.protocol ?? DEFAULTS.portProtocol];
+    return {
+      apiVersion: `${LINKERD_POLICY}/v1beta3`,
+      kind: 'Server',
+      metadata: metadata(ms, cfg, names.linkerdServer(name, p.name)),
+      spec: {
+        podSelector: { matchLabels: selectorLabels(ms) },
+        port: p.port,
+        ...(protocol ? { proxyProtocol: protocol } : {}),
+        accessPolicy: 'deny',
+      },
+    };
+  });
+  if (identityRefs.length === 0 || ports.length === 0) return servers;
+  const authentication: RenderedObject = {
+    apiVersion: `${LINKERD_POLICY}/v1alpha1`,
+    kind: 'MeshTLSAuthentication',
+    metadata: metadata(ms, cfg, names.meshTLSAuthentication(name)),
+    spec: { identityRefs },
+  };
+  const policies: RenderedObject[] = ports.map((p) => ({
+    apiVersion: `${LINKERD_POLICY}/v1alpha1`,
+    kind: 'AuthorizationPolicy',
+    metadata: metadata(ms, cfg, names.linkerdAuthorizationPolicy(name, p.name)),
+    spec: {
+      targetRef: { group: LINKERD_POLICY, kind: 'Server', name: names.linkerdServer(name, p.name) },
+      requiredAuthenticationRefs: [
+        { group: LINKERD_POLICY, kind: 'MeshTLSAuthentication', name: names.meshTLSAuthentication(name) },
+      ],
+    },
+  }));
+  return [...servers, authentication, ...policies];
 }

@@ -43,7 +43,8 @@ export const DEFAULT_RENDER_CONFIG: RenderConfig = { managedBy: 'msvc-operator' 
 export interface RenderResult {
   /**
    * In apply order: ServiceAccount, Service, Deployment, HorizontalPodAutoscaler, PodDisruptionBudget,
-   * ServiceMonitor or PodMonitor, HTTPRoute, GRPCRoute, Ingress, NetworkPolicy, AuthorizationPolicy.
+   * ServiceMonitor or PodMonitor, HTTPRoute, GRPCRoute, Ingress, NetworkPolicy, AuthorizationPolicy
+   * (Istio), then Linkerd's Servers, MeshTLSAuthentication and AuthorizationPolicies.
    */
   readonly objects: RenderedObject[];
   readonly explanations: Explanation[];

@@ -11,7 +11,14 @@
 // other commands never load the client.
 import { type MicroService, minimumReplicas } from '../../api/index.ts';
 import { ADOPT_ANNOTATION, adoptionOptIn, afterAdoption } from '../../operator/microservice/adoption.ts';
-import { CHILD_KINDS, crdOf } from '../../operator/microservice/child-kinds.ts';
+import {
+  CHILD_KINDS,
+  childKind,
+  crdOf,
+  type KindRef,
+  kindKey,
+  several,
+} from '../../operator/microservice/child-kinds.ts';
 import { desiredChild, ownedBy } from '../../operator/microservice/children.ts';
 import { APPLIED_HASH_ANNOTATION } from '../../operator/microservice/drift.ts';
 import { FIELD_MANAGER } from '../../operator/microservice/identity.ts';
@@ -20,7 +27,7 @@ import { KindDiscovery } from '../../operator/runtime/discovery.ts';
 import type { KubeObject } from '../../operator/runtime/key.ts';
 import { loadKubeConfig } from '../../operator/runtime/kubeconfig.ts';
 import { KubeRest } from '../../operator/runtime/rest.ts';
-import { DEFAULT_RENDER_CONFIG, render } from '../../render/index.ts';
+import { DEFAULT_RENDER_CONFIG, LABEL_NAME, type RenderedObject, render } from '../../render/index.ts';
 import { displayName, load } from '../input.ts';
 import { type Io, reportSkipped } from '../io.ts';
 import { type ChildChange, childPatch } from './diff-text.ts';
@@ -47,7 +54,12 @@ export const UNKNOWN_UID = '<the uid of the MicroService, once created>';
 /** ... and so is the applied-hash annotation, a hash of the applied object, owner reference included. */
 export const UNKNOWN_HASH = '<hash of the applied object, with the uid>';
 
-const describe = (kind: string, namespace: string, name: string) => `${kind} ${namespace}/${name}`;
+/**
+ * A child as the `Index:` line names it: `Deployment shop/order`. A CRD kind carries its group
+ * (`AuthorizationPolicy.policy.linkerd.io shop/order-http`): Istio and Linkerd share that kind name.
+ */
+const describe = (ref: KindRef, namespace: string, name: string) =>
+  `${crdOf(ref) === undefined ? ref.kind : kindKey(ref)} ${namespace}/${name}`;
 
 export async function runDiff(options: DiffOptions, io: Io): Promise<number> {
   const loaded = await load(options.filename, io.stdin);
@@ -111,12 +123,12 @@ async function microServiceChanges(
   const objects = render(ms, DEFAULT_RENDER_CONFIG).objects;
   const changes: ChildChange[] = [];
   for (const obj of objects) {
-    const object = describe(obj.kind, namespace, name);
-    if (!CHILD_KINDS.some((c) => c.kind === obj.kind)) {
+    const object = describe(obj, namespace, obj.metadata.name);
+    if (!childKind(obj)) {
       io.err(`${object}: not applied by this operator version (rendered by msvc render only)\n`);
       continue;
     }
-    const crd = crdOf(obj.kind);
+    const crd = crdOf(obj);
     if (crd !== undefined && !(await discovery.served(obj.apiVersion, obj.kind))) {
       io.err(`${object}: not applied: the CRD ${crd} is not installed (ChildrenApplied=False)\n`);
       continue;
@@ -126,7 +138,7 @@ async function microServiceChanges(
     if (obj.kind === 'Deployment' && ms.spec.autoscaling !== undefined) {
       desired = { ...desired, spec: { replicas: minimumReplicas(ms.spec), ...(desired['spec'] as Json) } };
     }
-    const ref = { apiVersion: obj.apiVersion, kind: obj.kind, namespace, name };
+    const ref = { apiVersion: obj.apiVersion, kind: obj.kind, namespace, name: obj.metadata.name };
     const current = await client.get(ref);
     const notes: string[] = [];
     let after: KubeObject;
@@ -192,23 +204,33 @@ function withOwnerReference(obj: KubeObject, name: string): KubeObject {
 async function pruned(
   client: Client,
   discovery: KindDiscovery,
-  objects: readonly { kind: string }[],
+  objects: readonly RenderedObject[],
   namespace: string,
   name: string,
   uid: string,
 ): Promise<ChildChange[]> {
   const out: ChildChange[] = [];
-  for (const { apiVersion, kind } of CHILD_KINDS) {
-    if (objects.some((o) => o.kind === kind)) continue;
-    if (crdOf(kind) !== undefined && !(await discovery.served(apiVersion, kind))) continue;
-    let live: KubeObject | undefined;
+  const rendered = new Set(objects.map((o) => `${kindKey(o)}/${o.metadata.name}`));
+  for (const entry of CHILD_KINDS) {
+    const { apiVersion, kind } = entry;
+    const many = several(entry);
+    if (!many && rendered.has(`${kindKey(entry)}/${name}`)) continue;
+    if (crdOf(entry) !== undefined && !(await discovery.served(apiVersion, kind))) continue;
+    let candidates: (KubeObject | undefined)[];
     try {
-      live = await client.get({ apiVersion, kind, namespace, name });
+      // Kinds with several children per MicroService (one per port) are found by their name label.
+      candidates = many
+        ? await client.list(apiVersion, kind, { namespace, labelSelector: `${LABEL_NAME}=${name}` })
+        : [await client.get({ apiVersion, kind, namespace, name })];
     } catch (error) {
       if (error instanceof ObjectError && error.status === 404) continue;
       throw error;
     }
-    if (live && ownedBy(live, uid)) out.push({ object: describe(kind, namespace, name), live: live as Json });
+    for (const live of candidates) {
+      const childName = live?.metadata?.name;
+      if (!live || childName === undefined || rendered.has(`${kindKey(entry)}/${childName}`)) continue;
+      if (ownedBy(live, uid)) out.push({ object: describe(entry, namespace, childName), live: live as Json });
+    }
   }
   return out;
 }

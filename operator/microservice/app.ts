@@ -15,7 +15,8 @@ import { CONTROLLER_NAME, FIELD_MANAGER, MANAGED_BY } from './identity.ts';
 import { leanChildOf, leanPod, withLeanMetadata } from './lean.ts';
 import {
   CACHED_CHILD_KINDS,
-  type CachedChildKind,
+  type CachedChildKey,
+  kindKey,
   type MicroServiceObject,
   POD_INDEX,
   Reconciler,
@@ -92,16 +93,16 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
       .map((ms) => stringKey(ms));
   const children = Object.fromEntries(
     CACHED_CHILD_KINDS.map(({ apiVersion, kind }) => [
-      kind,
+      kindKey({ apiVersion, kind }),
       manager.informer<KubeObject>({
         apiVersion,
         kind,
         namespaces,
         labelSelector: managed,
-        transform: leanChildOf(kind),
+        transform: leanChildOf({ apiVersion, kind }),
       }),
     ]),
-  ) as Record<CachedChildKind, Informer<KubeObject>>;
+  ) as Record<CachedChildKey, Informer<KubeObject>>;
   const pods = manager.informer<PodLike>({
     apiVersion: 'v1',
     kind: 'Pod',
@@ -124,7 +125,7 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
     client: manager.client,
     microServices: microServices.store,
     children: Object.fromEntries(Object.entries(children).map(([k, i]) => [k, i.store])) as Record<
-      CachedChildKind,
+      CachedChildKey,
       Informer<KubeObject>['store']
     >,
     pods: pods.store,

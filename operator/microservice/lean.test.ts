@@ -14,7 +14,7 @@ import { needsApply, withAppliedHash } from './drift.ts';
 import { OWNS_REPLICAS } from './handoff.ts';
 import { FIELD_MANAGER } from './identity.ts';
 import { leanChildOf, leanDeployment, leanPod, withLeanMetadata } from './lean.ts';
-import { CACHED_CHILD_KINDS } from './reconciler.ts';
+import { CACHED_CHILD_KINDS, kindKey } from './reconciler.ts';
 import { computeStatus, type DeploymentLike, type Observation, type PodLike } from './status.ts';
 
 type Path = readonly (string | number)[];
@@ -135,13 +135,13 @@ function asServed(desired: KubeObject): KubeObject {
   return live;
 }
 
-const CACHED = new Set<string>(CACHED_CHILD_KINDS.map((k) => k.kind));
+const CACHED = new Set<string>(CACHED_CHILD_KINDS.map(kindKey));
 
 /** The children reconcile compares with the cache, as it builds them (reconciler.ts desiredChild). */
 function desiredChildren(ms: MicroService): KubeObject[] {
   const namespace = ms.metadata.namespace ?? 'default';
   return render(ms)
-    .objects.filter((o) => CACHED.has(o.kind))
+    .objects.filter((o) => CACHED.has(kindKey(o)))
     .map((o) =>
       withAppliedHash({
         ...o,
@@ -167,7 +167,7 @@ describe('cached children keep every field drift detection reads', () => {
     fc.assert(
       fc.property(microServiceArbitrary, (ms) => {
         for (const desired of desiredChildren(ms)) {
-          const lean = leanChildOf(desired.kind ?? '');
+          const lean = leanChildOf(desired);
           const live = asServed(desired);
           expect(needsApply(desired, lean(live)), `${desired.kind} unchanged`).toBe(false);
           for (const path of leaves(desired)) {
@@ -191,7 +191,7 @@ describe('cached children keep every field drift detection reads', () => {
     });
     if (!ms.ok) throw new Error('fixture');
     for (const desired of desiredChildren(ms.value)) {
-      const lean = leanChildOf(desired.kind ?? '')(asServed(desired)) as Json & KubeObject;
+      const lean = leanChildOf(desired)(asServed(desired)) as Json & KubeObject;
       expect(lean.metadata?.managedFields).toBeUndefined();
       expect(lean.metadata?.annotations?.['kubectl.kubernetes.io/last-applied-configuration']).toBeUndefined();
       expect(lean.metadata?.['creationTimestamp']).toBeUndefined();

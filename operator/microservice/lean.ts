@@ -13,6 +13,7 @@
 // reader uses: every rendered field's hand edit still shows, and status is the same.
 import { LABEL_NAME, POD_TEMPLATE_HASH_ANNOTATION } from '../../render/index.ts';
 import type { KubeObject } from '../runtime/key.ts';
+import { type KindRef, kindKey } from './child-kinds.ts';
 import { appliesReplicas, OWNS_REPLICAS } from './handoff.ts';
 import type { DeploymentLike, PodLike } from './status.ts';
 
@@ -110,8 +111,8 @@ export function leanChild(child: KubeObject): KubeObject {
 }
 
 /** The transform of a cached child kind (app.ts passes it to that kind's informer). */
-export function leanChildOf(kind: string): (obj: KubeObject) => KubeObject {
-  return kind === 'Deployment' ? leanDeployment : leanChild;
+export function leanChildOf(ref: KindRef): (obj: KubeObject) => KubeObject {
+  return kindKey(ref) === 'Deployment.apps' ? leanDeployment : leanChild;
 }
 
 type PodResources = { name?: string; resources?: Record<string, unknown>; restartPolicy?: string };

@@ -11,13 +11,22 @@ import { MemoryEventRecorder } from '../runtime/events.ts';
 import type { KubeObject } from '../runtime/key.ts';
 import { silentLogger } from '../runtime/log.ts';
 import { ApiError } from '../runtime/rest.ts';
-import { CACHED_CHILD_KINDS, CHILD_KINDS, type MicroServiceObject, POD_INDEX, Reconciler } from './reconciler.ts';
+import {
+  CACHED_CHILD_KINDS,
+  CHILD_KINDS,
+  kindKey,
+  type MicroServiceObject,
+  POD_INDEX,
+  Reconciler,
+} from './reconciler.ts';
 import type { PodLike } from './status.ts';
 
 const KEY = { namespace: 'shop', name: 'order' };
 const ctx: ReconcileContext = { log: silentLogger, retries: 0, signal: new AbortController().signal };
 const SM = 'monitoring.coreos.com/v1/ServiceMonitor';
-const OPTIONAL = new Set<string>(CHILD_KINDS.flatMap((k) => ('crd' in k ? [k.kind] : [])));
+const OPTIONAL = new Set<string>(CHILD_KINDS.flatMap((k) => ('crd' in k ? [kindKey(k)] : [])));
+/** Where the fake cluster keeps an object: group, kind and name. */
+const at = (ref: { apiVersion?: string; kind?: string }, name: string | undefined) => `${kindKey(ref)}/${name}`;
 
 function store<T extends KubeObject>(objects: T[] = [], indexers = {}) {
   const writer = new Writer<T>({ indexers });
@@ -46,7 +55,7 @@ const microService = (spec: Record<string, unknown> = {}): MicroServiceObject =>
 function setup(ms: MicroServiceObject, discovered: Set<string>, served: Set<string> = discovered) {
   const writes: string[] = [];
   const forgotten: string[] = [];
-  /** Optional-kind objects "in the cluster", by kind. */
+  /** Optional-kind objects "in the cluster", by `at` (kindKey/name). */
   const live = new Map<string, KubeObject>();
   let rv = 100;
   const client = {
@@ -61,24 +70,29 @@ function setup(ms: MicroServiceObject, discovered: Set<string>, served: Set<stri
       }
       rv += 1;
       const out = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv), uid: `uid-${obj.kind}` } };
-      if (OPTIONAL.has(obj.kind ?? '')) live.set(obj.kind ?? '', out);
+      if (OPTIONAL.has(kindKey(obj))) live.set(at(obj, obj.metadata?.name), out);
       return out;
     },
     async applyStatus(obj: KubeObject) {
       writes.push('status');
       return obj;
     },
-    async get(ref: { kind: string }) {
+    async get(ref: { apiVersion: string; kind: string; name: string }) {
       writes.push(`get ${ref.kind}`);
-      return live.get(ref.kind);
+      return live.get(at(ref, ref.name));
     },
-    // Children the cache does not hold are listed by name first (adoption.ts); none exists here.
-    async list() {
-      return [];
+    // Children the cache does not hold are listed by name first (adoption.ts): none of the built-in
+    // kinds exists here. Optional kinds with several children are listed by label to prune them.
+    async list(apiVersion: string, kind: string, options: { labelSelector?: string } = {}) {
+      if (OPTIONAL.has(kindKey({ apiVersion, kind }))) writes.push(`list ${kind}`);
+      const [label, value] = (options.labelSelector ?? '').split('=');
+      return [...live.values()].filter(
+        (o) => kindKey(o) === kindKey({ apiVersion, kind }) && label && o.metadata?.labels?.[label] === value,
+      );
     },
-    async delete(ref: { kind: string }) {
-      writes.push(`delete ${ref.kind}`);
-      live.delete(ref.kind);
+    async delete(ref: { apiVersion: string; kind: string; name: string }) {
+      writes.push(`delete ${ref.kind}${OPTIONAL.has(kindKey(ref)) ? ` ${ref.name}` : ''}`);
+      live.delete(at(ref, ref.name));
       return true;
     },
   };
@@ -92,7 +106,7 @@ function setup(ms: MicroServiceObject, discovered: Set<string>, served: Set<stri
     },
   } as unknown as KindDiscovery;
   const microServices = store([ms]);
-  const writers = Object.fromEntries(CACHED_CHILD_KINDS.map(({ kind }) => [kind, store<KubeObject>()]));
+  const writers = Object.fromEntries(CACHED_CHILD_KINDS.map((k) => [kindKey(k), store<KubeObject>()]));
   const children = Object.fromEntries(Object.entries(writers).map(([kind, w]) => [kind, w.asStore()]));
   const reconciler = new Reconciler({
     client: client as never,
@@ -158,7 +172,7 @@ describe('optional children (CRD kinds)', () => {
     const t = setup(microService(monitored), new Set([SM]));
     const status = await t.statusOf();
     await t.reconciler.reconcile(KEY, ctx);
-    expect(t.live.has('ServiceMonitor')).toBe(true);
+    expect(t.live.has('ServiceMonitor.monitoring.coreos.com/order')).toBe(true);
     // The spec without monitoring, with the status the last reconcile wrote (as the cache would see it).
     const next = microService();
     t.microServices.apply({
@@ -171,8 +185,8 @@ describe('optional children (CRD kinds)', () => {
     });
     t.writes.length = 0;
     await t.reconciler.reconcile(KEY, ctx);
-    expect(t.writes).toContain('delete ServiceMonitor');
-    expect(t.live.has('ServiceMonitor')).toBe(false);
+    expect(t.writes).toContain('delete ServiceMonitor order');
+    expect(t.live.has('ServiceMonitor.monitoring.coreos.com/order')).toBe(false);
     expect(childrenApplied(status()), 'nothing optional is rendered any more: no condition').toBeUndefined();
   });
 
@@ -200,7 +214,7 @@ describe('optional children (CRD kinds)', () => {
       },
       new Set([SM]),
     );
-    t.live.set('ServiceMonitor', {
+    t.live.set('ServiceMonitor.monitoring.coreos.com/order', {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'ServiceMonitor',
       metadata: {
@@ -210,7 +224,7 @@ describe('optional children (CRD kinds)', () => {
       },
     } as KubeObject);
     await t.reconciler.reconcile(KEY, ctx);
-    expect(t.writes).not.toContain('delete ServiceMonitor');
+    expect(t.writes).not.toContain('delete ServiceMonitor order');
   });
 
   it('a 404 on apply (the CRD was just removed) is reported as missing, and discovery forgets the kind', async () => {
@@ -276,7 +290,11 @@ describe('routes and policies: built-in NetworkPolicy and Ingress, optional Gate
     for (const kind of ['HTTPRoute', 'GRPCRoute', 'Ingress', 'NetworkPolicy', 'AuthorizationPolicy']) {
       expect(t.writes).toContain(`apply ${kind}`);
     }
-    expect([...t.live.keys()].sort()).toEqual(['AuthorizationPolicy', 'GRPCRoute', 'HTTPRoute']);
+    expect([...t.live.keys()].sort()).toEqual([
+      'AuthorizationPolicy.security.istio.io/order',
+      'GRPCRoute.gateway.networking.k8s.io/order',
+      'HTTPRoute.gateway.networking.k8s.io/order',
+    ]);
     expect(childrenApplied(status())).toMatchObject({ status: 'True', reason: 'Applied' });
     // What the informers would have cached of the two built-in kinds the reconcile applied.
     const owned = (apiVersion: string, kind: string): KubeObject => ({
@@ -291,8 +309,11 @@ describe('routes and policies: built-in NetworkPolicy and Ingress, optional Gate
         ],
       },
     });
-    t.writers['NetworkPolicy']?.apply({ type: 'Apply', object: owned('networking.k8s.io/v1', 'NetworkPolicy') });
-    t.writers['Ingress']?.apply({ type: 'Apply', object: owned('networking.k8s.io/v1', 'Ingress') });
+    t.writers['NetworkPolicy.networking.k8s.io']?.apply({
+      type: 'Apply',
+      object: owned('networking.k8s.io/v1', 'NetworkPolicy'),
+    });
+    t.writers['Ingress.networking.k8s.io']?.apply({ type: 'Apply', object: owned('networking.k8s.io/v1', 'Ingress') });
     const next = microService({ ports, mesh: { provider: 'istio' } });
     t.microServices.apply({
       type: 'Apply',
@@ -305,12 +326,105 @@ describe('routes and policies: built-in NetworkPolicy and Ingress, optional Gate
     t.writes.length = 0;
     await t.reconciler.reconcile(KEY, ctx);
     expect(t.writes.filter((w) => w.startsWith('delete')).sort()).toEqual([
-      'delete AuthorizationPolicy',
-      'delete GRPCRoute',
-      'delete HTTPRoute',
+      'delete AuthorizationPolicy order',
+      'delete GRPCRoute order',
+      'delete HTTPRoute order',
       'delete Ingress',
       'delete NetworkPolicy',
     ]);
     expect(t.live.size).toBe(0);
+  });
+});
+
+describe("Linkerd's policy: several children of one kind, and a kind name Istio shares", () => {
+  const LINKERD = [
+    'policy.linkerd.io/v1beta3/Server',
+    'policy.linkerd.io/v1alpha1/MeshTLSAuthentication',
+    'policy.linkerd.io/v1alpha1/AuthorizationPolicy',
+  ];
+  const ISTIO_AP = 'security.istio.io/v1/AuthorizationPolicy';
+  const callers = { allowedCallers: [{ namespace: 'web' }] };
+  /** The next generation of the MicroService, with the status the last reconcile wrote. */
+  const next = (t: ReturnType<typeof setup>, status: unknown, spec: Record<string, unknown>, generation: number) => {
+    const ms = microService(spec);
+    t.microServices.apply({
+      type: 'Apply',
+      object: {
+        ...ms,
+        metadata: { ...ms.metadata, generation, resourceVersion: String(10 + generation) },
+        status: status as never,
+      },
+    });
+    t.writes.length = 0;
+  };
+
+  it('a Server and an AuthorizationPolicy per port, pruned per port; the Istio AuthorizationPolicy is told apart by its group', async () => {
+    const t = setup(microService({ mesh: { provider: 'istio' }, ...callers }), new Set([...LINKERD, ISTIO_AP]));
+    const status = await t.statusOf();
+    await t.reconciler.reconcile(KEY, ctx);
+    expect([...t.live.keys()]).toEqual(['AuthorizationPolicy.security.istio.io/order']);
+
+    // Istio → Linkerd: Linkerd's objects are applied, Istio's AuthorizationPolicy of the same kind name pruned.
+    next(t, status(), { mesh: { provider: 'linkerd' }, ...callers }, 2);
+    await t.reconciler.reconcile(KEY, ctx);
+    expect([...t.live.keys()].sort()).toEqual([
+      'AuthorizationPolicy.policy.linkerd.io/order-http',
+      'AuthorizationPolicy.policy.linkerd.io/order-metrics',
+      'MeshTLSAuthentication.policy.linkerd.io/order',
+      'Server.policy.linkerd.io/order-http',
+      'Server.policy.linkerd.io/order-metrics',
+    ]);
+    expect(t.writes.filter((w) => w.startsWith('delete'))).toEqual(['delete AuthorizationPolicy order']);
+    expect(childrenApplied(status())).toMatchObject({ status: 'True' });
+
+    // Unchanged: Linkerd's objects are read (one GET each, one LIST per kind with several), not written.
+    // (The built-in kinds are applied again only because this test's caches never see the first apply.)
+    next(t, status(), { mesh: { provider: 'linkerd' }, ...callers }, 2);
+    await t.reconciler.reconcile(KEY, ctx);
+    expect(t.writes.filter((w) => /Server|MeshTLS|AuthorizationPolicy/.test(w))).toEqual([
+      'get Server',
+      'get Server',
+      'get MeshTLSAuthentication',
+      'get AuthorizationPolicy',
+      'get AuthorizationPolicy',
+      'get AuthorizationPolicy', // Istio's, looked for by the prune: its CRD is served too
+      'list Server',
+      'list AuthorizationPolicy',
+    ]);
+
+    // One port fewer: its Server and AuthorizationPolicy go, the other port's stay.
+    next(t, status(), { mesh: { provider: 'linkerd' }, ...callers, ports: [{ name: 'http', port: 8080 }] }, 3);
+    await t.reconciler.reconcile(KEY, ctx);
+    expect(t.writes.filter((w) => w.startsWith('delete')).sort()).toEqual([
+      'delete AuthorizationPolicy order-metrics',
+      'delete Server order-metrics',
+    ]);
+    expect(t.live.has('Server.policy.linkerd.io/order-http')).toBe(true);
+
+    // No allowedCallers: every Linkerd object goes.
+    next(t, status(), { mesh: { provider: 'linkerd' } }, 4);
+    await t.reconciler.reconcile(KEY, ctx);
+    expect(t.writes.filter((w) => w.startsWith('delete')).sort()).toEqual([
+      'delete AuthorizationPolicy order-http',
+      'delete MeshTLSAuthentication order',
+      'delete Server order-http',
+    ]);
+    expect(t.live.size).toBe(0);
+  });
+
+  it('without the CRDs: each missing object is named once in ChildrenApplied, with spec.allowedCallers', async () => {
+    const t = setup(microService({ mesh: { provider: 'linkerd' }, ...callers }), new Set());
+    const status = await t.statusOf();
+    await t.reconciler.reconcile(KEY, ctx);
+    const message = childrenApplied(status())?.message ?? '';
+    for (const named of [
+      'Server order-http (CRD servers.policy.linkerd.io)',
+      'Server order-metrics (CRD servers.policy.linkerd.io)',
+      'MeshTLSAuthentication order (CRD meshtlsauthentications.policy.linkerd.io)',
+      'AuthorizationPolicy order-http (CRD authorizationpolicies.policy.linkerd.io)',
+      'spec.allowedCallers for Server and MeshTLSAuthentication and AuthorizationPolicy)',
+    ]) {
+      expect(message).toContain(named);
+    }
   });
 });

@@ -11,7 +11,7 @@ import { silentLogger } from '../runtime/log.ts';
 import { ApiError } from '../runtime/rest.ts';
 import {
   CHILD_KINDS,
-  type ChildKind,
+  kindKey,
   type MicroServiceObject,
   PermanentApplyError,
   POD_INDEX,
@@ -83,8 +83,8 @@ function recordingClient(fail?: (obj: KubeObject) => Error | undefined) {
 
 function setup(ms: MicroServiceObject, fail?: (obj: KubeObject) => Error | undefined) {
   const microServices = store([ms]);
-  const children = Object.fromEntries(CHILD_KINDS.map(({ kind }) => [kind, store<KubeObject>()])) as Record<
-    ChildKind,
+  const children = Object.fromEntries(CHILD_KINDS.map((k) => [kindKey(k), store<KubeObject>()])) as Record<
+    string,
     Writer<KubeObject>
   >;
   const pods = store<PodLike>([], { [POD_INDEX]: () => [] });
@@ -108,7 +108,10 @@ function setup(ms: MicroServiceObject, fail?: (obj: KubeObject) => Error | undef
   };
   /** Lets the caches catch up with what was applied, as the watches would. */
   const sync = () => {
-    for (const obj of applied.splice(0)) cacheEvent(obj.kind!, children[obj.kind as ChildKind], obj);
+    for (const obj of applied.splice(0)) {
+      const writer = children[kindKey(obj)];
+      if (writer) cacheEvent(kindKey(obj), writer, obj);
+    }
   };
   /** Lets the MicroService cache catch up with the status written (a status-only update: no reconcile follows). */
   const syncStatus = () => {
@@ -198,9 +201,9 @@ describe('Reconciler', () => {
     t.microServices.apply({ type: 'Apply', object: microService({ env: [{ name: 'A', value: '1' }] }) });
     await t.reconciler.reconcile(KEY, ctx);
     expect(t.reconciler.rememberedWrites).toBe(2);
-    const deployment = t.children.Deployment.asStore().get(KEY)!;
-    t.children.Deployment.apply({ type: 'Delete', object: deployment });
-    t.reconciler.observe('Deployment', { type: 'Deleted', object: deployment });
+    const deployment = t.children['Deployment.apps']!.asStore().get(KEY)!;
+    t.children['Deployment.apps']!.apply({ type: 'Delete', object: deployment });
+    t.reconciler.observe('Deployment.apps', { type: 'Deleted', object: deployment });
     expect(t.reconciler.rememberedWrites).toBe(1);
     // Deleted while the watch was down: the relist's InitDone drops it (the informer emits Deleted).
     const ms = t.microServices.asStore().get(KEY)!;
@@ -217,13 +220,13 @@ describe('Reconciler', () => {
       const t = setup(v1);
       await t.reconciler.reconcile(KEY, ctx);
       t.sync();
-      const snapshot = t.children.Deployment.asStore().get(KEY)!; // etcdctl snapshot save
+      const snapshot = t.children['Deployment.apps']!.asStore().get(KEY)!; // etcdctl snapshot save
       t.microServices.apply({ type: 'Apply', object: v2 });
       await t.reconciler.reconcile(KEY, ctx); // applied; the restore comes before its watch event
       // etcdutl snapshot restore, API server restarted: the watches relist what the snapshot held.
       if (withRelist) {
         t.relist(t.microServices as Writer<KubeObject>, [v1]);
-        t.relist(t.children.Deployment, [snapshot]);
+        t.relist(t.children['Deployment.apps']!, [snapshot]);
       } else t.microServices.apply({ type: 'Apply', object: v1 });
       await t.reconciler.reconcile(KEY, ctx);
       t.writes.length = 0;

@@ -11,6 +11,7 @@ import {
 } from '../../api/index.ts';
 import {
   DEFAULT_RENDER_CONFIG,
+  LABEL_NAME,
   POD_TEMPLATE_HASH_ANNOTATION,
   type RenderConfig,
   type RenderedObject,
@@ -29,11 +30,15 @@ import { ADOPTION_CONDITION, adoptionMessage, adoptionOptIn, foreignChildren, ta
 import { CAPACITY_CONDITION, type ChargedPod, capacityCondition, currentCapacityRisks } from './capacity.ts';
 import {
   CACHED_CHILD_KINDS,
-  type CachedChildKind,
+  type CachedChildKey,
   CHILD_KINDS,
-  type ChildKind,
+  childKey,
+  childKind,
   crdOf,
+  type KindRef,
+  kindKey,
   optionalKind,
+  several,
 } from './child-kinds.ts';
 import { desiredChild, ownedBy } from './children.ts';
 import { CONFIG_CONDITION, type ConfigStores, configState } from './config.ts';
@@ -70,7 +75,8 @@ export interface MicroServiceObject extends KubeObject {
 export interface ReconcilerDeps {
   readonly client: Client;
   readonly microServices: Store<MicroServiceObject>;
-  readonly children: Readonly<Record<CachedChildKind, Store<KubeObject>>>;
+  /** The caches of the built-in child kinds, by kindKey (`Deployment.apps`, `Service`, ...). */
+  readonly children: Readonly<Record<CachedChildKey, Store<KubeObject>>>;
   /** Which optional (CRD) kinds are served. @default a KindDiscovery on client.rest */
   readonly discovery?: KindDiscovery;
   /** Pods of MicroServices, indexed by `microservice` → `namespace/name`. */
@@ -85,7 +91,7 @@ export interface ReconcilerDeps {
   readonly renderConfig?: RenderConfig;
 }
 
-export { CACHED_CHILD_KINDS, type CachedChildKind, CHILD_KINDS, type ChildKind, crdOf };
+export { CACHED_CHILD_KINDS, type CachedChildKey, CHILD_KINDS, childKey, crdOf, kindKey };
 
 export const POD_INDEX = 'microservice';
 
@@ -164,7 +170,7 @@ export class Reconciler {
       throw new InvalidSpecError(`${formatKey(key)}: ${message}`);
     }
     const ms = parsed.value;
-    let deployment = this.#deps.children.Deployment.get(key) as DeploymentLike | undefined;
+    let deployment = this.#deps.children['Deployment.apps'].get(key) as DeploymentLike | undefined;
     const config = configState(ms, this.#deps.configs, deployment?.spec?.template?.metadata?.annotations);
     const baseConfig = this.#deps.renderConfig ?? DEFAULT_RENDER_CONFIG;
     const { objects } = render(ms, config.hash === undefined ? baseConfig : { ...baseConfig, configHash: config.hash });
@@ -201,9 +207,9 @@ export class Reconciler {
       this.#deps.client,
       raw,
       objects
-        .filter((o) => CHILD_KINDS.some((c) => c.kind === o.kind) && crdOf(o.kind) === undefined)
+        .filter((o) => childKind(o) !== undefined && crdOf(o) === undefined)
         .map((o) => desiredChild(o, raw, key.namespace)),
-      (d) => this.#deps.children[d.kind as CachedChildKind].get(key),
+      (d) => this.#deps.children[kindKey(d) as CachedChildKey].get(key),
       ctx.signal,
     );
     if (foreign.length > 0) {
@@ -229,22 +235,23 @@ export class Reconciler {
     let unforced = false;
     try {
       for (const obj of objects) {
-        if (!CHILD_KINDS.some((c) => c.kind === obj.kind)) {
+        if (childKind(obj) === undefined) {
           // Rendered but not (yet) a child kind of this operator: one CHILD_KINDS entry makes it one.
-          ctx.log.debug({ kind: obj.kind }, 'not applied: not a child kind of this operator');
+          ctx.log.debug({ kind: kindKey(obj) }, 'not applied: not a child kind of this operator');
           continue;
         }
-        const optional = optionalKind(obj.kind);
+        const name = obj.metadata.name;
+        const optional = optionalKind(obj);
         if (optional && !(await this.#discovery.served(obj.apiVersion, obj.kind))) {
-          missing.push({ kind: obj.kind, crd: optional.crd, field: optional.field });
+          missing.push({ kind: obj.kind, name, crd: optional.crd, field: optional.field });
           continue;
         }
         const desired = desiredChild(obj, raw, key.namespace);
-        const live = await this.#live(obj.apiVersion, obj.kind, key, ctx);
+        const live = await this.#live(obj, { namespace: key.namespace, name }, ctx);
         let current = live;
-        const childKey = `${obj.kind}/${formatKey(key)}`;
+        const memoKey = childKey(obj, key.namespace, name);
         // Asked first, whatever needsApply says: a fresher version than the one applied over ends the entry.
-        const inFlight = this.#applied.pending(childKey, desired, live);
+        const inFlight = this.#applied.pending(memoKey, desired, live);
         if (needsApply(desired, live) && !inFlight) {
           const autoscaled = obj.kind === 'Deployment' && ms.spec.autoscaling !== undefined;
           if (autoscaled && live?.[OWNS_REPLICAS]) {
@@ -263,7 +270,7 @@ export class Reconciler {
             // The CRD went away since discovery said it was served: report it as missing.
             if (!optional || !(error instanceof ObjectError) || error.status !== 404) throw error;
             this.#discovery.forget(obj.apiVersion, obj.kind);
-            missing.push({ kind: obj.kind, crd: optional.crd, field: optional.field });
+            missing.push({ kind: obj.kind, name, crd: optional.crd, field: optional.field });
             continue;
           }
           if (autoscaled && !live) {
@@ -271,13 +278,11 @@ export class Reconciler {
             await handOffReplicas(this.#deps.client, current, { signal: ctx.signal });
             unforced = false;
           }
-          this.#applied.remember(childKey, desired, live, current);
+          this.#applied.remember(memoKey, desired, live, current);
         }
         if (obj.kind === 'Deployment') deployment = current as DeploymentLike;
       }
-      const rendered = new Set<string>(objects.map((o) => o.kind));
-      if (objects.some((o) => crdOf(o.kind) !== undefined)) rendered.add('optional');
-      await this.#prune(raw, key, rendered, ctx);
+      await this.#prune(raw, key, objects, ctx);
     } catch (error) {
       if (namespaceTerminating(error)) {
         // The namespace controller is deleting everything, this MicroService included: re-creating
@@ -307,7 +312,7 @@ export class Reconciler {
     const observation: Observation = {
       kind: 'applied',
       // Only specs that render an optional kind get the ChildrenApplied condition.
-      ...(objects.some((o) => crdOf(o.kind) !== undefined) ? { missingKinds: missing } : {}),
+      ...(objects.some((o) => crdOf(o) !== undefined) ? { missingKinds: missing } : {}),
       deployment,
       pods: this.#deps.pods.listByIndex(POD_INDEX, formatKey(key)),
       templateHash,
@@ -324,14 +329,13 @@ export class Reconciler {
 
   /** The live child: from the cache for the built-in kinds, by GET for optional ones (they have no cache). */
   async #live(
-    apiVersion: string,
-    kind: string,
+    ref: { readonly apiVersion: string; readonly kind: string },
     key: ObjectKey,
     ctx: ReconcileContext,
   ): Promise<KubeObject | undefined> {
-    if (crdOf(kind) === undefined) return this.#deps.children[kind as CachedChildKind].get(key);
+    if (crdOf(ref) === undefined) return this.#deps.children[kindKey(ref) as CachedChildKey].get(key);
     return this.#deps.client.get(
-      { apiVersion, kind, namespace: key.namespace, name: key.name },
+      { apiVersion: ref.apiVersion, kind: ref.kind, namespace: key.namespace, name: key.name },
       { signal: ctx.signal },
     );
   }
@@ -359,7 +363,7 @@ export class Reconciler {
     const namespaceLimitRanges = limitRanges.list(key.namespace);
     const risks = currentCapacityRisks(
       ms,
-      this.#deps.children.Deployment.get(key) as DeploymentLike | undefined,
+      this.#deps.children['Deployment.apps'].get(key) as DeploymentLike | undefined,
       this.#deps.pods.listByIndex(POD_INDEX, formatKey(key)) as ChargedPod[],
       namespaceQuotas,
       namespaceLimitRanges,
@@ -406,12 +410,10 @@ export class Reconciler {
   /** For a failed child apply: who set the fields the API server names (read fresh, with managedFields). */
   async #owners(error: unknown, ctx: ReconcileContext): Promise<string> {
     if (!(error instanceof ObjectError) || error.status !== 422) return '';
-    const [kind, namespaced] = error.key.split(' ');
-    const [namespace, name] = (namespaced ?? '').split('/');
-    const child = CHILD_KINDS.find((c) => c.kind === kind);
-    if (!child || !namespace || !name) return '';
+    const { namespace, name } = error.ref;
+    if (!childKind(error.ref) || !namespace || !name) return '';
     try {
-      const live = await this.#deps.client.get({ ...child, namespace, name }, { signal: ctx.signal });
+      const live = await this.#deps.client.get(error.ref, { signal: ctx.signal });
       const lines = describeFieldOwners(error, live, FIELD_MANAGER);
       return lines.length > 0 ? ` (${lines.join('; ')})` : '';
     } catch (readError) {
@@ -421,7 +423,8 @@ export class Reconciler {
   }
 
   /**
-   * A cache event of a MicroService (`kind` MicroService) or of a cached child: the memo keeps only
+   * A cache event of a MicroService (`kind` MicroService) or of a cached child (`kind` its kindKey,
+   * e.g. `Deployment.apps`, as app.ts keys the child caches): the memo keeps only
    * writes the cache has not shown yet, and nothing of a deleted object. Wired to every such
    * informer (app.ts), so it holds whatever the reconciles that follow do or do not do (a
    * status-only update of a MicroService queues no reconcile at all).
@@ -443,7 +446,8 @@ export class Reconciler {
 
   /** The MicroService is gone: what was remembered about its writes goes too. */
   #forget(key: ObjectKey): void {
-    for (const { kind } of CHILD_KINDS) this.#applied.forget(`${kind}/${formatKey(key)}`);
+    // Children named after the MicroService; Linkerd's per-port ones end with their 60 s bound.
+    for (const k of CHILD_KINDS) this.#applied.forget(childKey(k, key.namespace, key.name));
     this.#appliedStatus.forget(formatKey(key));
   }
 
@@ -461,30 +465,49 @@ export class Reconciler {
     };
   }
 
-  async #prune(ms: MicroServiceObject, key: ObjectKey, rendered: Set<string>, ctx: ReconcileContext): Promise<void> {
-    for (const { apiVersion, kind } of CHILD_KINDS) {
-      if (rendered.has(kind)) continue;
+  async #prune(
+    ms: MicroServiceObject,
+    key: ObjectKey,
+    objects: readonly RenderedObject[],
+    ctx: ReconcileContext,
+  ): Promise<void> {
+    const rendered = new Set(objects.map((o) => childKey(o, key.namespace, o.metadata.name)));
+    const optionalRendered = objects.some((o) => crdOf(o) !== undefined);
+    for (const entry of CHILD_KINDS) {
+      const many = several(entry);
+      if (!many && rendered.has(childKey(entry, key.namespace, key.name))) continue;
       // Optional kinds are read by GET, so they are only looked for where one may exist: the spec
       // renders one now (a ServiceMonitor may have become a PodMonitor), or it did when the last
       // status was written (ChildrenApplied is there exactly then). A kind not served has none.
-      if (crdOf(kind) !== undefined) {
-        const mayExist = rendered.has('optional') || hasChildrenApplied(ms);
-        if (!mayExist || !(await this.#discovery.served(apiVersion, kind))) continue;
+      if (crdOf(entry) !== undefined) {
+        const mayExist = optionalRendered || hasChildrenApplied(ms);
+        if (!mayExist || !(await this.#discovery.served(entry.apiVersion, entry.kind))) continue;
       }
-      const live = await this.#live(apiVersion, kind, key, ctx);
-      if (!live || !ownedBy(live, ms.metadata?.uid)) continue;
-      ctx.log.info({ kind }, 'pruning child that is no longer rendered');
-      this.#applied.forget(`${kind}/${formatKey(key)}`);
-      await this.#deps.client.delete(
-        { apiVersion, kind, namespace: key.namespace, name: key.name },
-        { uid: live.metadata?.uid, signal: ctx.signal },
-      );
-      await this.#deps.recorder.event(
-        ms,
-        'Normal',
-        'Pruned',
-        `deleted ${kind} ${key.name}: the spec no longer renders it`,
-      );
+      // A kind with several children per MicroService (one per port) is listed by its name label.
+      const candidates = many
+        ? await this.#deps.client.list(entry.apiVersion, entry.kind, {
+            namespace: key.namespace,
+            labelSelector: `${LABEL_NAME}=${key.name}`,
+            signal: ctx.signal,
+          })
+        : [await this.#live(entry, key, ctx)];
+      for (const live of candidates) {
+        const name = live?.metadata?.name;
+        if (!live || name === undefined || rendered.has(childKey(entry, key.namespace, name))) continue;
+        if (!ownedBy(live, ms.metadata?.uid)) continue;
+        ctx.log.info({ kind: kindKey(entry), name }, 'pruning child that is no longer rendered');
+        this.#applied.forget(childKey(entry, key.namespace, name));
+        await this.#deps.client.delete(
+          { apiVersion: entry.apiVersion, kind: entry.kind, namespace: key.namespace, name },
+          { uid: live.metadata?.uid, signal: ctx.signal },
+        );
+        await this.#deps.recorder.event(
+          ms,
+          'Normal',
+          'Pruned',
+          `deleted ${entry.kind} ${name} (${entry.apiVersion}): the spec no longer renders it`,
+        );
+      }
     }
   }
 

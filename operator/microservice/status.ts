@@ -50,6 +50,8 @@ export interface PodLike extends KubeObject {
 /** A rendered child of an optional kind that was not applied because its CRD is not installed. */
 export interface MissingKind {
   readonly kind: string;
+  /** The child's name (the MicroService's own, or e.g. `<name>-<port>` for a Linkerd Server). */
+  readonly name: string;
   /** The CRD's name, e.g. servicemonitors.monitoring.coreos.com. */
   readonly crd: string;
   /** The spec field that renders it, e.g. spec.monitoring. */
@@ -262,11 +264,7 @@ function nextCondition(
  * ChildrenApplied: whether every child the spec renders was applied. False names each kind whose
  * CRD is not installed; the rest of the spec is applied regardless, and Ready does not wait for it.
  */
-function childrenApplied(
-  ms: MicroService,
-  missing: readonly MissingKind[],
-  generation: number,
-): Omit<Condition, 'lastTransitionTime'> {
+function childrenApplied(missing: readonly MissingKind[], generation: number): Omit<Condition, 'lastTransitionTime'> {
   if (missing.length === 0) {
     return {
       type: 'ChildrenApplied',
@@ -276,15 +274,9 @@ function childrenApplied(
       observedGeneration: generation,
     };
   }
-  const list = missing.map((m) => `${m.kind} ${ms.metadata.name} (CRD ${m.crd})`).join(', ');
+  const list = missing.map((m) => `${m.kind} ${m.name} (CRD ${m.crd})`).join(', ');
   const fields = [...new Set(missing.map((m) => m.field))]
-    .map(
-      (f) =>
-        `${f} for ${missing
-          .filter((m) => m.field === f)
-          .map((m) => m.kind)
-          .join(' and ')}`,
-    )
+    .map((f) => `${f} for ${[...new Set(missing.filter((m) => m.field === f).map((m) => m.kind))].join(' and ')}`)
     .join(', ');
   return {
     type: 'ChildrenApplied',
@@ -373,7 +365,7 @@ export function computeStatus(
     ...extra.map((c) => nextCondition(previous, { ...c, observedGeneration: generation }, now)),
   ];
   const missing = obs.kind === 'applied' ? obs.missingKinds : undefined;
-  if (missing !== undefined) conditions.push(nextCondition(previous, childrenApplied(ms, missing, generation), now));
+  if (missing !== undefined) conditions.push(nextCondition(previous, childrenApplied(missing, generation), now));
   const ignored = obs.kind === 'invalid' ? undefined : replicasIgnored(ms, generation);
   if (ignored) conditions.push(nextCondition(previous, ignored, now));
   const d = obs.kind === 'applied' ? obs.deployment : undefined;

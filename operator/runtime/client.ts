@@ -26,6 +26,8 @@ export interface ObjectRef {
  */
 export class ObjectError extends ApiError {
   readonly key: string;
+  /** The object the request was about (apiVersion, kind, namespace, name). */
+  readonly ref: ObjectRef;
   constructor(verb: string, ref: ObjectRef, cause: unknown) {
     const key = `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
     const detail = cause instanceof Error ? cause.message : String(cause);
@@ -36,6 +38,7 @@ export class ObjectError extends ApiError {
     });
     this.name = 'ObjectError';
     this.key = key;
+    this.ref = ref;
   }
 }
 

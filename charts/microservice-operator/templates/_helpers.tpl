@@ -63,7 +63,12 @@ The rules of the operator's manager role: exactly what operator/ does, no more.
   (servicemonitors,      patch, delete       operator/microservice/reconciler.ts): read by GET, not cached, so
    podmonitors,                              no list/watch; discovery (GET /apis/...) is open to every
    httproutes, grpcroutes,                   authenticated user (system:discovery)
-   Istio authorizationpolicies)
+   Istio authorizationpolicies,
+   Linkerd meshtlsauthentications)
+  optional children,     get, list, create,  the same, for the kinds a MicroService may own several of
+  several per service    patch, delete       (CHILD_KINDS `several`: one per port): pruning lists
+  (Linkerd servers,                          them by the app.kubernetes.io/name label to find the
+   authorizationpolicies)                    ones no longer rendered
   pods                   list, watch         status (ready replicas, image pull, OOM, crash loops)
   events                 create, update      core/v1 Events (operator/runtime/events.ts): a repeat
                                              updates the Event's count (optimistic, with its resourceVersion)
@@ -103,6 +108,12 @@ No get on the built-in kinds: the operator reads them through its caches. No Sec
 - apiGroups: ["security.istio.io"]
   resources: ["authorizationpolicies"]
   verbs: ["get", "create", "patch", "delete"]
+- apiGroups: ["policy.linkerd.io"]
+  resources: ["meshtlsauthentications"]
+  verbs: ["get", "create", "patch", "delete"]
+- apiGroups: ["policy.linkerd.io"]
+  resources: ["servers", "authorizationpolicies"]
+  verbs: ["get", "list", "create", "patch", "delete"]
 - apiGroups: [""]
   resources: ["pods"]
   verbs: ["list", "watch"]
