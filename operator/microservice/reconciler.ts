@@ -35,7 +35,6 @@ import {
   childKey,
   childKind,
   crdOf,
-  type KindRef,
   kindKey,
   optionalKind,
   several,
