@@ -232,6 +232,116 @@ const CASES: Case[] = [
     spec: { volumes: [{ name: 'c', configMap: { name: 'c', items: [{ key: 'k', path: 'a/..data' }] } }] },
     valid: true,
   },
+  // found by the near-valid suite (near-valid.e2e.test.ts): quantities as numbers, requests of extra
+  // containers, projected volumes
+  { name: 'memory 637534208.5 as a number', spec: { resources: { requests: { memory: 637534208.5 } } }, valid: false },
+  {
+    name: 'memory 2^53+3 as a number',
+    spec: { resources: { limits: { memory: 2 ** 53 + 3 } } },
+    valid: false,
+  },
+  {
+    name: 'memory 2^53-1 as a number',
+    spec: { resources: { requests: { memory: 2 ** 53 - 1 }, limits: { memory: '8Pi' } } },
+    valid: true,
+  },
+  {
+    name: 'a cpu quantity of 64 characters',
+    spec: { resources: { requests: { cpu: `${'0'.repeat(63)}1` } } },
+    valid: true,
+  },
+  {
+    name: 'a cpu quantity of 65 characters',
+    spec: { resources: { requests: { cpu: `${'0'.repeat(64)}1` } } },
+    valid: false,
+  },
+  {
+    name: 'a sidecar request above its limit',
+    spec: { sidecars: [{ name: 's', image: 'x', resources: { requests: { cpu: '1.5Gi' }, limits: { cpu: '250m' } } }] },
+    valid: false,
+  },
+  {
+    name: 'an init container ephemeral-storage request above its limit',
+    spec: {
+      initContainers: [
+        {
+          name: 'i',
+          image: 'x',
+          resources: { requests: { 'ephemeral-storage': '2Gi' }, limits: { 'ephemeral-storage': '1Gi' } },
+        },
+      ],
+    },
+    valid: false,
+  },
+  {
+    name: 'two projected sources write one file',
+    spec: {
+      volumes: [
+        {
+          name: 'p',
+          projected: {
+            sources: [
+              { configMap: { name: 'a', items: [{ key: 'k', path: 'f' }] } },
+              { secret: { name: 'b', items: [{ key: 'k', path: 'f' }] } },
+            ],
+          },
+        },
+      ],
+    },
+    valid: false,
+  },
+  {
+    name: 'a projected downward API file at a configMap item path',
+    spec: {
+      volumes: [
+        {
+          name: 'p',
+          projected: {
+            sources: [
+              { configMap: { name: 'a', items: [{ key: 'k', path: 'f' }] } },
+              { downwardAPI: { items: [{ path: 'f', fieldRef: { fieldPath: 'metadata.name' } }] } },
+            ],
+          },
+        },
+      ],
+    },
+    valid: false,
+  },
+  {
+    name: 'a projected token at a configMap item path (the API server does not compare token paths)',
+    spec: {
+      volumes: [
+        {
+          name: 'p',
+          projected: {
+            sources: [
+              { configMap: { name: 'a', items: [{ key: 'k', path: 'token' }] } },
+              { serviceAccountToken: { path: 'token' } },
+            ],
+          },
+        },
+      ],
+    },
+    valid: true,
+  },
+  {
+    name: 'two items of one configMap volume at one path (the API server does not compare them)',
+    spec: {
+      volumes: [
+        {
+          name: 'c',
+          configMap: {
+            name: 'c',
+            items: [
+              { key: 'a', path: 'f' },
+              { key: 'b', path: 'f' },
+            ],
+          },
+        },
+      ],
+    },
+    valid: true,
+  },
   // metadata, which the API server checks itself
   { name: 'a label value with a space', metadata: { labels: { team: 'shop floor' } }, valid: false },
   {

@@ -16,11 +16,19 @@ export const INT_OR_STRING = { 'x-kubernetes-int-or-string': true } as const;
 /** A list keyed by `name`: the API server itself rejects duplicate names and server-side apply merges by name. */
 export const LIST_MAP_BY_NAME = { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] } as const;
 
+/** The longest quantity string msvc and the CRD take. */
+export const QUANTITY_MAX_LENGTH = 64;
+
 export const quantity = (description: string) =>
   z
     .union(
       [
-        z.string().regex(new RegExp(QUANTITY_PATTERN), 'must be a Kubernetes quantity such as 500m, 2, 256Mi or 1Gi'),
+        z
+          .string()
+          // A bound for the API server's CEL cost estimate (quantity() in the requests ≤ limits rules):
+          // unbounded strings are costed as megabytes. Real quantities are a few characters.
+          .max(QUANTITY_MAX_LENGTH, `a quantity has at most ${QUANTITY_MAX_LENGTH} characters`)
+          .regex(new RegExp(QUANTITY_PATTERN), 'must be a Kubernetes quantity such as 500m, 2, 256Mi or 1Gi'),
         z.int().min(0),
       ],
       {
@@ -32,7 +40,20 @@ export const quantity = (description: string) =>
             : `must be a Kubernetes quantity such as "500m", "2", "256Mi" or "1Gi", not ${issue.input === null ? 'null' : typeof issue.input === 'boolean' ? String(issue.input) : `a ${Array.isArray(issue.input) ? 'list' : typeof issue.input}`}`,
       },
     )
-    .meta({ description, ...INT_OR_STRING, pattern: QUANTITY_PATTERN });
+    .meta({ description, ...INT_OR_STRING, pattern: QUANTITY_PATTERN, 'x-kubernetes-validations': QUANTITY_CEL });
+
+/**
+ * What zod's union says, for the API server: a number is a whole number up to 2^53-1. The type check
+ * alone lets through a large number with a small fraction (637534208.5: kube-openapi's
+ * IsFloat64AJSONInteger takes a relative error below 1e-9 for an integer) and integers JavaScript
+ * cannot hold exactly; in CEL a fractional int-or-string is an evaluation error, so it is refused too.
+ */
+const QUANTITY_CEL = [
+  {
+    rule: `type(self) == string || self <= ${Number.MAX_SAFE_INTEGER}`,
+    message: `a number here must be a whole number up to ${Number.MAX_SAFE_INTEGER}: write other quantities as strings, e.g. "0.5" or "637534208500m"`,
+  },
+];
 
 export const dns1123 = (description: string) =>
   z

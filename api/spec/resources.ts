@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { parseQuantity, tryCompareQuantities } from '../quantity.ts';
 import { quantity } from './fields.ts';
-import { celHas, type RuleIssue, type SpecRule } from './rule.ts';
+import { type CelRule, celHas, type RuleIssue, type SpecRule } from './rule.ts';
 
 const resourceList = (what: string) =>
   z
@@ -178,18 +178,28 @@ export function requestsWithinLimits<S extends object>(
       }
       return issues;
     },
-    cel: names.map((r) => {
-      // Kubernetes CEL escapes property names that are no identifiers: '-' is written __dash__
-      // (https://kubernetes.io/docs/reference/using-api/cel/#escaping).
-      const p = r.replaceAll('-', '__dash__');
-      return {
-        rule: `!(${celHas(`${base}.requests.${p}`)} && ${celHas(`${base}.limits.${p}`)}) || quantity(string(self.${base}.requests.${p})).compareTo(quantity(string(self.${base}.limits.${p}))) <= 0`,
-        message: `${base}.requests.${r} is above ${base}.limits.${r}: lower the request or raise the limit`,
-        fieldPath: r.includes('-') ? `.${base}.requests['${r}']` : `.${base}.requests.${r}`,
-      };
-    }),
+    cel: withinLimitsCel(base, names),
     invalidExamples: Array.isArray(invalidExamples) ? invalidExamples : [invalidExamples],
   };
+}
+
+/**
+ * "each request ≤ its limit" as CEL for the resources block at `base` (a dotted path under self),
+ * or at self itself when `base` is '' (a rule on the resources node of a list item).
+ */
+export function withinLimitsCel(base: string, names: readonly (keyof ResourceValues)[]): CelRule[] {
+  const at = (rest: string) => (base === '' ? rest : `${base}.${rest}`);
+  return names.map((r) => {
+    // Kubernetes CEL escapes property names that are no identifiers: '-' is written __dash__
+    // (https://kubernetes.io/docs/reference/using-api/cel/#escaping).
+    const p = r.replaceAll('-', '__dash__');
+    const field = r.includes('-') ? `requests['${r}']` : `requests.${r}`;
+    return {
+      rule: `!(${celHas(at(`requests.${p}`))} && ${celHas(at(`limits.${p}`))}) || quantity(string(self.${at(`requests.${p}`)})).compareTo(quantity(string(self.${at(`limits.${p}`)}))) <= 0`,
+      message: `${at(`requests.${r}`)} is above ${at(`limits.${r}`)}: lower the request or raise the limit`,
+      fieldPath: `.${at(field)}`,
+    };
+  });
 }
 
 export const RESOURCES_RULES = [

@@ -319,6 +319,8 @@ export function resolveVolumes(spec: { volumes?: VolumeSpec[] }): VolumeSpec[] {
 const sourcesOf = (v: Record<string, unknown>, keys: readonly string[]) => keys.filter((k) => v[k] !== undefined);
 const celCount = (v: string, keys: readonly string[]) => keys.map((k) => `(has(${v}.${k}) ? 1 : 0)`).join(' + ');
 const PROJECTED_SOURCES = ['configMap', 'secret', 'downwardAPI', 'serviceAccountToken'] as const;
+/** CEL: the item paths of every configMap, secret and downwardAPI source of projected volume `v`, in one list. */
+const PROJECTED_PATHS_CEL = `v.projected.sources.map(s, ${['configMap', 'secret', 'downwardAPI'].map((k) => `(has(s.${k}) && has(s.${k}.items) ? s.${k}.items.map(f, f.path) : [])`).join(' + ')}).flatten()`;
 
 /** Mount rules shared by every container that mounts volumes (the app here; init containers and sidecars too). */
 export function mountIssues(
@@ -434,6 +436,79 @@ export const VOLUMES_RULES: readonly SpecRule<VolumesView>[] = [
       { volumes: [{ name: 'config' }] },
       { volumes: [{ name: 'p', projected: { sources: [{}] } }] },
       { volumes: [{ name: 'd', downwardAPI: { items: [{ path: 'labels' }] } }] },
+    ],
+  },
+  {
+    id: 'projected-paths-unique',
+    summary:
+      'spec.volumes[].projected: the configMap, secret and downwardAPI items of all sources write distinct files (the API server refuses "conflicting duplicate paths").',
+    // k8s.io/kubernetes pkg/apis/core/validation validateProjectionSources: one set of item paths
+    // across the sources (serviceAccountToken paths are not in it).
+    check: (spec) => {
+      const issues: RuleIssue[] = [];
+      (spec.volumes ?? []).forEach((v, i) => {
+        const seen = new Map<string, string>();
+        (v.projected?.sources ?? []).forEach((s, j) => {
+          for (const kind of ['configMap', 'secret', 'downwardAPI'] as const) {
+            (s[kind]?.items ?? []).forEach((item, k) => {
+              const at = `sources[${j}].${kind}.items[${k}]`;
+              const first = seen.get(item.path);
+              if (first === undefined) seen.set(item.path, at);
+              else {
+                issues.push({
+                  path: ['volumes', i, 'projected', 'sources', j, kind, 'items', k, 'path'],
+                  message: `${item.path} is already written by ${first} of projected volume ${v.name}: each file once`,
+                });
+              }
+            });
+          }
+        });
+      });
+      return issues;
+    },
+    cel: [
+      {
+        // flatten and distinct: the CEL lists library of Kubernetes 1.34+ (ext.Lists version 3).
+        rule: `!has(self.volumes) || self.volumes.all(v, !has(v.projected) || ${PROJECTED_PATHS_CEL}.size() == ${PROJECTED_PATHS_CEL}.distinct().size())`,
+        message:
+          'spec.volumes: the items of a projected volume (configMap, secret and downwardAPI, across its sources) must write distinct paths',
+        fieldPath: '.volumes',
+      },
+    ],
+    invalidExamples: [
+      {
+        volumes: [
+          {
+            name: 'p',
+            projected: {
+              sources: [
+                { configMap: { name: 'a', items: [{ key: 'k', path: 'f' }] } },
+                { secret: { name: 'b', items: [{ key: 'k', path: 'f' }] } },
+              ],
+            },
+          },
+        ],
+      },
+      {
+        volumes: [
+          {
+            name: 'p',
+            projected: {
+              sources: [
+                {
+                  configMap: {
+                    name: 'a',
+                    items: [
+                      { key: 'k', path: 'f' },
+                      { key: 'l', path: 'f' },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
     ],
   },
   {
