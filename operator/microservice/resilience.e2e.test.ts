@@ -1,8 +1,18 @@
 // Faults an operations team meets (issue "Operator resilience under faults"), reproduced on the
 // real local control plane with the real operator process.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { buildCrd } from '../../api/index.ts';
 import { kubectl } from '../../test/e2e/cluster.ts';
-import { apply, conditionOf, eventually, getJson, installCrd } from '../../test/e2e/kube.ts';
+import {
+  apply,
+  conditionOf,
+  eventually,
+  getJson,
+  installCrd,
+  requestCounts,
+  writesBetween,
+} from '../../test/e2e/kube.ts';
 import { createTestNamespace } from '../../test/e2e/namespace.ts';
 import { startOperator } from '../../test/e2e/operator-process.ts';
 import { e2eRest, e2eKubeconfigPath as kubeconfig } from '../../test/support/operator.ts';
@@ -276,5 +286,75 @@ describe('a permanent apply failure does not wedge a MicroService', () => {
       timeoutMs: 60_000,
     });
     expect((await condition(ns, 'ledger', 'Stalled'))?.status).toBe('False');
+  });
+});
+
+describe('a spec the API server accepted but the renderer refuses (a CRD older than the operator)', () => {
+  it('sets Ready=False naming the field, and neither retries hot nor writes or records again', async () => {
+    // The CRD as an older release might have left it: no schema for spec, so the API server takes
+    // anything. Put back by installCrd at the end.
+    const crd = buildCrd() as {
+      spec: { versions: { schema: { openAPIV3Schema: { properties: Record<string, unknown> } } }[] };
+    };
+    for (const v of crd.spec.versions) {
+      v.schema.openAPIV3Schema.properties['spec'] = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+    }
+    await kubectl(kubeconfig(), ['apply', '--server-side', '--force-conflicts', '-f', '-'], { input: stringify(crd) });
+    cleanups.push(() => installCrd(kubeconfig()));
+    const ns = await namespace('refused-spec');
+    // A resync every 2 s: each one reconciles the key again, which must stay quiet.
+    const op = await operator(ns, 2);
+    const bad = microService('ledger', ns);
+    bad.spec.ports = [{ name: 'http', port: 70000 }];
+    await apply(kubeconfig(), [bad]);
+
+    const ready = await eventually(
+      async () => {
+        const c = await condition(ns, 'ledger', 'Ready');
+        return c?.status === 'False' && c.reason === 'InvalidSpec' ? c : undefined;
+      },
+      { what: 'ledger Ready=False InvalidSpec', timeoutMs: 30_000 },
+    );
+    expect(ready.message).toContain('spec.ports[0].port');
+    expect(ready.message).toContain('65535');
+    expect((await condition(ns, 'ledger', 'Stalled'))?.status).toBe('True');
+    // Nothing was rendered from it.
+    expect(await get(ns, 'deployment/ledger')).toBeUndefined();
+
+    const invalidEvents = async () => {
+      const list = await getJson<EventList>(kubeconfig(), ['-n', ns, 'events']);
+      return list?.items.filter((e) => e.involvedObject.name === 'ledger') ?? [];
+    };
+    const errors = async () => {
+      const metrics = await (await fetch(`${op.healthUrl}/metrics`)).text();
+      const m = /controller_runtime_terminal_reconcile_errors_total\{controller="microservice"\} (\d+)/.exec(metrics);
+      return Number(m?.[1] ?? 0);
+    };
+    const eventsBefore = await eventually(async () => {
+      const events = await invalidEvents();
+      return events.length > 0 ? events : undefined;
+    });
+    const errorsBefore = await errors();
+    // MicroService writes, cluster-wide (only this test's operator runs); Events are read in the namespace.
+    const writesBefore = await requestCounts(kubeconfig(), ['microservices']);
+    await new Promise((r) => setTimeout(r, 10_000));
+    const errorsAfter = await errors();
+    // Dropped, not retried with back-off: only the resyncs (one per 2 s) reconcile it again.
+    expect(errorsAfter - errorsBefore).toBeGreaterThanOrEqual(2);
+    expect(errorsAfter - errorsBefore).toBeLessThanOrEqual(7);
+    // The status is not written again and the Event is neither repeated nor counted up.
+    expect(writesBetween(writesBefore, await requestCounts(kubeconfig(), ['microservices']))).toEqual({});
+    const eventsAfter = await invalidEvents();
+    expect(eventsAfter.map((e) => [e.reason, e.count, e.message])).toEqual(
+      eventsBefore.map((e) => [e.reason, e.count, e.message]),
+    );
+    expect(eventsAfter.filter((e) => e.reason === 'InvalidSpec')).toHaveLength(1);
+
+    // Fixing the spec recovers it.
+    await apply(kubeconfig(), [microService('ledger', ns)]);
+    await eventually(async () => (await condition(ns, 'ledger', 'Ready'))?.status === 'True', {
+      what: 'ledger Ready once the spec is valid',
+      timeoutMs: 60_000,
+    });
   });
 });
