@@ -38,6 +38,13 @@ export const statusSchema = z
     replicas: z.int().min(0).optional().describe('Pods of the current Deployment (for the scale subresource).'),
     readyReplicas: z.int().min(0).optional().describe('Pods that are ready.'),
     selector: z.string().max(1024).optional().describe('Label selector of the pods, for the scale subresource.'),
+    reconciledBy: z
+      .string()
+      .max(253)
+      .optional()
+      .describe(
+        'The operator replica (shard) that last wrote this status; set only when the operator runs sharded (docs/sharding.md).',
+      ),
   })
   .describe('Observed state, written by the operator.');
 

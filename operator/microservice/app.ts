@@ -62,6 +62,8 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
     kind: KIND,
     namespaces,
     transform: withLeanMetadata,
+    // Sharding (docs/sharding.md): a MicroService by its uid, server-side where the API server can.
+    shardBy: 'self',
     ...(watchConfig ? { indexers: { [CONFIG_INDEX]: configIndex } } : {}),
   });
   // Metadata only (PartialObjectMetadata): the resourceVersion is all the hash needs, and a
@@ -100,9 +102,13 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
         namespaces,
         labelSelector: managed,
         transform: leanChildOf({ apiVersion, kind }),
+        // Children go with their MicroService: hashed by their controller owner's uid (client-side).
+        shardBy: { ownerGroup: API_GROUP, ownerKind: KIND },
       }),
     ]),
   ) as Record<CachedChildKey, Informer<KubeObject>>;
+  // Not sharded: pods carry no owner uid of the MicroService (their owner is a ReplicaSet), so
+  // every replica caches them; only their events for MicroServices this replica owns queue work.
   const pods = manager.informer<PodLike>({
     apiVersion: 'v1',
     kind: 'Pod',
@@ -133,6 +139,7 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
     limitRanges: limitRanges?.store,
     configs: configs && { ConfigMap: configs.ConfigMap.store, Secret: configs.Secret.store },
     recorder: new KubeEventRecorder(manager.client, manager.log, { component: FIELD_MANAGER }),
+    reconciledBy: manager.shard?.identity,
   });
   // The memo of writes in flight follows the caches it vouches for (drift.ts AppliedMemo).
   for (const [kind, informer] of [[KIND, microServices], ...Object.entries(children)] as const) {

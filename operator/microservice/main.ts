@@ -1,5 +1,6 @@
 // The operator process: flags (and MSVC_* env vars) → buildOperator → run until SIGTERM.
 // `node operator/microservice/main.ts --help` lists every flag.
+import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
 import { loadKubeConfig } from '../runtime/kubeconfig.ts';
 import { createLogger } from '../runtime/log.ts';
@@ -48,7 +49,26 @@ const program = new Command()
     ),
   )
   .addOption(
-    new Option('--lease-namespace <ns>', 'namespace of the Lease').env('MSVC_LEASE_NAMESPACE').default('msvc-system'),
+    new Option(
+      '--sharding',
+      'every replica active: each holds its own Lease in a ring and reconciles the MicroServices its hash ranges own (docs/sharding.md); excludes --leader-elect',
+    ).env('MSVC_SHARDING'),
+  )
+  .addOption(
+    new Option('--shard-ring <name>', 'name of the ring (the label of its shard Leases)')
+      .env('MSVC_SHARD_RING')
+      .default('msvc-operator'),
+  )
+  .addOption(
+    new Option(
+      '--shard-identity <name>',
+      "this replica's name in the ring and its Lease's name (default: $POD_NAME, else the host name)",
+    ).env('MSVC_SHARD_IDENTITY'),
+  )
+  .addOption(
+    new Option('--lease-namespace <ns>', 'namespace of the Lease (and of the shard Leases)')
+      .env('MSVC_LEASE_NAMESPACE')
+      .default('msvc-system'),
   )
   .addOption(new Option('--lease-name <name>', 'name of the Lease').env('MSVC_LEASE_NAME').default('msvc-operator'))
   .addOption(
@@ -115,6 +135,19 @@ const kubeConfig = await loadKubeConfig(
   typeof flags['kubeconfig'] === 'string' && flags['kubeconfig'] !== '' ? flags['kubeconfig'] : undefined,
 );
 
+const enabled = (flag: unknown) => Boolean(flag);
+if (enabled(flags['sharding']) && enabled(flags['leaderElect'])) {
+  console.error(
+    'msvc-operator: --sharding and --leader-elect exclude each other: with --sharding every replica is active; drop --leader-elect',
+  );
+  process.exit(2);
+}
+const leaseTimes = () => ({
+  leaseDurationMs: positive('lease-duration', String(flags['leaseDuration'])) * 1000,
+  renewDeadlineMs: positive('renew-deadline', String(flags['renewDeadline'])) * 1000,
+  retryPeriodMs: positive('retry-period', String(flags['retryPeriod'])) * 1000,
+});
+
 const metrics = new OperatorMetrics();
 metrics.collectProcessMetrics();
 const manager = buildOperator({
@@ -139,13 +172,18 @@ const manager = buildOperator({
   shutdownTimeoutMs: positive('shutdown-timeout', String(flags['shutdownTimeout'])) * 1000,
   cacheSyncTimeoutMs: positive('cache-sync-timeout', String(flags['cacheSyncTimeout'])) * 1000,
   watchStallMs: positive('watch-stall', String(flags['watchStall'])) * 1000,
-  leaderElection: flags['leaderElect']
+  leaderElection: enabled(flags['leaderElect'])
+    ? { namespace: String(flags['leaseNamespace']), name: String(flags['leaseName']), ...leaseTimes() }
+    : false,
+  sharding: enabled(flags['sharding'])
     ? {
         namespace: String(flags['leaseNamespace']),
-        name: String(flags['leaseName']),
-        leaseDurationMs: positive('lease-duration', String(flags['leaseDuration'])) * 1000,
-        renewDeadlineMs: positive('renew-deadline', String(flags['renewDeadline'])) * 1000,
-        retryPeriodMs: positive('retry-period', String(flags['retryPeriod'])) * 1000,
+        ring: String(flags['shardRing']),
+        identity:
+          typeof flags['shardIdentity'] === 'string' && flags['shardIdentity'] !== ''
+            ? flags['shardIdentity']
+            : process.env['POD_NAME'] || hostname(),
+        ...leaseTimes(),
       }
     : false,
 });

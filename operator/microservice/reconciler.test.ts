@@ -81,7 +81,7 @@ function recordingClient(fail?: (obj: KubeObject) => Error | undefined) {
   return { client, writes, applied, statuses };
 }
 
-function setup(ms: MicroServiceObject, fail?: (obj: KubeObject) => Error | undefined) {
+function setup(ms: MicroServiceObject, fail?: (obj: KubeObject) => Error | undefined, reconciledBy?: string) {
   const microServices = store([ms]);
   const children = Object.fromEntries(CHILD_KINDS.map((k) => [kindKey(k), store<KubeObject>()])) as Record<
     string,
@@ -99,6 +99,7 @@ function setup(ms: MicroServiceObject, fail?: (obj: KubeObject) => Error | undef
     // No optional (CRD) kind is served here: optional-kinds.test.ts covers them.
     discovery: { served: async () => false, forget: () => {}, recheckMs: 30_000 } as never,
     now: () => new Date('2026-11-26T00:00:00Z'),
+    reconciledBy,
   });
   /** One watch event into a cache, told to the reconciler after it, as app.ts wires them. */
   const cacheEvent = (kind: string, writer: Writer<KubeObject>, object: KubeObject) => {
@@ -131,7 +132,7 @@ function setup(ms: MicroServiceObject, fail?: (obj: KubeObject) => Error | undef
     for (const object of objects) writer.apply({ type: 'InitApply', object });
     writer.apply({ type: 'InitDone' });
   };
-  const t = { reconciler, writes, microServices, children, sync, syncStatus, relist, recorder };
+  const t = { reconciler, writes, statuses, microServices, children, sync, syncStatus, relist, recorder };
   return t;
 }
 
@@ -151,6 +152,20 @@ describe('Reconciler', () => {
     await t.reconciler.reconcile(KEY, ctx);
     // Status differs from the cached (empty) one, but it is the status this process just wrote.
     expect(t.writes).toEqual([]);
+  });
+
+  it('names the shard in status.reconciledBy when sharded, once (no write while nothing changes), and not at all otherwise', async () => {
+    const sharded = setup(microService(), undefined, 'shard-a');
+    await sharded.reconciler.reconcile(KEY, ctx);
+    expect(sharded.statuses.map((s) => (s['status'] as { reconciledBy?: string }).reconciledBy)).toEqual(['shard-a']);
+    sharded.sync();
+    sharded.syncStatus();
+    sharded.writes.length = 0;
+    await sharded.reconciler.reconcile(KEY, ctx);
+    expect(sharded.writes).toEqual([]);
+    const single = setup(microService());
+    await single.reconciler.reconcile(KEY, ctx);
+    expect(single.statuses[0]?.['status']).not.toHaveProperty('reconciledBy');
   });
 
   it('does not re-apply a change while the cache still holds the object from before it', async () => {

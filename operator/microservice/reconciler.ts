@@ -88,6 +88,8 @@ export interface ReconcilerDeps {
   readonly configs?: ConfigStores;
   readonly now?: () => Date;
   readonly renderConfig?: RenderConfig;
+  /** This replica, written to status.reconciledBy (sharding only: which shard reconciled last). */
+  readonly reconciledBy?: string;
 }
 
 export { CACHED_CHILD_KINDS, type CachedChildKey, CHILD_KINDS, childKey, crdOf, kindKey };
@@ -510,7 +512,10 @@ export class Reconciler {
     }
   }
 
-  async #writeStatus(raw: MicroServiceObject, status: MicroServiceStatus, ctx: ReconcileContext): Promise<void> {
+  async #writeStatus(raw: MicroServiceObject, computed: MicroServiceStatus, ctx: ReconcileContext): Promise<void> {
+    const reconciledBy = this.#deps.reconciledBy;
+    // A new owner (the ring moved) writes status once, to say so; then nothing until a change.
+    const status = reconciledBy === undefined ? computed : { ...computed, reconciledBy };
     if (!statusChanged(raw.status, status)) return;
     // The same status we wrote a moment ago, read from a cache that has not seen our write yet.
     const key = formatKey({ namespace: raw.metadata?.namespace ?? '', name: raw.metadata?.name ?? '' });

@@ -93,3 +93,52 @@ describe('Informer', () => {
     expect(relists).toEqual([0, 3]);
   });
 });
+
+describe('Informer with a filter (sharding)', () => {
+  it('caches only what the filter keeps, drops an object that stops passing, and relist() re-applies a changed filter', async () => {
+    let kept = new Set(['a']);
+    const queries: Array<Record<string, unknown>> = [];
+    const script: Step[] = [
+      { list: [cm('a', '1'), cm('b', '1')], rv: '1' },
+      { watch: [line('MODIFIED', cm('b', '2')), line('DELETED', cm('b', '3')), line('MODIFIED', cm('a', '4'))] },
+    ];
+    const rest = scriptedRest(script);
+    const request = rest.request.bind(rest);
+    rest.request = (async (options: { query?: Record<string, unknown> }) => {
+      queries.push(options.query ?? {});
+      return request(options as never);
+    }) as KubeRest['request'];
+    let selector = 'shardRange(object.metadata.uid, 0x0000000000000000, 0x8000000000000000)';
+    const informer = new Informer<KubeObject>({
+      rest,
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      backoff: { initialMs: 1, maxMs: 1 },
+      filter: (obj) => kept.has(obj.metadata?.name ?? ''),
+      shardSelector: () => selector,
+    });
+    const seen: string[] = [];
+    informer.onEvent((event) => seen.push(`${event.type}:${event.object.metadata?.name}`));
+    const abort = new AbortController();
+    const running = informer.run(abort.signal);
+    await informer.store.waitUntilReady();
+    while (seen.length < 2) await new Promise((r) => setTimeout(r, 1));
+    // b was never cached, so neither its update nor its deletion reaches listeners.
+    expect(seen).toEqual(['Added:a', 'Updated:a']);
+    expect(informer.store.keys()).toEqual(['ns/a']);
+    kept = new Set(['b']);
+    // relist() with the filter changed: the restarted watch lists again.
+    script.push({ list: [cm('a', '4'), cm('b', '5')], rv: '5' });
+    selector = 'shardRange(object.metadata.uid, 0x8000000000000000, 0x10000000000000000)';
+    await informer.relist();
+    expect(informer.store.keys()).toEqual(['ns/b']);
+    expect(seen.slice(2)).toEqual(['Added:b', 'Deleted:a']);
+    // Each full list sends the selector of its moment.
+    expect(queries.map((q) => q['shardSelector'])).toEqual([
+      'shardRange(object.metadata.uid, 0x0000000000000000, 0x8000000000000000)',
+      'shardRange(object.metadata.uid, 0x8000000000000000, 0x10000000000000000)',
+    ]);
+    abort.abort();
+    await running;
+  });
+});

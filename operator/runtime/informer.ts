@@ -6,7 +6,7 @@
 import { type Indexers, type Store, unionStore, Writer } from './cache.ts';
 import { type KubeObject, stringKey } from './key.ts';
 import type { WatchMetrics } from './metrics.ts';
-import { type WatcherOptions, watcher } from './source.ts';
+import { type WatchEvent, type WatcherOptions, watcher } from './source.ts';
 
 /** A change of one object, as handlers and predicates see it. `old` is set for Updated. */
 export type ObjectEvent<T> =
@@ -21,6 +21,14 @@ export interface InformerOptions<T extends KubeObject> extends Omit<WatcherOptio
   readonly namespaces?: readonly string[];
   readonly indexers?: Indexers<T>;
   readonly metrics?: WatchMetrics;
+  /**
+   * Which objects this informer keeps (sharding: the ones this replica owns). Others are never
+   * cached nor handed to listeners; one that stops passing (an update) is removed as Deleted. The
+   * answer may change over time: relist() then brings the cache in line. Runs after `transform`.
+   */
+  readonly filter?: (obj: T) => boolean;
+  /** Resolves when the watches may start (sharding: once this replica is in the ring). */
+  readonly startAfter?: (signal: AbortSignal) => Promise<void>;
 }
 
 /** How an informer's watches are doing, for /healthz and /readyz. */
@@ -41,6 +49,10 @@ export class Informer<T extends KubeObject> {
   readonly #writers: Array<{ namespace: string | undefined; writer: Writer<T> }>;
   readonly #listeners: Array<ObjectEventListener<T>> = [];
   readonly #relistListeners: Array<() => void> = [];
+  /** Per watch: aborting it restarts that watch with a full list (relist()). */
+  readonly #restarts: Array<AbortController | undefined>;
+  /** Per watch: relist() callers waiting for its next InitDone. */
+  readonly #relistWaiters: Array<Array<() => void>>;
   #sizes: number[];
   readonly #progressAt: number[];
   readonly #lastError: Array<string | undefined>;
@@ -52,6 +64,8 @@ export class Informer<T extends KubeObject> {
     this.#sizes = namespaces.map(() => 0);
     this.#progressAt = namespaces.map(() => Date.now());
     this.#lastError = namespaces.map(() => undefined);
+    this.#restarts = namespaces.map(() => undefined);
+    this.#relistWaiters = namespaces.map(() => []);
     this.#writers = namespaces.map((namespace, i) => ({
       namespace,
       writer: new Writer<T>({
@@ -86,8 +100,26 @@ export class Informer<T extends KubeObject> {
     return { synced: this.store.ready, sinceProgressMs: now - oldest, lastError: this.#lastError[stuck] };
   }
 
+  /**
+   * Restarts every watch with a full list (what `filter` keeps has changed: the shard's ranges
+   * moved) and resolves once each has reached InitDone: objects now kept are cached and emitted
+   * as Added, objects no longer kept are dropped and emitted as Deleted.
+   */
+  relist(): Promise<void> {
+    const done = this.#relistWaiters.map((waiters) => new Promise<void>((resolve) => waiters.push(resolve)));
+    for (const restart of this.#restarts) restart?.abort();
+    return Promise.all(done).then(() => {});
+  }
+
   /** Watches until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
+    try {
+      await this.#options.startAfter?.(signal);
+    } catch (error) {
+      if (signal.aborted) return;
+      throw error;
+    }
+    const keep = this.#options.filter;
     await Promise.all(
       this.#writers.map(async ({ namespace, writer }, i) => {
         const store = writer.asStore();
@@ -105,47 +137,63 @@ export class Informer<T extends KubeObject> {
             this.#options.onRetry?.(delayMs, error);
           },
         };
-        for await (const event of watcher<T>(options, signal)) {
-          switch (event.type) {
-            case 'Init':
-              writer.apply(event);
-              for (const listener of this.#relistListeners) listener();
-              break;
-            case 'InitApply': {
-              const object = event.object;
-              const old = store.get(stringKey(object));
-              writer.apply(event);
-              if (old === undefined) this.#emit({ type: 'Added', object });
-              // Unchanged objects (same resourceVersion) imply no event; the resync covers drift.
-              else if (old.metadata?.resourceVersion !== object.metadata?.resourceVersion) {
-                this.#emit({ type: 'Updated', object, old });
-              }
-              break;
-            }
-            case 'InitDone': {
-              const vanished = writer.apply(event);
-              this.#options.metrics?.synced?.(this.store.ready);
-              for (const object of vanished) this.#emit({ type: 'Deleted', object });
-              break;
-            }
-            case 'Apply': {
-              const old = store.get(stringKey(event.object));
-              writer.apply(event);
-              this.#emit(
-                old === undefined
-                  ? { type: 'Added', object: event.object }
-                  : { type: 'Updated', object: event.object, old },
-              );
-              break;
-            }
-            case 'Delete':
-              writer.apply(event);
-              this.#emit({ type: 'Deleted', object: event.object });
-              break;
+        while (!signal.aborted) {
+          const restart = new AbortController();
+          this.#restarts[i] = restart;
+          for await (const event of watcher<T>(options, AbortSignal.any([signal, restart.signal]))) {
+            this.#dispatch(event, writer, store, keep);
+            if (event.type === 'InitDone') for (const resolve of this.#relistWaiters[i]!.splice(0)) resolve();
           }
         }
       }),
     );
+  }
+
+  #dispatch(event: WatchEvent<T>, writer: Writer<T>, store: Store<T>, keep: ((obj: T) => boolean) | undefined): void {
+    switch (event.type) {
+      case 'Init':
+        writer.apply(event);
+        for (const listener of this.#relistListeners) listener();
+        break;
+      case 'InitApply': {
+        const object = event.object;
+        // Not kept: not listed, so InitDone drops a copy cached before.
+        if (keep !== undefined && !keep(object)) break;
+        const old = store.get(stringKey(object));
+        writer.apply(event);
+        if (old === undefined) this.#emit({ type: 'Added', object });
+        // Unchanged objects (same resourceVersion) imply no event; the resync covers drift.
+        else if (old.metadata?.resourceVersion !== object.metadata?.resourceVersion) {
+          this.#emit({ type: 'Updated', object, old });
+        }
+        break;
+      }
+      case 'InitDone': {
+        const vanished = writer.apply(event);
+        this.#options.metrics?.synced?.(this.store.ready);
+        for (const object of vanished) this.#emit({ type: 'Deleted', object });
+        break;
+      }
+      case 'Apply': {
+        if (keep !== undefined && !keep(event.object)) {
+          for (const object of writer.apply({ type: 'Delete', object: event.object }))
+            this.#emit({ type: 'Deleted', object });
+          break;
+        }
+        const old = store.get(stringKey(event.object));
+        writer.apply(event);
+        this.#emit(
+          old === undefined ? { type: 'Added', object: event.object } : { type: 'Updated', object: event.object, old },
+        );
+        break;
+      }
+      case 'Delete': {
+        const removed = writer.apply(event);
+        // Filtered: an object never cached was never seen by listeners either.
+        if (keep === undefined || removed.length > 0) this.#emit({ type: 'Deleted', object: event.object });
+        break;
+      }
+    }
   }
 
   #emit(event: ObjectEvent<T>): void {

@@ -51,6 +51,8 @@ export interface LeaderElectionOptions {
   readonly log?: Logger;
   /** Told every change of leadership (leader_election_master_status). */
   readonly onLeaderChange?: (isLeader: boolean) => void;
+  /** Labels the Lease carries (a shard Lease names its ring: shard.ts). Set on create and on every write. */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 interface LeaseSpec {
@@ -64,7 +66,7 @@ interface LeaseSpec {
 interface Lease extends KubeObject {
   apiVersion: 'coordination.k8s.io/v1';
   kind: 'Lease';
-  metadata: { name: string; namespace: string; resourceVersion?: string };
+  metadata: { name: string; namespace: string; resourceVersion?: string; labels?: Record<string, string> };
   spec?: LeaseSpec;
 }
 
@@ -100,6 +102,7 @@ export class LeaderElector {
   readonly #retryPeriodMs: number;
   readonly #log: Logger;
   readonly #onLeaderChange: ((isLeader: boolean) => void) | undefined;
+  readonly #labels: Readonly<Record<string, string>> | undefined;
   #isLeader = false;
   /** When the last successful acquire/renew was sent (our clock); the lease is ours until + renewDeadline. */
   #renewedSentAt = 0;
@@ -128,6 +131,7 @@ export class LeaderElector {
       identity: this.identity,
     });
     this.#onLeaderChange = options.onLeaderChange;
+    this.#labels = options.labels;
   }
 
   get isLeader(): boolean {
@@ -310,7 +314,11 @@ export class LeaderElector {
     return {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
-      metadata: { name: this.name, namespace: this.namespace },
+      metadata: {
+        name: this.name,
+        namespace: this.namespace,
+        ...(this.#labels ? { labels: { ...this.#labels } } : {}),
+      },
     };
   }
 
@@ -328,7 +336,9 @@ export class LeaderElector {
 
   /** PUT with the read resourceVersion: optimistic concurrency. */
   #put(lease: Lease, control: RequestControl = { timeoutMs: this.#requestTimeoutMs() }): Promise<Lease> {
-    return this.#client.update(lease, { ...control, unfenced: true });
+    const labels = this.#labels && { ...lease.metadata.labels, ...this.#labels };
+    const body = labels ? { ...lease, metadata: { ...lease.metadata, labels } } : lease;
+    return this.#client.update(body, { ...control, unfenced: true });
   }
 
   /** One request of a renewal: half the renew deadline, so a GET and a PUT fit in it. */

@@ -3,6 +3,9 @@
 // the reverse one. Informers and the health server run on every replica (caches warm before
 // leadership, standbys report ready); controllers' workers wait for caches and the Lease.
 // SIGTERM/SIGINT: stop taking work, finish in-flight reconciles, release the Lease, exit 0.
+// With `sharding` every replica is active: each holds its own Lease in a ring (shard.ts) and
+// reconciles only the keys it owns; informers registered with `shardBy` cache only owned objects,
+// and a change of the ring's members rebalances (see #rebalance).
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { Client } from './client.ts';
@@ -10,14 +13,19 @@ import { Controller, type ErrorPolicy, type Reconcile } from './controller.ts';
 import type { EventHandler } from './handler.ts';
 import { type HealthServer, startHealthServer } from './health.ts';
 import { Informer, type InformerOptions } from './informer.ts';
-import type { KubeObject } from './key.ts';
+import { formatKey, type KubeObject } from './key.ts';
 import type { KubeConfigLike } from './kubeconfig.ts';
 import { LeaderElector } from './leader-election.ts';
 import { createLogger, type Logger } from './log.ts';
-import { OperatorMetrics } from './metrics.ts';
+import { OperatorMetrics, type ShardMetrics } from './metrics.ts';
 import type { Predicate } from './predicate.ts';
 import { type BackoffOptions, type RateLimitOptions, WorkQueue } from './queue.ts';
 import { FencedError, KubeRest } from './rest.ts';
+import { HASH_SPACE, shardSelector } from './ring.ts';
+import { SHARD_RING_LABEL, Shard, type ShardBy } from './shard.ts';
+
+/** A shardSelector that keeps everything (the probe of server-side sharding). */
+const FULL_RANGE_SELECTOR = shardSelector('object.metadata.uid', [{ start: 0n, end: HASH_SPACE }]);
 
 export interface ManagerOptions {
   /** The field manager of every write this manager's client makes (controller-runtime's FieldOwner). */
@@ -36,6 +44,23 @@ export interface ManagerOptions {
         /** @default the fieldManager */
         name?: string;
         identity?: string;
+        leaseDurationMs?: number;
+        renewDeadlineMs?: number;
+        retryPeriodMs?: number;
+      };
+  /**
+   * Sharding across replicas (shard.ts): every replica active, each owning the keys its ranges of
+   * the ring hold. Excludes `leaderElection`; `false` or absent: no sharding.
+   */
+  readonly sharding?:
+    | false
+    | {
+        /** Namespace of the shard Leases. */
+        namespace: string;
+        /** The ring's name (the SHARD_RING_LABEL value of its Leases). */
+        ring: string;
+        /** This replica: its Lease's name and holder (the pod name). */
+        identity: string;
         leaseDurationMs?: number;
         renewDeadlineMs?: number;
         retryPeriodMs?: number;
@@ -95,6 +120,16 @@ export interface ManagedControllerOptions {
   readonly watches: readonly Watch<any>[];
 }
 
+/** A watched resource as the Manager registers it; `shardBy` shards it when sharding is on. */
+export type ManagedInformerOptions<T extends KubeObject> = Omit<InformerOptions<T>, 'rest' | 'log' | 'metrics'> & {
+  /**
+   * What the shard hash of an object is: its own uid (`self`: the primary resource; also sent as
+   * a KEP-5866 shardSelector) or its controller owner's (children follow their owner). Ignored
+   * without sharding.
+   */
+  readonly shardBy?: ShardBy;
+};
+
 /** Why run() ended: 0 = asked to stop, 1 = leadership lost or a runnable failed. */
 export type ExitCode = 0 | 1;
 
@@ -104,7 +139,16 @@ export class Manager {
   readonly metrics: OperatorMetrics;
   readonly log: Logger;
   readonly elector: LeaderElector | undefined;
+  /** This replica's place in the shard ring, when sharding is on. */
+  readonly shard: Shard | undefined;
   readonly #options: ManagerOptions;
+  /** Informers registered with `shardBy` (only with sharding). */
+  // biome-ignore lint/suspicious/noExplicitAny: informers of different object types.
+  readonly #sharded: Array<{ informer: Informer<any>; by: ShardBy }> = [];
+  /** Controllers whose primary resource is sharded: what a rebalance trims. */
+  #shardMetrics: ShardMetrics | undefined;
+  readonly #shardedQueues: Array<{ queue: WorkQueue; owns: (key: string) => boolean; primary: Informer<KubeObject> }> =
+    [];
   // biome-ignore lint/suspicious/noExplicitAny: informers of different object types.
   readonly #informers: Informer<any>[] = [];
   readonly #controllers: Controller[] = [];
@@ -118,34 +162,130 @@ export class Manager {
     this.metrics = options.metrics ?? new OperatorMetrics();
     this.log = options.log ?? createLogger();
     const election = options.leaderElection ?? false;
-    if (election !== false) {
-      const name = election.name ?? options.fieldManager;
+    const sharding = options.sharding ?? false;
+    if (election !== false && sharding !== false) {
+      throw new Error('Manager: leaderElection and sharding exclude each other (a shard holds its own Lease)');
+    }
+    // A shard's own Lease is held exactly like a leader's (same renewals, same fence).
+    const lease =
+      sharding !== false
+        ? {
+            ...sharding,
+            name: sharding.identity,
+            identity: sharding.identity,
+            labels: { [SHARD_RING_LABEL]: sharding.ring },
+          }
+        : election !== false
+          ? { ...election, name: election.name ?? options.fieldManager }
+          : undefined;
+    if (lease !== undefined) {
+      const name = lease.name;
       const onLeaderChange = this.metrics.forLease(name);
-      const elector = new LeaderElector({ ...election, name, client: this.client, log: this.log, onLeaderChange });
+      const elector = new LeaderElector({ ...lease, name, client: this.client, log: this.log, onLeaderChange });
       this.elector = elector;
       // The fence (leader-election.ts): once the lease may be another replica's, no write leaves.
       this.rest.writeGuard = (request) => {
         if (elector.holdsLease()) return;
         this.metrics.fencedWrite();
         throw new FencedError(
-          `${request.method} ${request.path}: not sent: this replica no longer holds the lease ${election.namespace}/${name} (another replica may lead now)`,
+          `${request.method} ${request.path}: not sent: this replica no longer holds the lease ${lease.namespace}/${name} (another replica may lead now)`,
         );
       };
       this.rest.userAgent ??= `${options.fieldManager} (${hostname()}; pid ${process.pid}; ${elector.identity})`;
     }
     this.rest.userAgent ??= `${options.fieldManager} (${hostname()}; pid ${process.pid})`;
+    if (sharding !== false) {
+      const leases = this.informer<KubeObject>({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        namespaces: [sharding.namespace],
+        labelSelector: `${SHARD_RING_LABEL}=${sharding.ring}`,
+        // The probe of server-side sharding: a shardSelector over the whole hash space changes
+        // nothing in the answer, but an API server that applies shardSelectors echoes it in
+        // shardInfo. Read here, on a built-in kind, because kube-apiserver 1.37 filters custom
+        // resources by the selector without echoing it (docs/sharding.md).
+        shardSelector: () => FULL_RANGE_SELECTOR,
+        onListPage: (metadata) => {
+          const serverSide = metadata.shardInfo?.selector !== undefined;
+          if (this.shard !== undefined && this.shard.serverSide !== serverSide) {
+            this.log.info(
+              { ring: sharding.ring, serverSide },
+              serverSide
+                ? 'the API server applies shardSelector (KEP-5866): sharded lists and watches are filtered server-side'
+                : 'the API server ignores shardSelector (feature gate ShardedListAndWatch off or absent): filtering client-side',
+            );
+            this.shard.serverSide = serverSide;
+          }
+        },
+      });
+      const metrics = this.metrics.forShard(sharding.ring, sharding.identity, {
+        owned: () =>
+          this.#sharded.reduce((sum, { informer, by }) => sum + (by === 'self' ? informer.store.keys().length : 0), 0),
+        queueDepth: () => this.#shardedQueues.reduce((sum, { queue }) => sum + queue.len(), 0),
+      });
+      this.shard = new Shard({
+        ring: sharding.ring,
+        identity: sharding.identity,
+        leases,
+        retryPeriodMs: sharding.retryPeriodMs,
+        log: this.log,
+        onMembers: (members) => metrics.members(members.length),
+      });
+      this.shard.onChange(() => {
+        metrics.rebalance();
+        void this.#rebalance();
+      });
+      this.#shardMetrics = metrics;
+    }
+  }
+
+  /**
+   * The ring's members changed: queued keys this replica no longer owns are dropped at once (a
+   * reconcile in flight finishes: the overlap docs/sharding.md argues is safe), then the sharded
+   * caches relist with the new ranges, children first, so that a newly owned MicroService, queued
+   * by its own cache's Added event, finds its children cached. Objects no longer owned leave the
+   * caches at each relist's end, and their keys the queues.
+   */
+  async #rebalance(): Promise<void> {
+    for (const { queue, owns } of this.#shardedQueues) queue.retain(owns);
+    const children = this.#sharded.filter(({ by }) => by !== 'self');
+    const primaries = this.#sharded.filter(({ by }) => by === 'self');
+    await Promise.all(children.map(({ informer }) => informer.relist()));
+    await Promise.all(primaries.map(({ informer }) => informer.relist()));
+    for (const { queue, primary } of this.#shardedQueues) queue.retain((key) => primary.store.get(key) !== undefined);
   }
 
   /** Registers a watched resource; its cache warms from run() on, leader or not. */
-  informer<T extends KubeObject>(options: Omit<InformerOptions<T>, 'rest' | 'log' | 'metrics'>): Informer<T> {
+  informer<T extends KubeObject>(options: ManagedInformerOptions<T>): Informer<T> {
     const resource = `${options.kind}.${options.apiVersion}`;
+    const { shardBy, ...rest } = options;
+    const shard = this.shard;
+    const sharded =
+      shard !== undefined && shardBy !== undefined
+        ? {
+            filter: (obj: T) => shard.owns(obj, shardBy),
+            startAfter: (signal: AbortSignal) => shard.waitUntilMember(signal),
+            // Server-side sharding where the API server applies it (the Lease list's echo says);
+            // the filter stays, as the fallback and a guard (it drops nothing the server kept).
+            ...(shardBy === 'self'
+              ? {
+                  shardSelector: () => {
+                    this.#shardMetrics?.serverSide(resource, shard.serverSide === true);
+                    return shard.serverSide ? shard.selector() : undefined;
+                  },
+                }
+              : {}),
+          }
+        : {};
     const informer = new Informer<T>({
-      ...options,
+      ...rest,
+      ...sharded,
       rest: this.rest,
       log: this.log,
       metrics: this.metrics.forWatch(resource),
     });
     this.#informers.push(informer);
+    if (shard !== undefined && shardBy !== undefined) this.#sharded.push({ informer, by: shardBy });
     return informer;
   }
 
@@ -158,17 +298,38 @@ export class Manager {
       metrics: this.metrics.forQueue(options.name),
     });
     this.metrics.trackQueue(queue);
+    const primary = options.watches[0]?.informer;
+    // Sharded primary: a key is this replica's while its object is cached and owned (an object
+    // not cached is gone or never was ours: reconcile sees that for itself).
+    const shardBy = this.#sharded.find(({ informer }) => informer === primary)?.by;
+    const shard = this.shard;
+    const owns =
+      shard !== undefined && shardBy !== undefined && primary !== undefined
+        ? (key: string) => {
+            const obj = primary.store.get(key);
+            return obj === undefined || shard.owns(obj, shardBy);
+          }
+        : undefined;
+    if (owns !== undefined && primary !== undefined) this.#shardedQueues.push({ queue, owns, primary });
     for (const watch of options.watches) {
+      // Keys from other sources (a pod's MicroService) count only for a primary object we hold.
+      const foreign = owns !== undefined && watch.informer !== primary;
       watch.informer.onEvent((event) => {
         if (watch.predicate !== undefined && !watch.predicate(event)) return;
-        for (const key of watch.handler(event)) queue.add(key);
+        for (const key of watch.handler(event)) {
+          if (foreign && (primary?.store.get(key) === undefined || !owns(key))) continue;
+          queue.add(key);
+        }
       });
     }
-    const primary = options.watches[0]?.informer;
     const workers = options.maxConcurrentReconciles ?? 2;
     const controller = new Controller({
       name: options.name,
-      reconcile: options.reconcile,
+      // A key handed over a moment ago (the ring moved while it was queued) is not reconciled here.
+      reconcile:
+        owns === undefined
+          ? options.reconcile
+          : async (key, ctx) => (owns(formatKey(key)) ? options.reconcile(key, ctx) : {}),
       errorPolicy: options.errorPolicy,
       queue,
       maxConcurrentReconciles: workers,
@@ -263,6 +424,7 @@ export class Manager {
         }),
       );
       const controllers = this.#controllers.map((controller) => controller.start());
+      const shardLoop = this.shard?.run(signal);
       const election = this.elector?.run(signal).then((outcome) => {
         if (outcome === 'lost') {
           exitCode = 1;
@@ -277,7 +439,7 @@ export class Manager {
         return this.stop();
       });
       await this.stop();
-      await Promise.allSettled(informers);
+      await Promise.allSettled([...informers, ...(shardLoop ? [shardLoop] : [])]);
     } finally {
       clearTimeout(syncTimerRef);
       for (const [name, handler] of Object.entries(handlers)) process.off(name, handler);

@@ -40,6 +40,14 @@ export interface WatchMetrics {
   synced?(synced: boolean): void;
 }
 
+/** Metrics of this replica's shard (msvc_shard_*). */
+export interface ShardMetrics {
+  members(count: number): void;
+  rebalance(): void;
+  /** Whether the last list of `resource` was filtered by the API server (the shardInfo echo). */
+  serverSide(resource: string, applied: boolean): void;
+}
+
 /** All operator metrics, on one registry that /metrics serves. */
 export class OperatorMetrics {
   readonly registry: Registry;
@@ -69,6 +77,12 @@ export class OperatorMetrics {
   readonly watchIdleTimeouts: Counter<'resource'>;
   readonly watchLastProgress: Gauge<'resource'>;
   readonly cacheSynced: Gauge<'resource'>;
+  readonly shardMembers: Gauge<'ring'>;
+  readonly shardOwnedObjects: Gauge<'ring' | 'shard'>;
+  readonly shardQueueDepth: Gauge<'ring' | 'shard'>;
+  readonly shardRebalances: Counter<'ring'>;
+  readonly shardServerSide: Gauge<'ring' | 'resource'>;
+  readonly #shards = new Map<string, { ring: string; shard: string; owned: () => number; queueDepth: () => number }>();
 
   /**
    * Adds the process's own metrics to the registry: process_cpu_seconds_total,
@@ -232,6 +246,43 @@ export class OperatorMetrics {
       labelNames: ['resource'],
       registers,
     });
+    const shards = this.#shards;
+    this.shardMembers = new Gauge({
+      name: 'msvc_shard_members',
+      help: 'Live members of the shard ring, as this replica sees them',
+      labelNames: ['ring'],
+      registers,
+    });
+    this.shardOwnedObjects = new Gauge({
+      name: 'msvc_shard_owned_objects',
+      help: 'Primary objects (MicroServices) this shard owns and caches',
+      labelNames: ['ring', 'shard'],
+      registers,
+      collect() {
+        for (const { ring, shard, owned } of shards.values()) this.set({ ring, shard }, owned());
+      },
+    });
+    this.shardQueueDepth = new Gauge({
+      name: 'msvc_shard_queue_depth',
+      help: 'Keys of this shard waiting for a worker (workqueue_depth of its sharded controllers)',
+      labelNames: ['ring', 'shard'],
+      registers,
+      collect() {
+        for (const { ring, shard, queueDepth } of shards.values()) this.set({ ring, shard }, queueDepth());
+      },
+    });
+    this.shardRebalances = new Counter({
+      name: 'msvc_shard_rebalances_total',
+      help: 'Changes of the ring members this replica rebalanced for (queues trimmed, sharded caches relisted)',
+      labelNames: ['ring'],
+      registers,
+    });
+    this.shardServerSide = new Gauge({
+      name: 'msvc_shard_server_side',
+      help: '1 when the API server applied the shardSelector to the last list of the resource (KEP-5866 shardInfo echo), 0 when this replica filters client-side',
+      labelNames: ['ring', 'resource'],
+      registers,
+    });
     this.fencedWrites = new Counter({
       name: 'msvc_leader_election_fenced_writes_total',
       help: 'Writes refused before they were sent because this replica no longer held the lease',
@@ -296,6 +347,18 @@ export class OperatorMetrics {
   forLease(name: string): (isLeader: boolean) => void {
     this.leaderStatus.set({ name }, 0);
     return (isLeader) => this.leaderStatus.set({ name }, isLeader ? 1 : 0);
+  }
+
+  /** Zeroes the shard's series; `owned` and `queueDepth` are read at scrape time. */
+  forShard(ring: string, shard: string, read: { owned: () => number; queueDepth: () => number }): ShardMetrics {
+    this.#shards.set(`${ring}/${shard}`, { ring, shard, ...read });
+    this.shardMembers.set({ ring }, 0);
+    this.shardRebalances.inc({ ring }, 0);
+    return {
+      members: (count) => this.shardMembers.set({ ring }, count),
+      rebalance: () => this.shardRebalances.inc({ ring }),
+      serverSide: (resource, applied) => this.shardServerSide.set({ ring, resource }, applied ? 1 : 0),
+    };
   }
 
   /** Zeroes the resource's series and returns the hooks its watcher reports to. */

@@ -50,6 +50,23 @@ describe('WorkQueue', () => {
     expect(queue.len()).toBe(0);
   });
 
+  it('retain() drops queued, delayed and held keys it refuses, and keeps the rest', async () => {
+    const queue = new WorkQueue({ name: 't' });
+    queue.add('held');
+    expect(await queue.get()).toBe('held');
+    queue.add('held'); // arrives while processed: held until done()
+    queue.add('mine');
+    queue.add('theirs');
+    queue.addAfter('later-theirs', 1000);
+    queue.addRateLimited('failing-theirs');
+    expect(queue.retain((key) => key === 'mine')).toBe(4);
+    expect(queue.waitingCount()).toBe(0);
+    expect(queue.numRequeues('failing-theirs')).toBe(0);
+    queue.done('held'); // finishes, is not queued again
+    vi.advanceTimersByTime(2000);
+    expect(await drain(queue)).toEqual(['mine']);
+  });
+
   it('does not requeue on done() when nothing arrived meanwhile', async () => {
     const queue = new WorkQueue({ name: 't' });
     queue.add('a');

@@ -204,6 +204,32 @@ export class WorkQueue {
     if (this.#dirty.has(key) && !this.#shuttingDown) this.#enqueue(key);
   }
 
+  /**
+   * Drops every queued, delayed or held key `keep` refuses (sharding: keys another replica owns
+   * now) and resets their back-off. A key being processed finishes; it is just not queued again.
+   * Returns how many keys were dropped.
+   */
+  retain(keep: (key: string) => boolean): number {
+    let dropped = 0;
+    for (const [key, { timer }] of this.#waiting) {
+      if (keep(key)) continue;
+      clearTimeout(timer);
+      this.#waiting.delete(key);
+      this.#failures.delete(key);
+      dropped++;
+    }
+    for (const key of this.#dirty.keys()) {
+      if (keep(key)) continue;
+      this.#dirty.delete(key);
+      this.#failures.delete(key);
+      dropped++;
+    }
+    const ready = this.#ready.filter((key) => this.#dirty.has(key));
+    this.#ready.splice(0, this.#ready.length, ...ready);
+    this.#metrics.depth?.(this.#ready.length);
+    return dropped;
+  }
+
   /** Stops intake, drops delayed keys and wakes every waiting get() with `undefined`. */
   shutDown(): void {
     this.#shuttingDown = true;

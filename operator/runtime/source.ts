@@ -132,6 +132,16 @@ export interface WatcherOptions<T> {
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
   /**
+   * The KEP-5866 shardSelector of the lists and watches, read at the start of each full list and
+   * kept until the next one (the Informer restarts the watcher when the ring moves, so the new
+   * ranges are listed afresh); undefined sends none. Only an API
+   * server with the ShardedListAndWatch feature gate applies it: it then echoes the selector in
+   * the list's metadata.shardInfo (see onListPage); one without the gate answers everything.
+   */
+  readonly shardSelector?: () => string | undefined;
+  /** Told the metadata of every list page (e.g. shardInfo, the shardSelector echo). */
+  readonly onListPage?: (metadata: ListMetadata) => void;
+  /**
    * List and watch metadata only (PartialObjectMetadata): what a cache of resourceVersions needs,
    * without ever receiving the objects' data (Secrets). Objects keep the watched apiVersion and kind.
    * @default false
@@ -185,8 +195,16 @@ export function stripManagedFields<T extends KubeObject>(obj: T): T {
   return { ...obj, metadata: rest };
 }
 
+/** The metadata of a list answer (metav1.ListMeta). */
+export interface ListMetadata {
+  readonly resourceVersion?: string;
+  readonly continue?: string;
+  /** KEP-5866: set only when the server applied a shardSelector, to the selector it applied. */
+  readonly shardInfo?: { readonly selector?: string };
+}
+
 interface ListResponse {
-  metadata?: { resourceVersion?: string; continue?: string };
+  metadata?: ListMetadata;
   items?: KubeObject[];
 }
 
@@ -227,6 +245,7 @@ export async function* watcher<T = KubeObject>(
     ? (obj: KubeObject) => transform({ ...obj, apiVersion: options.apiVersion, kind: options.kind })
     : (obj: KubeObject) => transform({ apiVersion: options.apiVersion, kind: options.kind, ...obj });
   let state = { phase: 'Empty' } as WatcherState;
+  let shardSelector: string | undefined;
   const enter = (next: WatcherState) => {
     state = next;
     options.onState?.(next);
@@ -237,6 +256,7 @@ export async function* watcher<T = KubeObject>(
       switch (state.phase) {
         case 'Empty': {
           options.metrics?.relist();
+          shardSelector = options.shardSelector?.();
           yield { type: 'Init' };
           enter({ phase: 'InitListing', continueToken: undefined });
           break;
@@ -249,6 +269,7 @@ export async function* watcher<T = KubeObject>(
             query: {
               labelSelector: options.labelSelector,
               fieldSelector: options.fieldSelector,
+              shardSelector,
               limit: pageSize,
               continue: state.continueToken,
             },
@@ -258,6 +279,7 @@ export async function* watcher<T = KubeObject>(
           // A 2xx list: the server is up and serving; whatever failed before is over.
           reset();
           options.onProgress?.();
+          options.onListPage?.(page.metadata ?? {});
           goneInARow = 0;
           for (const item of page.items ?? []) yield { type: 'InitApply', object: typed(item) };
           const continueToken = page.metadata?.continue;
@@ -293,6 +315,7 @@ export async function* watcher<T = KubeObject>(
                 resourceVersion,
                 labelSelector: options.labelSelector,
                 fieldSelector: options.fieldSelector,
+                shardSelector,
                 timeoutSeconds: Math.floor(minTimeout * (1 + Math.random())),
               },
               accept: options.metadataOnly ? PARTIAL_OBJECT_METADATA : undefined,

@@ -2,11 +2,12 @@
  * Start, stop and poke a real local control plane (etcd, kube-apiserver, kube-controller-manager,
  * kube-scheduler, kwok) from TypeScript. A thin layer over tools/cluster.sh (kwokctl, binary runtime).
  *
- *   startCluster({ name?, auditPolicy?, nodes?, fresh? }): Promise<Cluster>
+ *   startCluster({ name?, auditPolicy?, nodes?, fresh?, kwokctlArgs? }): Promise<Cluster>
  *       name        default 'msvc-dev'
  *       auditPolicy true → tools/audit-policy.yaml (writes only), or a path to another policy
  *       nodes       number of kwok nodes (default 3)
  *       fresh       delete an existing cluster of that name first (default false: reuse it)
+ *       kwokctlArgs more kwokctl flags, e.g. an API server feature gate (MSVC_KWOKCTL_ARGS)
  *   stopCluster(name): Promise<void>          deletes it; no process or port left behind
  *   clusterInfo(name): Cluster                describe a running cluster (ports read from kwokctl's config)
  *   restartApiServer(name, { downSeconds? }): Promise<void>  kills kube-apiserver, kwokctl starts it again
@@ -46,6 +47,8 @@ export interface StartOptions {
   auditPolicy?: boolean | string;
   nodes?: number;
   fresh?: boolean;
+  /** More `kwokctl create cluster` flags (MSVC_KWOKCTL_ARGS), e.g. `--extra-args kube-apiserver=feature-gates=X=true`. */
+  kwokctlArgs?: string;
 }
 
 export const DEFAULT_CLUSTER = 'msvc-dev';
@@ -96,6 +99,7 @@ export async function startCluster(options: StartOptions = {}): Promise<Cluster>
   }
   if (options.nodes !== undefined) env.MSVC_NODES = String(options.nodes);
   if (options.fresh) env.MSVC_FRESH = '1';
+  if (options.kwokctlArgs) env.MSVC_KWOKCTL_ARGS = options.kwokctlArgs;
   await runClusterScript(['up', name], env);
   return clusterInfo(name);
 }

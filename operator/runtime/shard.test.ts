@@ -1,0 +1,104 @@
+// Membership and ownership of a shard, from the ring's Leases as a replica caches them. The Leases
+// are held and renewed by the real LeaderElector against the API server in sharding.e2e.test.ts.
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { Informer } from './informer.ts';
+import type { KubeObject } from './key.ts';
+import { Shard, shardValue } from './shard.ts';
+
+function leaseCache() {
+  let leases: KubeObject[] = [];
+  const listeners: Array<() => void> = [];
+  const informer = {
+    store: { list: () => leases },
+    onEvent: (listener: () => void) => listeners.push(listener),
+  } as unknown as Informer<KubeObject>;
+  return {
+    informer,
+    /** Replaces the cached Leases and tells the listeners, as a watch event would. */
+    set(next: KubeObject[]) {
+      leases = next;
+      for (const listener of listeners) listener();
+    },
+  };
+}
+
+const NOW = Date.parse('2026-12-04T03:00:00Z');
+const lease = (name: string, renewedAgoMs = 0, holder = name): KubeObject => ({
+  metadata: { name, namespace: 'msvc-system' },
+  spec: {
+    holderIdentity: holder,
+    leaseDurationSeconds: 15,
+    renewTime: new Date(NOW - renewedAgoMs).toISOString(),
+  },
+});
+
+describe('Shard', () => {
+  it('derives the same members on every replica and gives every key to exactly one of them', () => {
+    const cache = leaseCache();
+    const shards = ['op-a', 'op-b', 'op-c'].map(
+      (identity) => new Shard({ ring: 'r', identity, leases: cache.informer }),
+    );
+    cache.set([lease('op-a'), lease('op-b'), lease('op-c')]);
+    for (const shard of shards) shard.update(NOW);
+    for (const shard of shards) expect(shard.members).toEqual(['op-a', 'op-b', 'op-c']);
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 600; i++) {
+      const uid = randomUUID();
+      const owners = shards.filter((shard) => shard.ownsValue(uid));
+      expect(owners).toHaveLength(1);
+      const owner = owners[0]!.identity;
+      expect(shards[0]!.ownerOfValue(uid)).toBe(owner);
+      counts.set(owner, (counts.get(owner) ?? 0) + 1);
+    }
+    // Within ring.test.ts' balance bound [0.4, 1.75] × the fair share (200 each).
+    for (const count of counts.values()) expect(count).toBeGreaterThan(80);
+    // The selector names this replica's ranges (ring.ts' shardSelector), as KEP-5866 wants them.
+    expect(shards[0]!.selector()).toMatch(
+      /^shardRange\(object\.metadata\.uid, '0x[0-9a-f]{16}', '0x[0-9a-f]{16,17}'\)/,
+    );
+  });
+
+  it('drops a member whose Lease expired or was released, and tells listeners once per change', async () => {
+    const cache = leaseCache();
+    const shard = new Shard({ ring: 'r', identity: 'op-a', leases: cache.informer });
+    const changes: string[][] = [];
+    shard.onChange((members) => changes.push([...members]));
+    const member = shard.waitUntilMember();
+    expect(shard.isMember).toBe(false);
+    expect(shard.selector()).toBeUndefined();
+    cache.set([lease('op-a'), lease('op-b', 14_000)]);
+    shard.update(NOW); // the test's clock: the Lease event recomputed on the real one
+    shard.update(NOW);
+    await member;
+    expect(shard.isMember).toBe(true);
+    // 14 s after op-b's last renewal it is live; 16 s after, its 15 s Lease has run out.
+    expect(shard.members).toEqual(['op-a', 'op-b']);
+    expect(shard.update(NOW + 2_000)).toBe(true);
+    expect(shard.members).toEqual(['op-a']);
+    // A released Lease (holder '') is no member, whatever its times say.
+    cache.set([lease('op-a'), lease('op-c', 0, '')]);
+    shard.update(NOW);
+    expect(shard.members).toEqual(['op-a']);
+    expect(changes.at(-1)).toEqual(['op-a']);
+    // A single member owns everything.
+    expect(shard.ranges()).toEqual([{ start: 0n, end: 1n << 64n }]);
+  });
+
+  it('hashes a child by its controller owner of the sharded kind, and keeps objects without one everywhere', () => {
+    const by = { ownerGroup: 'msvc.dev', ownerKind: 'MicroService' };
+    const owner = (kind: string, uid: string, controller = true) => ({
+      metadata: { ownerReferences: [{ apiVersion: 'msvc.dev/v1alpha1', kind, name: 'x', uid, controller }] },
+    });
+    expect(shardValue(owner('MicroService', 'u1'), by)).toBe('u1');
+    expect(shardValue(owner('MicroService', 'u1', false), by)).toBeUndefined();
+    expect(shardValue(owner('Other', 'u1'), by)).toBeUndefined();
+    expect(shardValue({ metadata: { uid: 'self' } }, 'self')).toBe('self');
+    const cache = leaseCache();
+    const shard = new Shard({ ring: 'r', identity: 'op-a', leases: cache.informer });
+    cache.set([lease('op-a'), lease('op-b')]);
+    shard.update(NOW);
+    // Not controlled by a MicroService (a Deployment waiting for adoption): every replica keeps it.
+    expect(shard.owns(owner('Other', 'u1'), by)).toBe(true);
+  });
+});

@@ -1,0 +1,163 @@
+// Sharding across replicas: this replica's place in a ring of shard Leases (ring.ts), and what it
+// owns. Every replica holds its own Lease (named after its identity, labelled with the ring's
+// name, renewed by leader-election.ts' LeaderElector exactly as a leader renews its lease) and
+// watches the ring's Leases; the live members and their hash ranges follow from those Leases
+// alone (liveMembers, Ring), so replicas agree without a coordinator
+// (timebertt/kubernetes-controller-sharding's ClusterRing, without its sharder: each replica
+// filters for itself instead of a webhook labelling objects).
+//
+// An object is owned by the member whose ranges hold the 64-bit FNV-1a hash of its shard value:
+// a MicroService's own uid; a child's controller owner's uid (so a MicroService and its children
+// always land on the same replica). Membership is recomputed on every Lease event and every
+// retryPeriod (a Lease expires without an event); listeners hear of each change of the member set.
+// The Manager turns a change into a rebalance (manager.ts): queued keys no longer owned are
+// dropped at once, and the sharded caches relist, which caches and queues what is newly owned.
+// docs/sharding.md has the design, the hand-over and why an overlap is safe.
+import type { Informer } from './informer.ts';
+import type { KubeObject, OwnerReference } from './key.ts';
+import { type Logger, silentLogger } from './log.ts';
+import { type HashRange, liveMembers, Ring, type ShardField, type ShardLease, shardSelector } from './ring.ts';
+
+/** The label on every shard Lease: the name of its ring. */
+export const SHARD_RING_LABEL = 'sharding.msvc.dev/ring';
+
+export interface ShardOptions {
+  /** The ring: shard Leases carry it in SHARD_RING_LABEL. */
+  readonly ring: string;
+  /** This replica: the name and holder of its Lease (the pod name). */
+  readonly identity: string;
+  /** Leases of the ring, cached (the Manager's informer of `SHARD_RING_LABEL=ring`). */
+  readonly leases: Informer<KubeObject>;
+  /** How often membership is recomputed without an event (lease expiry). @default 2000 */
+  readonly retryPeriodMs?: number;
+  readonly tokensPerMember?: number;
+  readonly log?: Logger;
+  /** Told the members after every change. */
+  readonly onMembers?: (members: readonly string[]) => void;
+}
+
+/** What a sharded informer hashes: its own uid (`self`), or its controller owner's uid. */
+export type ShardBy = 'self' | { readonly ownerGroup: string; readonly ownerKind: string };
+
+/** The shard value of `obj`: its uid, or the uid of its controller owner of the given kind (undefined: none). */
+export function shardValue(obj: KubeObject, by: ShardBy): string | undefined {
+  if (by === 'self') return obj.metadata?.uid;
+  const ref = (obj.metadata?.ownerReferences ?? []).find(
+    (r: OwnerReference) =>
+      r.controller === true && r.kind === by.ownerKind && r.apiVersion.split('/')[0] === by.ownerGroup,
+  );
+  return ref?.uid;
+}
+
+export class Shard {
+  readonly identity: string;
+  readonly ring: string;
+  /**
+   * Whether the API server applies KEP-5866 shardSelectors (it echoed one in a list's shardInfo);
+   * undefined until the first list of the ring's Leases has said. Set by the Manager.
+   */
+  serverSide: boolean | undefined;
+  readonly #options: ShardOptions;
+  readonly #log: Logger;
+  #members: readonly string[] = [];
+  #hashRing = new Ring([]);
+  #listeners: Array<(members: readonly string[], previous: readonly string[]) => void> = [];
+  #memberWaiters: Array<() => void> = [];
+
+  constructor(options: ShardOptions) {
+    this.identity = options.identity;
+    this.ring = options.ring;
+    this.#options = options;
+    this.#log = (options.log ?? silentLogger).child({ ring: options.ring, shard: options.identity });
+    options.leases.onEvent(() => this.update());
+  }
+
+  /** The live members, sorted. */
+  get members(): readonly string[] {
+    return this.#members;
+  }
+
+  /** Whether this replica is a live member (its own Lease is held and seen). */
+  get isMember(): boolean {
+    return this.#members.includes(this.identity);
+  }
+
+  /** Whether this replica owns the shard value (a uid). No value: kept by every replica. */
+  ownsValue(value: string | undefined): boolean {
+    if (value === undefined) return true;
+    return this.#hashRing.ownerOfValue(value) === this.identity;
+  }
+
+  /** Whether this replica owns `obj`, hashed as `by` says. */
+  owns(obj: KubeObject, by: ShardBy): boolean {
+    return this.ownsValue(shardValue(obj, by));
+  }
+
+  /** The member owning a value (for tests and the e2e). */
+  ownerOfValue(value: string): string | undefined {
+    return this.#hashRing.ownerOfValue(value);
+  }
+
+  /** This replica's hash ranges. */
+  ranges(): HashRange[] {
+    return this.isMember ? this.#hashRing.rangesOf(this.identity) : [];
+  }
+
+  /** The KEP-5866 shardSelector of this replica's ranges (undefined while it is not a member). */
+  selector(field: ShardField = 'object.metadata.uid'): string | undefined {
+    return shardSelector(field, this.ranges());
+  }
+
+  /** Adds a listener told every change of the member set (after the ring has moved). */
+  onChange(listener: (members: readonly string[], previous: readonly string[]) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** Resolves once this replica is a member; rejects if `signal` aborts first. */
+  waitUntilMember(signal?: AbortSignal): Promise<void> {
+    if (this.isMember) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => reject(signal?.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#memberWaiters.push(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
+  }
+
+  /** Recomputes the members from the cached Leases; true when they changed. */
+  update(now = Date.now()): boolean {
+    const members = liveMembers(this.#options.leases.store.list() as ShardLease[], now);
+    if (members.length === this.#members.length && members.every((m, i) => m === this.#members[i])) return false;
+    const previous = this.#members;
+    this.#members = members;
+    this.#hashRing = new Ring(members, this.#options.tokensPerMember);
+    this.#log.info({ members, previous, ranges: this.ranges().length }, 'shard ring members changed');
+    this.#options.onMembers?.(members);
+    if (this.isMember) for (const waiter of this.#memberWaiters.splice(0)) waiter();
+    for (const listener of this.#listeners) {
+      try {
+        listener(members, previous);
+      } catch (error) {
+        this.#log.error({ err: error }, 'shard change listener threw');
+      }
+    }
+    return true;
+  }
+
+  /** Recomputes membership every retryPeriod until `signal` aborts (Leases expire without events). */
+  run(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setInterval(() => this.update(), this.#options.retryPeriodMs ?? 2_000);
+      timer.unref?.();
+      const stop = () => {
+        clearInterval(timer);
+        resolve();
+      };
+      if (signal.aborted) stop();
+      else signal.addEventListener('abort', stop, { once: true });
+    });
+  }
+}
