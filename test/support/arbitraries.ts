@@ -757,24 +757,197 @@ export const rawSpecArbitrary: fc.Arbitrary<Spec> = fc
 /** Valid specs only. */
 export const specArbitrary: fc.Arbitrary<Spec> = rawSpecArbitrary.filter((s) => parseSpec(s).ok);
 
+/** Valid MicroServices (name, maybe a namespace and a part-of label) around the specs of `specs`. */
+function microServicesOf(specs: fc.Arbitrary<Spec>): fc.Arbitrary<MicroService> {
+  return fc
+    .record(
+      {
+        name: dns1035Arbitrary(),
+        namespace: dns1035Arbitrary(20),
+        partOf: fc.constantFrom('shop', 'payments'),
+        spec: specs,
+      },
+      { requiredKeys: ['name', 'spec'] },
+    )
+    .map(({ name, namespace, partOf, spec }) => ({
+      apiVersion: 'msvc.dev/v1alpha1' as const,
+      kind: 'MicroService' as const,
+      metadata: compact({
+        name,
+        namespace,
+        labels: partOf ? { 'app.kubernetes.io/part-of': partOf } : undefined,
+      }),
+      spec,
+    }));
+}
+
 /** Valid MicroServices (name, maybe a namespace and a part-of label) around {@link specArbitrary}. */
-export const microServiceArbitrary: fc.Arbitrary<MicroService> = fc
-  .record(
-    {
-      name: dns1035Arbitrary(),
-      namespace: dns1035Arbitrary(20),
-      partOf: fc.constantFrom('shop', 'payments'),
-      spec: specArbitrary,
-    },
-    { requiredKeys: ['name', 'spec'] },
+export const microServiceArbitrary: fc.Arbitrary<MicroService> = microServicesOf(specArbitrary);
+
+// ---------------------------------------------------------------------------------------------
+// Traffic: routes in and who may call (spec.routes, spec.allowedCallers), on the ports a spec has
+
+type Port = NonNullable<Spec['ports']>[number];
+const protocolOf = (p: Port) => p.protocol ?? DEFAULTS.portProtocol;
+
+/** One caller: a namespace, a ServiceAccount or a MicroService (each maybe in another namespace). */
+export const callerArbitrary: fc.Arbitrary<NonNullable<Spec['allowedCallers']>[number]> = fc.oneof(
+  fc.record({ namespace: dns1123Arbitrary }),
+  fc.record({ serviceAccount: dns1123Arbitrary, namespace: optional(dns1123Arbitrary) }).map(compact),
+  fc.record({ microService: dns1035Arbitrary(30), namespace: optional(dns1123Arbitrary) }).map(compact),
+);
+/** spec.allowedCallers: empty now and then (nobody but the Gateways), at most a few entries. */
+export const allowedCallersArbitrary: fc.Arbitrary<NonNullable<Spec['allowedCallers']>> = fc.array(callerArbitrary, {
+  maxLength: 5,
+});
+
+const headerArbitrary = fc
+  .record({
+    name: fc.constantFrom('x-tenant', 'x-version', 'content-type'),
+    value: fc.constantFrom('acme', 'v2', 'application/json'),
+    type: optional(fc.constantFrom('Exact', 'RegularExpression' as const)),
+  })
+  .map(compact);
+const headersArbitrary = optional(fc.uniqueArray(headerArbitrary, { selector: (h) => h.name, maxLength: 2 }));
+/** An HTTP match; `plain` keeps to what an Ingress can say (Exact and PathPrefix paths, nothing else). */
+const httpMatchArbitrary = (plain: boolean) =>
+  fc
+    .record({
+      path: optional(
+        fc
+          .record({
+            type: optional(
+              fc.constantFrom(...(plain ? ['PathPrefix', 'Exact'] : ['PathPrefix', 'Exact', 'RegularExpression'])),
+            ),
+            value: fc.constantFrom('/', '/orders', '/api/v1', '/a-b/c.json'),
+          })
+          .map(compact),
+      ),
+      method: plain ? fc.constant(undefined) : optional(fc.constantFrom('GET', 'POST', 'DELETE' as const)),
+      headers: plain ? fc.constant(undefined) : headersArbitrary,
+    })
+    .map(compact);
+const httpRuleArbitrary = (port: string, plain: boolean) =>
+  fc
+    .record({
+      port: fc.constant(port),
+      matches: optional(fc.array(httpMatchArbitrary(plain), { minLength: 1, maxLength: 3 })),
+      timeouts: plain
+        ? fc.constant(undefined)
+        : optional(
+            fc
+              .record({
+                request: fc.constantFrom('10s', '1m30s', '0s'),
+                backendRequest: optional(fc.constantFrom('2s', '5s')),
+              })
+              .map(compact)
+              .filter((t) => t.request !== '0s' || t.backendRequest === undefined),
+          ),
+    })
+    .map(compact);
+const grpcRuleArbitrary = (port: string) =>
+  fc
+    .record({
+      port: fc.constant(port),
+      matches: optional(
+        fc.array(
+          fc
+            .record({
+              method: optional(
+                fc
+                  .record({
+                    service: optional(fc.constantFrom('shop.v1.Orders', 'grpc.health.v1.Health')),
+                    method: optional(fc.constantFrom('GetOrder', 'Check')),
+                  })
+                  .map(compact)
+                  .filter((m) => m.service !== undefined || m.method !== undefined),
+              ),
+              headers: headersArbitrary,
+            })
+            .map(compact),
+          { minLength: 1, maxLength: 2 },
+        ),
+      ),
+    })
+    .map(compact);
+const parentRefArbitrary = fc
+  .record({
+    name: fc.constantFrom('shop', 'internal'),
+    namespace: optional(dns1123Arbitrary),
+    sectionName: optional(fc.constantFrom('https', 'http')),
+  })
+  .map(compact);
+
+/** spec.routes for these ports: http rules on HTTP/HTTP2 ports, grpc rules on GRPC ports; undefined when none fits. */
+export function routesArbitrary(ports: readonly Port[]): fc.Arbitrary<Spec['routes']> {
+  const http = ports.filter((p) => protocolOf(p) === 'HTTP' || protocolOf(p) === 'HTTP2').map((p) => p.name);
+  const grpc = ports.filter((p) => protocolOf(p) === 'GRPC').map((p) => p.name);
+  if (http.length === 0 && grpc.length === 0) return fc.constant(undefined);
+  // The generators' literal types are wider than the schema's enums (they are the same strings).
+  const routes = fc.boolean().chain((ingress) => {
+    const plain = ingress && http.length > 0;
+    return fc
+      .record({
+        parentRefs: plain
+          ? optional(fc.array(parentRefArbitrary, { minLength: 1, maxLength: 2 }))
+          : fc.array(parentRefArbitrary, { minLength: 1, maxLength: 2 }),
+        hostnames: optional(
+          fc.uniqueArray(fc.constantFrom('shop.example.com', '*.example.com', 'api.shop.example'), {
+            minLength: 1,
+            maxLength: 2,
+          }),
+        ),
+        http:
+          http.length > 0
+            ? fc.array(
+                fc.constantFrom(...http).chain((p) => httpRuleArbitrary(p, plain)),
+                { minLength: plain ? 1 : 0, maxLength: 3 },
+              )
+            : fc.constant([]),
+        grpc:
+          grpc.length > 0 && !plain
+            ? fc.array(fc.constantFrom(...grpc).chain(grpcRuleArbitrary), { maxLength: 2 })
+            : fc.constant([]),
+        ingress: plain
+          ? fc
+              .record({
+                className: optional(fc.constantFrom('nginx', 'traefik')),
+                tls: optional(fc.constant([{ secretName: 'shop-tls' }])),
+              })
+              .map(compact)
+          : fc.constant(undefined),
+      })
+      .map(({ http: h, grpc: g, ...r }) =>
+        compact({ ...r, http: h.length > 0 ? h : undefined, grpc: g.length > 0 ? g : undefined }),
+      );
+  });
+  return routes as unknown as fc.Arbitrary<Spec['routes']>;
+}
+
+const TRAFFIC_MESHES: readonly (Spec['mesh'] | undefined)[] = [
+  undefined,
+  { provider: 'istio' },
+  { provider: 'istio', mode: 'ambient' },
+  { provider: 'linkerd' },
+  { provider: 'linkerd', mode: 'native-sidecar' },
+];
+
+/**
+ * Valid specs with ports and traffic: routes where the ports allow them, allowedCallers (absent now
+ * and then), each mesh (Istio sidecar and ambient, Linkerd) when the spec has none of its own.
+ */
+export const trafficSpecArbitrary: fc.Arbitrary<Spec> = specArbitrary
+  .filter((s) => (s.ports ?? []).length > 0)
+  .chain((spec) =>
+    fc
+      .record({
+        routes: optional(routesArbitrary(spec.ports ?? []), 3),
+        allowedCallers: optional(allowedCallersArbitrary, 4),
+        mesh: fc.constantFrom(...TRAFFIC_MESHES),
+      })
+      .map(({ routes, allowedCallers, mesh }) => compact({ ...spec, routes, allowedCallers, mesh: spec.mesh ?? mesh })),
   )
-  .map(({ name, namespace, partOf, spec }) => ({
-    apiVersion: 'msvc.dev/v1alpha1' as const,
-    kind: 'MicroService' as const,
-    metadata: compact({
-      name,
-      namespace,
-      labels: partOf ? { 'app.kubernetes.io/part-of': partOf } : undefined,
-    }),
-    spec,
-  }));
+  .filter((s) => parseSpec(s).ok);
+
+/** Valid MicroServices around {@link trafficSpecArbitrary}. */
+export const trafficMicroServiceArbitrary: fc.Arbitrary<MicroService> = microServicesOf(trafficSpecArbitrary);

@@ -1,26 +1,116 @@
 // Checks rendered objects the way a cluster would: the Kubernetes OpenAPI types (through the
 // kubernetes-models package) and the rules the API server, the kubelet and the mesh injectors
 // apply that the types cannot express. For tests; a real API server is the final word (e2e).
+import { readdirSync, readFileSync } from 'node:fs';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { parseAllDocuments } from 'yaml';
 import { compareQuantities, isQuantity } from '../../api/index.ts';
 import type { RenderedObject } from '../../render/types.ts';
 
+/** Built-in kinds, by apiVersion/kind. */
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
-  ServiceAccount,
-  Service,
-  Deployment,
-  HorizontalPodAutoscaler,
-  PodDisruptionBudget,
+  'v1/ServiceAccount': ServiceAccount,
+  'v1/Service': Service,
+  'apps/v1/Deployment': Deployment,
+  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
+  'networking.k8s.io/v1/Ingress': Ingress,
 };
 
-/** Runs the OpenAPI schema of the object's kind; throws with the failing path. */
+type Schema = Record<string, unknown>;
+/**
+ * A CRD's structural schema as JSON Schema for Ajv, with what the API server does that JSON Schema
+ * does not say: int-or-string, and unknown fields refused wherever the schema lists properties and
+ * does not preserve unknown fields (`kubectl apply --validate=strict`). CEL rules are not checked:
+ * the end-to-end suites apply the same objects to a real API server.
+ */
+function jsonSchema(node: Schema): Schema {
+  const out: Schema = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key.startsWith('x-kubernetes-') || key === 'description' || key === 'nullable') continue;
+    if (key === 'properties') {
+      out[key] = Object.fromEntries(
+        Object.entries(value as Record<string, Schema>).map(([k, v]) => [k, jsonSchema(v)]),
+      );
+    } else if (key === 'items' || key === 'additionalProperties' || key === 'not') {
+      out[key] = typeof value === 'object' && value !== null ? jsonSchema(value as Schema) : value;
+    } else if (key === 'oneOf' || key === 'anyOf' || key === 'allOf') {
+      out[key] = (value as Schema[]).map(jsonSchema);
+    } else out[key] = value;
+  }
+  if (node['x-kubernetes-int-or-string'] === true && out['anyOf'] === undefined) {
+    out['anyOf'] = [{ type: 'integer' }, { type: 'string' }];
+  }
+  if (
+    node['properties'] !== undefined &&
+    node['additionalProperties'] === undefined &&
+    node['x-kubernetes-preserve-unknown-fields'] !== true
+  ) {
+    out['additionalProperties'] = false;
+  }
+  return out;
+}
+
+let crdSchemas: Map<string, ValidateFunction> | undefined;
+/** The served versions of the CRDs in test/support/crds (see its README), by apiVersion/kind. */
+function vendoredCrdSchemas(): Map<string, ValidateFunction> {
+  if (crdSchemas) return crdSchemas;
+  const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
+  const dir = new URL('./crds/', import.meta.url).pathname;
+  crdSchemas = new Map();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
+    for (const doc of parseAllDocuments(readFileSync(`${dir}${file}`, 'utf8'))) {
+      const crd = doc.toJS() as {
+        spec: {
+          group: string;
+          names: { kind: string };
+          versions: { name: string; served: boolean; schema: { openAPIV3Schema: Schema } }[];
+        };
+      };
+      for (const version of crd.spec.versions.filter((v) => v.served)) {
+        const root = jsonSchema(version.schema.openAPIV3Schema);
+        const properties = {
+          ...(root['properties'] as Schema),
+          apiVersion: { type: 'string' },
+          kind: { type: 'string' },
+          metadata: { type: 'object' },
+        };
+        crdSchemas.set(
+          `${crd.spec.group}/${version.name}/${crd.spec.names.kind}`,
+          ajv.compile({ ...root, properties, additionalProperties: false }),
+        );
+      }
+    }
+  }
+  return crdSchemas;
+}
+
+/**
+ * Runs the OpenAPI schema of the object's kind: the Kubernetes types for built-in kinds, the
+ * vendored CRD's schema for third-party ones (Gateway API, Prometheus Operator, Istio, Linkerd);
+ * throws with the failing path.
+ */
 export function validateOpenApi(o: RenderedObject): void {
-  const Model = MODELS[o.kind];
-  if (!Model) throw new Error(`no model for ${o.kind}`);
+  const key = `${o.apiVersion}/${o.kind}`;
+  const Model = MODELS[key];
+  if (!Model) {
+    const validate = vendoredCrdSchemas().get(key);
+    if (!validate) throw new Error(`no model or vendored CRD for ${key}`);
+    const name = o.metadata.name;
+    if (!validate(o)) {
+      const errors = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');
+      throw new Error(`${key} ${name}: ${errors}`);
+    }
+    return;
+  }
   const { apiVersion, kind, ...data } = o;
   const model = new Model(data as never);
   if ((model as unknown as RenderedObject).apiVersion !== apiVersion)
