@@ -8,6 +8,16 @@
 #   tools/cluster.sh down [NAME]        delete the cluster; no process or port is left behind
 #   tools/cluster.sh kubeconfig [NAME]  print the kubeconfig path (rewrites the file if the cluster runs)
 #   tools/cluster.sh restart-apiserver [NAME]  kill kube-apiserver and let kwokctl start it again
+#   tools/cluster.sh etcd-backup [NAME] DIR    stop kube-apiserver and etcd, copy etcd's data dir to
+#                                       DIR, start both again
+#   tools/cluster.sh etcd-restore [NAME] DIR   stop kube-apiserver and etcd, put DIR's copy in place
+#                                       of etcd's data dir (objects go back to the backup's versions),
+#                                       move the revision past every one the cluster had and mark
+#                                       the history compacted (what `etcdutl snapshot restore
+#                                       --bump-revision --mark-compacted` does, as etcd's recovery
+#                                       guide advises for Kubernetes; etcd 3.6's etcdctl has no
+#                                       restore, and etcdutl is not built here), start both again.
+#                                       MSVC_ETCD_RESTORE_BUMP=0: no bump (revisions go backwards)
 #   tools/cluster.sh status [NAME]      kwokctl's components of the cluster
 #   tools/cluster.sh kwokctl ARGS...    run the built kwokctl with this script's environment
 #
@@ -168,6 +178,23 @@ stop_pid() {
   ! alive "$pid"
 }
 
+# Stops one component kwokctl runs: graceful first (watches end cleanly), killed after 5s. Then
+# drops its pid file: kwokctl checks liveness with kill -0, which a not-yet-reaped zombie passes.
+stop_component() {
+  local pidfile="$CLUSTER_DIR/pids/$1.pid" pid
+  [[ -f "$pidfile" ]] || { log "$1 is not running"; exit 1; }
+  pid="$(cat "$pidfile")"
+  stop_pid "$pid" "${MSVC_APISERVER_STOP_GRACE:-5}" || { log "$1 ($pid) does not stop"; exit 1; }
+  rm -f "$pidfile"
+}
+
+# Starts what stop_component stopped (`start cluster` starts only the components that are not
+# running) and waits for the API server.
+start_stopped() {
+  kwokctl_logged --name "$NAME" start cluster
+  wait_for "the API server's /readyz" k get --raw /readyz
+}
+
 do_down() {
   local pids pid left=""
   pids="$(live_pids | tr '\n' ' ')"
@@ -240,19 +267,50 @@ kubeconfig)
   ;;
 restart-apiserver)
   ensure_bin
-  pidfile="$CLUSTER_DIR/pids/kube-apiserver.pid"
-  [[ -f "$pidfile" ]] || { log "kube-apiserver is not running"; exit 1; }
-  pid="$(cat "$pidfile")"
-  # Graceful first (watches end cleanly), killed after 5s. Then drop the pid file: kwokctl checks
-  # liveness with kill -0, which a not-yet-reaped zombie passes.
-  stop_pid "$pid" "${MSVC_APISERVER_STOP_GRACE:-5}" || { log "kube-apiserver ($pid) does not stop"; exit 1; }
-  rm -f "$pidfile"
+  stop_component kube-apiserver
   # An outage of a chosen length (the resilience tests: clients' back-off grows meanwhile).
   sleep "${MSVC_APISERVER_DOWN_SECONDS:-0}"
-  # `start cluster` starts only the components that are not running.
-  kwokctl_logged --name "$NAME" start cluster
-  wait_for "the API server's /readyz" k get --raw /readyz
+  start_stopped
   log "kube-apiserver restarted"
+  ;;
+etcd-backup | etcd-restore)
+  ensure_bin
+  dir="${1:?usage: tools/cluster.sh $cmd [NAME] DIR}"
+  data="$CLUSTER_DIR/etcd"
+  [[ -d "$data" ]] || { log "no etcd data dir $data"; exit 1; }
+  [[ "$cmd" == etcd-backup || -d "$dir" ]] || { log "no backup in $dir (tools/cluster.sh etcd-backup $NAME $dir)"; exit 1; }
+  # The API server first: nothing may write between the stop and the copy, and after a restore no
+  # API server may serve from a watch cache of the history the restore undid.
+  stop_component kube-apiserver
+  etcd_url="http://127.0.0.1:$(awk '/etcdPort:/ {print $2; exit}' "$CLUSTER_DIR/kwok.yaml")"
+  revision() { curl -sf -X POST "$etcd_url/v3/kv/range" -d '{"key":"AA==","limit":1}' | sed -E 's/.*"revision":"([0-9]+)".*/\1/'; }
+  before="$(revision)"
+  etcd_cmd=()
+  while IFS= read -r -d '' arg; do etcd_cmd+=("$arg"); done <"/proc/$(cat "$CLUSTER_DIR/pids/etcd.pid")/cmdline"
+  stop_component etcd
+  if [[ "$cmd" == etcd-backup ]]; then
+    rm -rf "$dir" && cp -a "$data" "$dir"
+  else
+    rm -rf "$data" && cp -a "$dir" "$data"
+    if [[ "${MSVC_ETCD_RESTORE_BUMP:-1}" != 0 ]]; then
+      # etcd alone, as kwokctl ran it: no API server may see the restored history before the bump.
+      "${etcd_cmd[@]}" >>"$CLUSTER_DIR/logs/etcd-restore.log" 2>&1 &
+      etcd_pid=$!
+      wait_for "etcd after the restore" curl -sf "$etcd_url/health"
+      restored="$(revision)"
+      # One revision per put: past every revision handed out before the restore, then compacted, so
+      # every watch from before it gets 410 Gone (and relists) instead of waiting for a revision
+      # that was given to other writes.
+      count=$((before - restored + 10))
+      curl -sf -o /dev/null -X POST "$etcd_url/v3/kv/put?[1-$count]" -d '{"key":"bXN2Yy9yZXN0b3JlLWJ1bXA=","value":"MQ=="}'
+      bumped="$(revision)"
+      curl -sf -o /dev/null -X POST "$etcd_url/v3/kv/compaction" -d "{\"revision\":\"$bumped\",\"physical\":true}"
+      log "etcd-restore: revision $before before, $restored restored, bumped to $bumped and compacted"
+      stop_pid "$etcd_pid" 5 || { log "etcd ($etcd_pid) does not stop"; exit 1; }
+    fi
+  fi
+  start_stopped
+  log "$cmd: done ($dir)"
   ;;
 status)
   ensure_bin

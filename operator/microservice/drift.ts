@@ -90,14 +90,14 @@ export function needsApply(desired: KubeObject, live: KubeObject | undefined): b
  * version our apply started from (or, restored without `etcdutl snapshot restore --bump-revision`,
  * a reused one), so "cached at `before`" no longer means "cache behind" — the write is lost, and
  * trusting the entry would skip re-applying it for as long as nothing else touches the object.
- * A restore shows as a relist: the API server must be restarted after it
- * (https://kubernetes.io/docs/tasks/administer-cluster/configure-upgrade-etcd/#restoring-an-etcd-cluster)
- * and the watches resume from versions its new watch cache does not have (410 Gone; with
- * `--mark-compacted` by design: https://etcd.io/docs/v3.6/op-guide/recovery/,
- * https://github.com/etcd-io/etcd/issues/16028). So `clear` drops everything at every relist of a
- * MicroService or child cache — a version is never trusted across one — and, whatever else
- * happens, no entry lives longer than `maxAgeMs` (a watch event takes well under a second; after a
- * minute it is not coming). Either costs at most one redundant, no-op apply per write in flight.
+ * A restore shows as a relist when it is done as etcd's recovery guide advises for Kubernetes
+ * (https://etcd.io/docs/v3.6/op-guide/recovery/: `--bump-revision --mark-compacted`, API servers
+ * stopped meanwhile, https://kubernetes.io/docs/tasks/administer-cluster/configure-upgrade-etcd/#restoring-an-etcd-cluster):
+ * every watch resumes from a compacted version and gets 410 Gone
+ * (https://github.com/etcd-io/etcd/issues/16028; etcd-restore.e2e.test.ts). So `clear` drops
+ * everything at every relist of a MicroService or child cache — a version is never trusted across
+ * one — and, whatever else happens, no entry lives longer than `maxAgeMs` (a watch event takes well
+ * under a second; after a minute it is not coming). Either costs at most one redundant, no-op apply per write in flight.
  */
 export class AppliedMemo {
   readonly #entries = new Map<string, { hash: string; before: string; after: string | undefined; at: number }>();

@@ -3,16 +3,15 @@
 // time) and started again; a spec change made once it is Ready must be applied within seconds,
 // not after the grown back-off. The dedicated cluster keeps the restart from disturbing the other
 // suites, which share the e2e cluster.
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Cluster, restartApiServer, startCluster, stopCluster } from '../../test/e2e/cluster.ts';
-import { installCrd } from '../../test/e2e/kube.ts';
+import { type Cluster, restartApiServer, stopCluster } from '../../test/e2e/cluster.ts';
+import { startSuiteCluster } from '../../test/e2e/kube.ts';
 import { createTestNamespace } from '../../test/e2e/namespace.ts';
 import { type OperatorProcess, startOperator } from '../../test/e2e/operator-process.ts';
 import { eventually } from '../../test/support/operator.ts';
 import { Client } from '../runtime/client.ts';
 import type { KubeObject } from '../runtime/key.ts';
-import { KubeRest } from '../runtime/rest.ts';
+import type { KubeRest } from '../runtime/rest.ts';
 
 const NAME = `msvc-restart-${process.pid}`;
 const OUTAGE_SECONDS = 12;
@@ -24,12 +23,7 @@ let operator: OperatorProcess | undefined;
 let rest: KubeRest;
 
 beforeAll(async () => {
-  cluster = await startCluster({ name: NAME, nodes: 1, fresh: true });
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(cluster.kubeconfigPath);
-  rest = new KubeRest(kubeConfig);
-  // On a fresh cluster `kubectl wait` can look before the CRD has any condition: ask again.
-  await eventually(() => installCrd(cluster!.kubeconfigPath).then(() => true), 'the CRD', 60_000);
+  ({ cluster, rest } = await startSuiteCluster(NAME));
 });
 afterAll(async () => {
   await operator?.stop('SIGKILL');

@@ -13,6 +13,10 @@
  *   restartApiServer(name, { downSeconds? }): Promise<void>  kills kube-apiserver, kwokctl starts it again
  *                                             (after downSeconds), waits for /readyz
  *                                             (same ports, same etcd: watches break, state survives)
+ *   etcdBackup(name, dir), etcdRestore(name, dir): Promise<void>
+ *                                             kube-apiserver and etcd stopped, etcd's data dir copied
+ *                                             to dir / put back from it, both started again: the
+ *                                             restore takes every resourceVersion back to the backup's
  *   etcdctl(name, args): Promise<string>      the built etcdctl against the cluster's etcd, e.g.
  *                                             etcdctl(name, ['endpoint', 'status', '-w', 'json']) or
  *                                             etcdctl(name, ['compact', String(rev)]) to force 410 Gone
@@ -113,6 +117,16 @@ export async function restartApiServer(name: string, options: { downSeconds?: nu
   const env: Record<string, string> = {};
   if (options.downSeconds !== undefined) env.MSVC_APISERVER_DOWN_SECONDS = String(options.downSeconds);
   await runClusterScript(['restart-apiserver', name], env);
+}
+
+/** Copies etcd's data dir to `dir` (kube-apiserver and etcd stopped meanwhile). */
+export async function etcdBackup(name: string, dir: string): Promise<void> {
+  await runClusterScript(['etcd-backup', name, dir]);
+}
+
+/** Puts the copy in `dir` back as etcd's data (an etcd restore: revisions go back to the backup's). */
+export async function etcdRestore(name: string, dir: string): Promise<void> {
+  await runClusterScript(['etcd-restore', name, dir]);
 }
 
 /** Describes a running cluster from kwokctl's saved configuration (<workdir>/kwok.yaml). */

@@ -4,15 +4,30 @@
  * counters (apiserver_request_total), which is how suites count writes without trusting our code.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 import { buildCrd } from '../../api/index.ts';
-import { kubectl } from './cluster.ts';
+import { KubeRest } from '../../operator/runtime/rest.ts';
+import { type Cluster, kubectl, startCluster } from './cluster.ts';
 
 export async function installCrd(kubeconfig: string): Promise<void> {
   await kubectl(kubeconfig, ['apply', '--server-side', '--force-conflicts', '-f', '-'], {
     input: stringify(buildCrd()),
   });
   await waitEstablished(kubeconfig, ['crd/microservices.msvc.dev']);
+}
+
+/**
+ * A fresh one-node cluster of a suite's own (for faults that would disturb the shared e2e
+ * cluster: an API server restart, an etcd restore), the CRD installed, and a client for it.
+ */
+export async function startSuiteCluster(name: string): Promise<{ cluster: Cluster; rest: KubeRest }> {
+  const cluster = await startCluster({ name, nodes: 1, fresh: true });
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(cluster.kubeconfigPath);
+  // On a fresh cluster `kubectl wait` can look before the CRD has any condition: ask again.
+  await eventually(() => installCrd(cluster.kubeconfigPath).then(() => true), { what: 'the CRD', timeoutMs: 60_000 });
+  return { cluster, rest: new KubeRest(kubeConfig) };
 }
 
 /**
