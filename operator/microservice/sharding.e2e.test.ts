@@ -1,0 +1,334 @@
+// Sharding across operator replicas (issue #20, item 2) on the real control plane: several
+// operator processes started with --sharding, each holding its own Lease in one ring. Every
+// MicroService must be reconciled by the replica the ring gives its uid to (status.reconciledBy,
+// and the API server's audit log: every write to its Deployment came from that replica's process),
+// each replica must cache only what it owns, a replica SIGKILLed and one added must move the
+// ranges and converge, and a spec change on every MicroService after that is applied exactly once.
+// Client-side filtering on the e2e cluster (feature gate ShardedListAndWatch off), server-side on
+// a second cluster started with the gate on (the shardInfo echo, and each replica's watch carrying
+// only its own MicroServices).
+import { readFileSync } from 'node:fs';
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { clusterInfo, startCluster, stopCluster } from '../../test/e2e/cluster.ts';
+import { installCrd } from '../../test/e2e/kube.ts';
+import { createTestNamespace } from '../../test/e2e/namespace.ts';
+import { type OperatorProcess, startOperator } from '../../test/e2e/operator-process.ts';
+import { e2eClusterName, e2eKubeconfigPath, eventually } from '../../test/support/operator.ts';
+import { Client } from '../runtime/client.ts';
+import type { KubeObject } from '../runtime/key.ts';
+import { KubeRest } from '../runtime/rest.ts';
+import { HASH_SPACE, liveMembers, Ring, type ShardLease, shardSelector } from '../runtime/ring.ts';
+import { SHARD_RING_LABEL } from '../runtime/shard.ts';
+
+const RING = 'e2e';
+const MICROSERVICE = 'MicroService.msvc.dev/v1alpha1';
+
+interface AuditEvent {
+  verb: string;
+  userAgent?: string;
+  requestReceivedTimestamp: string;
+  objectRef?: { resource?: string; namespace?: string; name?: string; subresource?: string };
+}
+
+interface MicroServiceLike extends KubeObject {
+  status?: { reconciledBy?: string; observedGeneration?: number };
+}
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+function restFor(kubeconfig: string): KubeRest {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(kubeconfig);
+  return new KubeRest(kubeConfig);
+}
+
+/** One sharded operator replica named `identity`; the lesson of the loaded 2-core machine: 15 s leases. */
+async function startShard(kubeconfig: string, ns: string, identity: string): Promise<OperatorProcess> {
+  const op = await startOperator({
+    kubeconfig,
+    namespaces: [ns],
+    extraArgs: [
+      '--sharding',
+      '--shard-ring',
+      RING,
+      '--shard-identity',
+      identity,
+      '--lease-namespace',
+      ns,
+      '--lease-duration',
+      '15',
+      '--renew-deadline',
+      '10',
+      '--retry-period',
+      '2',
+      '--log-level',
+      'info',
+    ],
+  });
+  cleanups.push(() => op.stop('SIGKILL'));
+  return op;
+}
+
+/** A sample of the operator's /metrics (the first series matching `pattern`, 0 if none). */
+async function metric(op: OperatorProcess, pattern: RegExp): Promise<number> {
+  const text = await (await fetch(`${op.healthUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => !l.startsWith('#') && pattern.test(l));
+  return line === undefined ? 0 : Number(line.split(' ').at(-1));
+}
+
+const members = (op: OperatorProcess) => metric(op, /^msvc_shard_members\{/);
+const owned = (op: OperatorProcess) => metric(op, /^msvc_shard_owned_objects\{/);
+const serverSide = (op: OperatorProcess) =>
+  metric(op, new RegExp(`^msvc_shard_server_side\\{.*resource="${MICROSERVICE.replace(/\./g, '\\.')}"`));
+const addedEvents = (op: OperatorProcess) =>
+  metric(op, new RegExp(`^msvc_watch_events_total\\{resource="${MICROSERVICE.replace(/\./g, '\\.')}",type="ADDED"\\}`));
+
+/** The ring as the replicas derive it from the Leases in `ns` right now. */
+async function ringNow(client: Client, ns: string): Promise<Ring> {
+  const leases = await client.list<KubeObject>('coordination.k8s.io/v1', 'Lease', {
+    namespace: ns,
+    labelSelector: `${SHARD_RING_LABEL}=${RING}`,
+  });
+  return new Ring(liveMembers(leases as ShardLease[], Date.now()));
+}
+
+const microService = (ns: string, name: string, tag: string) => ({
+  apiVersion: 'msvc.dev/v1alpha1',
+  kind: 'MicroService',
+  metadata: { name, namespace: ns },
+  // No pods: what is proven here is who reconciles, not pods starting on a loaded machine.
+  spec: { image: `registry.example.com/shop/${name}:${tag}`, replicas: 0, ports: [{ name: 'http', port: 8080 }] },
+});
+
+async function applyAll(client: Client, objects: KubeObject[]): Promise<void> {
+  for (let i = 0; i < objects.length; i += 25) {
+    await Promise.all(objects.slice(i, i + 25).map((obj) => client.apply(obj, { force: true })));
+  }
+}
+
+/** Every MicroService's status names the member `ring` gives its uid, for the current generation. */
+async function reconciledByOwners(client: Client, ns: string, ring: Ring, count: number): Promise<Map<string, string>> {
+  const list = await client.list<MicroServiceLike>('msvc.dev/v1alpha1', 'MicroService', { namespace: ns });
+  const owners = new Map<string, string>();
+  for (const ms of list) {
+    const owner = ring.ownerOfValue(ms.metadata?.uid ?? '');
+    if (owner === undefined || ms.status?.reconciledBy !== owner) return new Map();
+    if ((ms.status?.observedGeneration ?? 0) < (ms.metadata?.generation ?? 1)) return new Map();
+    owners.set(ms.metadata?.name ?? '', owner);
+  }
+  return list.length === count ? owners : new Map();
+}
+
+/** The operator's writes (apply/patch/update) to the Deployments in `ns` since `since`, from the audit log. */
+function deploymentWrites(auditLog: string, ns: string, since: string): AuditEvent[] {
+  return readFileSync(auditLog, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes(`"${ns}"`) && line.includes('deployments'))
+    .map((line) => JSON.parse(line) as AuditEvent)
+    .filter(
+      (e) =>
+        e.objectRef?.namespace === ns &&
+        e.objectRef.resource === 'deployments' &&
+        e.objectRef.subresource === undefined &&
+        ['patch', 'update', 'create', 'apply'].includes(e.verb) &&
+        // The operator's own (kube-controller-manager writes the revision annotation).
+        (e.userAgent ?? '').startsWith('msvc-operator') &&
+        Date.parse(e.requestReceivedTimestamp) >= Date.parse(since),
+    );
+}
+
+/** The shard whose process sent an audited request (its User-Agent ends with the identity). */
+const shardOf = (event: AuditEvent) => /; ([^;()]+)\)$/.exec(event.userAgent ?? '')?.[1];
+
+beforeAll(async () => {
+  await eventually(() => installCrd(e2eKubeconfigPath()).then(() => true), 'the CRD', 60_000);
+});
+
+describe('sharding across replicas', () => {
+  it('3 replicas, 200 MicroServices: each reconciled by its owner only, a replica killed and one added, a spec change applied once each (client-side filtering)', async () => {
+    const kubeconfig = e2eKubeconfigPath();
+    const count = 200;
+    const ns = (await createTestNamespace(kubeconfig, 'sharding')).name;
+    const client = new Client(restFor(kubeconfig), { fieldManager: 'e2e-user' });
+    const names = Array.from({ length: count }, (_, i) => `svc-${String(i).padStart(3, '0')}`);
+    const auditLog = e2eClusterName() ? clusterInfo(e2eClusterName()).auditLogPath : undefined;
+
+    const replicas = new Map<string, OperatorProcess>();
+    for (const id of ['shard-a', 'shard-b', 'shard-c']) replicas.set(id, await startShard(kubeconfig, ns, id));
+    const all = () => [...replicas.values()];
+    await eventually(
+      async () => (await Promise.all(all().map(members))).every((m) => m === 3),
+      'every replica to see 3 members',
+      60_000,
+    );
+
+    const started = new Date().toISOString();
+    await applyAll(
+      client,
+      names.map((name) => microService(ns, name, '1')),
+    );
+    const ring = await ringNow(client, ns);
+    expect(ring.members).toEqual(['shard-a', 'shard-b', 'shard-c']);
+    const owners = await eventually(
+      async () => {
+        const found = await reconciledByOwners(client, ns, ring, count);
+        return found.size === count && found;
+      },
+      'every MicroService reconciled by its owner',
+      240_000,
+    );
+    // Each replica caches exactly what it owns; the API server ignored the shardSelector (gate off),
+    // so every replica's watch carried every MicroService, and the filter dropped the others.
+    for (const [id, op] of replicas) {
+      expect(await owned(op)).toBe([...owners.values()].filter((o) => o === id).length);
+      expect(await serverSide(op)).toBe(0);
+      expect(await addedEvents(op)).toBe(count);
+    }
+    for (const id of ring.members) expect([...owners.values()].filter((o) => o === id).length).toBeGreaterThan(20);
+    if (auditLog) {
+      const writes = deploymentWrites(auditLog, ns, started);
+      expect(new Set(writes.map((e) => e.objectRef?.name)).size).toBe(count);
+      console.error(`sharding e2e: ${writes.length} audited Deployment writes, each by its owner`);
+      for (const e of writes)
+        expect(`${e.objectRef?.name} by ${shardOf(e)}`).toBe(
+          `${e.objectRef?.name} by ${owners.get(e.objectRef?.name ?? '')}`,
+        );
+    }
+
+    // One replica SIGKILLed (its Lease expires after 15 s), one added (joins at once).
+    const killedAt = Date.now();
+    await replicas.get('shard-b')!.stop('SIGKILL');
+    replicas.delete('shard-b');
+    replicas.set('shard-d', await startShard(kubeconfig, ns, 'shard-d'));
+    const after = new Ring(['shard-a', 'shard-c', 'shard-d']);
+    const moved = await eventually(
+      async () => {
+        const found = await reconciledByOwners(client, ns, after, count);
+        return found.size === count && found;
+      },
+      'every MicroService reconciled by its owner in the new ring',
+      240_000,
+    );
+    const handOverSeconds = (Date.now() - killedAt) / 1000;
+    const movedCount = names.filter((n) => moved.get(n) !== owners.get(n)).length;
+    console.error(
+      `sharding e2e: ${movedCount}/${count} MicroServices changed owner; all reconciled by their new owner ${handOverSeconds.toFixed(1)} s after the SIGKILL`,
+    );
+    // Only the keys of the member that left and of the one that joined moved (ring.ts' minimal movement).
+    for (const n of names) {
+      if (moved.get(n) !== owners.get(n)) expect(owners.get(n) === 'shard-b' || moved.get(n) === 'shard-d').toBe(true);
+    }
+    for (const [id, op] of replicas) {
+      await eventually(
+        async () => (await owned(op)) === [...moved.values()].filter((o) => o === id).length,
+        `${id} to cache exactly what it owns`,
+        30_000,
+      );
+    }
+
+    // A spec change on every MicroService: each Deployment written once, by its owner.
+    const changedAt = new Date().toISOString();
+    await applyAll(
+      client,
+      names.map((name) => microService(ns, name, '2')),
+    );
+    const image = async (name: string) =>
+      (
+        await client.get<KubeObject & { spec?: { template?: { spec?: { containers?: { image?: string }[] } } } }>({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          namespace: ns,
+          name,
+        })
+      )?.spec?.template?.spec?.containers?.[0]?.image;
+    await eventually(
+      async () => (await Promise.all(names.map(image))).every((i) => i?.endsWith(':2')),
+      'every Deployment at :2',
+      240_000,
+    );
+    if (auditLog) {
+      // Let a late duplicate show up before counting.
+      await new Promise((r) => setTimeout(r, 3_000));
+      const writes = deploymentWrites(auditLog, ns, changedAt);
+      const perDeployment = new Map<string, string[]>();
+      for (const e of writes)
+        perDeployment.set(e.objectRef?.name ?? '', [
+          ...(perDeployment.get(e.objectRef?.name ?? '') ?? []),
+          shardOf(e) ?? '?',
+        ]);
+      expect(perDeployment.size).toBe(count);
+      console.error(`sharding e2e: spec change: ${writes.length} audited Deployment writes for ${count} Deployments`);
+      for (const [name, by] of perDeployment) expect(`${name}: ${by.join(',')}`).toBe(`${name}: ${moved.get(name)}`);
+    }
+  }, 900_000);
+
+  it('server-side: with ShardedListAndWatch on, the API server echoes the selector and each replica receives only its own MicroServices', async () => {
+    const name = `${e2eClusterName() || 'msvc-e2e'}-ss`;
+    const cluster = await startCluster({
+      name,
+      fresh: true,
+      nodes: 1,
+      kwokctlArgs: '--extra-args kube-apiserver=feature-gates=ShardedListAndWatch=true',
+    });
+    cleanups.push(() => stopCluster(name));
+    const kubeconfig = cluster.kubeconfigPath;
+    await eventually(() => installCrd(kubeconfig).then(() => true), 'the CRD', 60_000);
+    const ns = (await createTestNamespace(kubeconfig, 'sharding-ss')).name;
+    const rest = restFor(kubeconfig);
+    const client = new Client(rest, { fieldManager: 'e2e-user' });
+    const count = 40;
+    const names = Array.from({ length: count }, (_, i) => `svc-${i}`);
+    const replicas = new Map<string, OperatorProcess>();
+    for (const id of ['shard-a', 'shard-b']) replicas.set(id, await startShard(kubeconfig, ns, id));
+    await eventually(
+      async () => (await Promise.all([...replicas.values()].map(members))).every((m) => m === 2),
+      'both replicas to see 2 members',
+      60_000,
+    );
+    await applyAll(
+      client,
+      names.map((n) => microService(ns, n, '1')),
+    );
+    const ring = await ringNow(client, ns);
+    const owners = await eventually(
+      async () => {
+        const found = await reconciledByOwners(client, ns, ring, count);
+        return found.size === count && found;
+      },
+      'every MicroService reconciled by its owner',
+      180_000,
+    );
+    // Each replica's watch carried only its own MicroServices: together they received each once.
+    let received = 0;
+    for (const [id, op] of replicas) {
+      expect(await serverSide(op)).toBe(1);
+      const mine = [...owners.values()].filter((o) => o === id).length;
+      expect(await owned(op)).toBe(mine);
+      expect(await addedEvents(op)).toBe(mine);
+      received += await addedEvents(op);
+    }
+    expect(received).toBe(count);
+    // The echo, and the list with a replica's ranges holding exactly what the ring gives it.
+    const info = await rest.resource('coordination.k8s.io/v1', 'Lease');
+    const everything = shardSelector('object.metadata.uid', [{ start: 0n, end: HASH_SPACE }]);
+    const leases = await rest.request<{ metadata?: { shardInfo?: { selector?: string } } }>({
+      method: 'GET',
+      path: rest.path(info, { namespace: ns }),
+      query: { shardSelector: everything },
+    });
+    expect(leases.metadata?.shardInfo?.selector).toBe(everything);
+    const msInfo = await rest.resource('msvc.dev/v1alpha1', 'MicroService');
+    const mine = await rest.request<{ items?: KubeObject[] }>({
+      method: 'GET',
+      path: rest.path(msInfo, { namespace: ns }),
+      query: { shardSelector: shardSelector('object.metadata.uid', ring.rangesOf('shard-a')) },
+    });
+    expect((mine.items ?? []).map((ms) => ms.metadata?.name).sort()).toEqual(
+      names.filter((n) => owners.get(n) === 'shard-a').sort(),
+    );
+  }, 600_000);
+});
