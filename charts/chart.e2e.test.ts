@@ -127,6 +127,8 @@ const MANAGER_RULES = [
   rule('limitranges', ['list', 'watch']),
   rule('events', ['create', 'update']),
 ];
+/** PodSecurityRisk: the namespaces' enforce label (a ClusterRole; with watchNamespaces by resourceNames). */
+const namespaceRule = (names: string[] = []) => rule('namespaces', ['get', 'list', 'watch'], names);
 const LEASE_RULES = [
   rule('leases.coordination.k8s.io', ['create']),
   rule('leases.coordination.k8s.io', ['get', 'update'], [LEASE]),
@@ -192,7 +194,6 @@ const FORBIDDEN: [string, string][] = [
 
 /** Never, cluster-scoped. */
 const FORBIDDEN_CLUSTER: [string, string][] = [
-  ['list', 'namespaces'],
   ['delete', 'namespaces'],
   ['list', 'nodes'],
   ['create', 'clusterroles.rbac.authorization.k8s.io'],
@@ -329,12 +330,17 @@ describe('the Helm chart on a real control plane', () => {
       ['delete', `leases.coordination.k8s.io/${LEASE}`, releaseNs, false],
       ['create', 'leases.coordination.k8s.io', appNs, false],
       ['update', `leases.coordination.k8s.io/${LEASE}`, 'kube-system', false],
+      // Namespace labels for PodSecurityRisk: read only.
+      ['list', 'namespaces', undefined, true],
+      ['watch', 'namespaces', undefined, true],
+      ['update', 'namespaces', undefined, false],
+      ['patch', 'namespaces', undefined, false],
     ];
     expect(await mismatches(checks)).toEqual([]);
     // Everything it may do, listed: the manager rules everywhere, the Lease rules in its namespace only.
-    expect(await grantedRules(appNs)).toEqual([...MANAGER_RULES].sort());
-    expect(await grantedRules(otherNs)).toEqual([...MANAGER_RULES].sort());
-    expect(await grantedRules(releaseNs)).toEqual([...MANAGER_RULES, ...LEASE_RULES].sort());
+    expect(await grantedRules(appNs)).toEqual([...MANAGER_RULES, namespaceRule()].sort());
+    expect(await grantedRules(otherNs)).toEqual([...MANAGER_RULES, namespaceRule()].sort());
+    expect(await grantedRules(releaseNs)).toEqual([...MANAGER_RULES, ...LEASE_RULES, namespaceRule()].sort());
   });
 
   it('cluster-wide mode: the operator as the chart ServiceAccount passes the core scenarios', async () => {
@@ -392,11 +398,16 @@ describe('the Helm chart on a real control plane', () => {
       ...FORBIDDEN_CLUSTER.map(([v, r]): [string, string, string | undefined, boolean] => [v, r, undefined, false]),
       ['create', 'leases.coordination.k8s.io', releaseNs, true],
       ['update', `leases.coordination.k8s.io/${LEASE}`, releaseNs, true],
+      // Cluster-wide only its namespace's own object (PodSecurityRisk), by name: not the list of all.
+      ['get', `namespaces/${appNs}`, undefined, true],
+      ['get', `namespaces/${otherNs}`, undefined, false],
+      ['list', 'namespaces', undefined, false],
+      ['watch', 'namespaces', undefined, false],
     ];
     expect(await mismatches(checks)).toEqual([]);
-    expect(await grantedRules(appNs)).toEqual([...MANAGER_RULES].sort());
-    expect(await grantedRules(otherNs)).toEqual([]);
-    expect(await grantedRules(releaseNs)).toEqual([...LEASE_RULES].sort());
+    expect(await grantedRules(appNs)).toEqual([...MANAGER_RULES, namespaceRule([appNs])].sort());
+    expect(await grantedRules(otherNs)).toEqual([namespaceRule([appNs])]);
+    expect(await grantedRules(releaseNs)).toEqual([...LEASE_RULES, namespaceRule([appNs])].sort());
   });
 
   it('namespaced mode: the operator as the chart ServiceAccount passes the core scenarios', async () => {

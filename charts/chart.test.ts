@@ -121,6 +121,10 @@ describe('chart', () => {
         'watch limitranges',
         'create events',
         'update events',
+        // PodSecurityRisk: the namespaces' Pod Security label, metadata only.
+        'get namespaces',
+        'list namespaces',
+        'watch namespaces',
       ].sort(),
     );
     const [leaseRole] = find(docs, 'Role');
@@ -150,10 +154,38 @@ describe('chart', () => {
     expect(argsOf(on)).toContain('--watch-config');
   });
 
-  it('uses Roles, not ClusterRoles, with watchNamespaces', async () => {
+  it('reads namespaces (get/list/watch) for PodSecurityRisk unless podSecurityCheck.enabled=false', async () => {
+    const grantsOf = (docs: Doc[]) =>
+      ((find(docs, 'ClusterRole')[0]?.['rules'] ?? []) as { resources: string[] }[]).filter((r) =>
+        r.resources.includes('namespaces'),
+      );
+    const argsOf = (docs: Doc[]) => find(docs, 'Deployment')[0]?.['spec']['template']['spec']['containers'][0]['args'];
+    const on = await template([]);
+    expect(grantsOf(on)).toEqual([{ apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] }]);
+    expect(argsOf(on)).not.toContain('--no-pod-security-check');
+    const off = await template(['--set', 'podSecurityCheck.enabled=false']);
+    expect(grantsOf(off)).toEqual([]);
+    expect(argsOf(off)).toContain('--no-pod-security-check');
+  });
+
+  it('uses Roles with watchNamespaces, cluster-wide only reading those namespaces themselves (PodSecurityRisk)', async () => {
     const docs = await template(CASES['namespaced'] ?? []);
-    expect(find(docs, 'ClusterRole')).toEqual([]);
-    expect(find(docs, 'ClusterRoleBinding')).toEqual([]);
+    expect(find(docs, 'ClusterRole').map((r) => r['rules'])).toEqual([
+      [
+        {
+          apiGroups: [''],
+          resources: ['namespaces'],
+          resourceNames: ['shop', 'billing'],
+          verbs: ['get', 'list', 'watch'],
+        },
+      ],
+    ]);
+    expect(find(docs, 'ClusterRoleBinding').map((b) => b['roleRef']['name'])).toEqual([
+      'msvc-microservice-operator-namespaces',
+    ]);
+    const without = await template([...(CASES['namespaced'] ?? []), '--set', 'podSecurityCheck.enabled=false']);
+    expect(find(without, 'ClusterRole')).toEqual([]);
+    expect(find(without, 'ClusterRoleBinding')).toEqual([]);
     expect(
       find(docs, 'Role')
         .map((r) => r['metadata']['namespace'])

@@ -13,6 +13,7 @@ import type { RateLimitOptions } from '../runtime/queue.ts';
 import { CONFIG_INDEX, configIndex, configIndexValue, leanConfig } from './config.ts';
 import { CONTROLLER_NAME, FIELD_MANAGER, MANAGED_BY } from './identity.ts';
 import { leanChildOf, leanPod, withLeanMetadata } from './lean.ts';
+import { enforceLevelChanged, leanNamespace } from './pod-security.ts';
 import {
   CACHED_CHILD_KINDS,
   type CachedChildKey,
@@ -45,6 +46,13 @@ export interface OperatorOptions extends Omit<ManagerOptions, 'fieldManager'> {
    * @default false
    */
   readonly watchConfig?: boolean;
+  /**
+   * Watch namespace metadata (the Pod Security enforce label) for the PodSecurityRisk condition: all
+   * namespaces, or with `namespaces` one watch per namespace by name (a field selector, which RBAC
+   * can grant by resourceNames). Needs get/list/watch on namespaces.
+   * @default true
+   */
+  readonly podSecurityCheck?: boolean;
 }
 
 const podMicroService = (pod: PodLike): string[] => {
@@ -127,6 +135,22 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
     : undefined;
   const inNamespace = (event: { object: KubeObject }) =>
     microServices.store.list(event.object.metadata?.namespace ?? '').map((ms) => stringKey(ms));
+  // Cluster-scoped and metadata only: a label change re-queues the MicroServices of that namespace.
+  const namespaceInformers =
+    (options.podSecurityCheck ?? true)
+      ? (namespaces?.length ? namespaces.map((n) => `metadata.name=${n}`) : [undefined]).map((fieldSelector) =>
+          manager.informer<KubeObject>({
+            apiVersion: 'v1',
+            kind: 'Namespace',
+            metadataOnly: true,
+            fieldSelector,
+            transform: leanNamespace,
+          }),
+        )
+      : [];
+  const namespaceStore = namespaceInformers.length
+    ? { get: (name: string) => namespaceInformers.map((i) => i.store.get(name)).find((n) => n !== undefined) }
+    : undefined;
   const reconciler = new Reconciler({
     client: manager.client,
     microServices: microServices.store,
@@ -138,6 +162,7 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
     quotas: quotas?.store,
     limitRanges: limitRanges?.store,
     configs: configs && { ConfigMap: configs.ConfigMap.store, Secret: configs.Secret.store },
+    namespaces: namespaceStore,
     recorder: new KubeEventRecorder(manager.client, manager.log, { component: FIELD_MANAGER }),
     reconciledBy: manager.shard?.identity,
   });
@@ -153,6 +178,12 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
     ...Object.values(children).map((informer) => ({ informer, handler: enqueueOwner(owner) })),
     { informer: pods as Informer<KubeObject>, handler: (event) => podMicroService(event.object as PodLike) },
     ...[quotas, limitRanges].flatMap((informer) => (informer ? [{ informer, handler: inNamespace }] : [])),
+    ...namespaceInformers.map((informer) => ({
+      informer,
+      predicate: enforceLevelChanged,
+      handler: (event: { object: KubeObject }) =>
+        microServices.store.list(event.object.metadata?.name ?? '').map((ms) => stringKey(ms)),
+    })),
     ...(configs
       ? [
           { informer: configs.ConfigMap, handler: referencing('ConfigMap') },

@@ -114,6 +114,12 @@ const program = new Command()
     ).env('MSVC_WATCH_CONFIG'),
   )
   .addOption(
+    new Option(
+      '--no-pod-security-check',
+      'do not watch namespace labels for the PodSecurityRisk condition (a sidecar mesh the namespace enforce level refuses); the check needs get/list/watch on namespaces',
+    ),
+  )
+  .addOption(
     new Option('--log-level <level>', 'trace, debug, info, warn or error').env('MSVC_LOG_LEVEL').default('info'),
   );
 
@@ -163,6 +169,7 @@ const manager = buildOperator({
       : [],
   concurrency: positive('concurrency', String(flags['concurrency'])),
   watchConfig: flags['watchConfig'] === true || flags['watchConfig'] === 'true',
+  podSecurityCheck: flags['podSecurityCheck'] !== false,
   resyncIntervalMs: positive('resync', String(flags['resync']), true) * 1000,
   retryRateLimit: {
     qps: positive('retry-qps', String(flags['retryQps']), true),

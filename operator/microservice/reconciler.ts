@@ -45,6 +45,7 @@ import { AppliedMemo, needsApply, withAppliedHash } from './drift.ts';
 import { exclusiveTakeover } from './exclusive.ts';
 import { handOffReplicas, OWNS_REPLICAS } from './handoff.ts';
 import { FIELD_MANAGER } from './identity.ts';
+import { POD_SECURITY_CONDITION, podSecurityCondition } from './pod-security.ts';
 import {
   computeStatus,
   type DeploymentLike,
@@ -86,6 +87,8 @@ export interface ReconcilerDeps {
   readonly limitRanges?: Store<KubeObject>;
   /** Metadata-only caches of ConfigMaps and Secrets, for spec.rolloutOnConfigChange; absent when not watched. */
   readonly configs?: ConfigStores;
+  /** Metadata-only cache of namespaces (their Pod Security enforce label), for PodSecurityRisk; no check without it. */
+  readonly namespaces?: Pick<Store<KubeObject>, 'get'>;
   readonly now?: () => Date;
   readonly renderConfig?: RenderConfig;
   /** This replica, written to status.reconciledBy (sharding only: which shard reconciled last). */
@@ -182,6 +185,15 @@ export class Reconciler {
     const extra: ExtraCondition[] = [];
     const capacity = await this.#capacity(ms, raw, key, ctx);
     if (capacity) extra.push(capacity);
+    const podSecurity = this.#deps.namespaces
+      ? podSecurityCondition(ms, this.#deps.namespaces.get(key.namespace), raw.status?.conditions)
+      : undefined;
+    if (podSecurity) {
+      extra.push(podSecurity);
+      if (podSecurity.status === 'True' && !isTrue(raw.status?.conditions, POD_SECURITY_CONDITION)) {
+        await this.#deps.recorder.event(raw, 'Warning', POD_SECURITY_CONDITION, podSecurity.message);
+      }
+    }
     if (config.condition) {
       extra.push(config.condition);
       const before = raw.status?.conditions?.find((c) => c.type === CONFIG_CONDITION);
