@@ -152,8 +152,21 @@ function mounts(container: JsonObject): JsonObject[] | undefined {
   return list.length > 0 ? list.map((m) => pick(m, ['name', 'mountPath', 'readOnly', 'subPath'])) : undefined;
 }
 
+/**
+ * Requests and limits as the spec takes them: a CPU request without a limit stays without one
+ * (defaultCPULimit: false), since the renderer would add max(1, 2 × request) (docs/resources.md).
+ */
+function mapResources(resources: Json | undefined): JsonObject {
+  const out = clone(pick(obj(resources), ['requests', 'limits'])) as JsonObject;
+  if (obj(out['requests'])['cpu'] !== undefined && obj(out['limits'])['cpu'] === undefined) {
+    out['defaultCPULimit'] = false;
+  }
+  return out;
+}
+
 function extraContainer(c: JsonObject, appName: string): JsonObject {
   const out = pick(c, EXTRA_CONTAINER_FIELDS);
+  if (isObject(c['resources'])) out['resources'] = mapResources(c['resources']);
   const m = mounts(c);
   if (m) out['volumeMounts'] = m;
   if (Array.isArray(out['env'])) out['env'] = env(arr(out['env']), appName, str(c['name']) ?? '');
@@ -275,12 +288,7 @@ export function mapDeployment(deployment: JsonObject, related: Related): Candida
 
   const { ports, portNames, assumedProtocols } = mapPorts(app, related.service);
   if (ports.length > 0) spec['ports'] = ports;
-  const resources = pick(obj(app['resources']), ['requests', 'limits']);
-  // A CPU request without a limit stays without one (the renderer would add max(1, 2 × request)).
-  if (obj(resources['requests'])['cpu'] !== undefined && obj(resources['limits'])['cpu'] === undefined) {
-    resources['defaultCPULimit'] = false;
-  }
-  spec['resources'] = resources;
+  spec['resources'] = mapResources(app['resources']);
   spec['probes'] = {
     liveness: mapProbe(isObject(app['livenessProbe']) ? app['livenessProbe'] : undefined, portNames),
     readiness: mapProbe(isObject(app['readinessProbe']) ? app['readinessProbe'] : undefined, portNames),

@@ -10,6 +10,7 @@ import {
   meshProvider,
   parseQuantity,
   type ResourceValues,
+  resolveExtraResources,
   resolveProxyResources,
   resolveResources,
   toBytes,
@@ -112,11 +113,7 @@ export function podBudget(spec: MicroServiceSpec, fill: (figures: Figures) => Fi
   const given = resolveProxyResources(spec);
   const proxy = given && fill(given);
   const provider = meshProvider(spec);
-  const figures = (c: ExtraContainerSpec): Figures =>
-    fill({
-      requests: { ...c.resources?.requests },
-      limits: { ...c.resources?.limits },
-    });
+  const figures = (c: ExtraContainerSpec): Figures => fill(resolveExtraResources(c));
   const sidecars = (spec.sidecars ?? []).map((c) => [c.name, figures(c)] as const);
   const inits = (spec.initContainers ?? []).map((c) => [c.name, figures(c)] as const);
   const containers: PodBudget['containers'] = { [names.appContainer]: app };

@@ -28,6 +28,9 @@ const migrate = {
   env: [{ name: 'DB_URL', valueFrom: { secretKeyRef: { name: 'order-db', key: 'url' } } }],
   resources: { requests: { cpu: '500m', memory: '256Mi' }, limits: { memory: '256Mi' } },
 };
+/** What the renderer gives migrate and shipper: their CPU request plus the default CPU limit, max(1, ceil(2 × request)). */
+const MIGRATE = { requests: { cpu: '500m', memory: '256Mi' }, limits: { cpu: '1', memory: '256Mi' } };
+const SHIPPER = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '1', memory: '64Mi' } };
 const shipper = {
   name: 'logs',
   image: 'fluent/fluent-bit:3.2',
@@ -47,7 +50,7 @@ describe('init containers and sidecars', () => {
             image: 'registry.example.com/shop/order-migrate:1.4.2',
             args: ['up'],
             env: [{ name: 'DB_URL', valueFrom: { secretKeyRef: { name: 'order-db', key: 'url' } } }],
-            resources: { requests: { cpu: '500m', memory: '256Mi' }, limits: { memory: '256Mi' } },
+            resources: MIGRATE,
             securityContext: RESTRICTED,
             volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
             terminationMessagePolicy: 'FallbackToLogsOnError',
@@ -55,8 +58,8 @@ describe('init containers and sidecars', () => {
         ]),
         withPodResources({
           requests: { cpu: '500m', memory: '256Mi' },
-          limits: { memory: '256Mi' },
-          containers: { app: APP, migrate: migrate.resources },
+          limits: { cpu: '1', memory: '256Mi' },
+          containers: { app: APP, migrate: MIGRATE },
         }),
       ),
     },
@@ -68,7 +71,7 @@ describe('init containers and sidecars', () => {
           {
             name: 'logs',
             image: 'fluent/fluent-bit:3.2',
-            resources: shipper.resources,
+            resources: SHIPPER,
             restartPolicy: 'Always',
             securityContext: RESTRICTED,
             volumeMounts: [
@@ -82,16 +85,17 @@ describe('init containers and sidecars', () => {
             image: 'registry.example.com/shop/order-migrate:1.4.2',
             args: ['up'],
             env: [{ name: 'DB_URL', valueFrom: { secretKeyRef: { name: 'order-db', key: 'url' } } }],
-            resources: migrate.resources,
+            resources: MIGRATE,
             securityContext: RESTRICTED,
             volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
             terminationMessagePolicy: 'FallbackToLogsOnError',
           },
         ]),
         withPodResources({
+          // Running: app 1 + logs 1 core; init phase: migrate 1 + logs 1 (it starts first).
           requests: { cpu: '550m', memory: '320Mi' },
-          limits: { memory: '320Mi' },
-          containers: { app: APP, logs: shipper.resources, migrate: migrate.resources },
+          limits: { cpu: '2', memory: '320Mi' },
+          containers: { app: APP, logs: SHIPPER, migrate: MIGRATE },
         }),
       ),
     },
@@ -116,6 +120,55 @@ describe('init containers and sidecars', () => {
     expect(d.spec.template.spec.initContainers[0]?.env).toStrictEqual([
       { name: 'M', valueFrom: { resourceFieldRef: { containerName: 'x', resource: 'limits.memory' } } },
     ]);
+  });
+
+  const cpuLimitCases = [
+    {
+      name: 'a CPU request without a limit gets max(1, ceil(2 × request))',
+      resources: { requests: { cpu: '1500m', memory: '64Mi' } },
+      limits: { cpu: '3' },
+      reason:
+        /^default: max\(1, ceil\(2 × CPU request 1500m\)\) = 3 cores, so container c bursts .*\(spec\.(sidecars|initContainers)\[0\]\.resources\.defaultCPULimit: false renders none\)$/,
+    },
+    {
+      name: 'a given limit wins, whatever defaultCPULimit says',
+      resources: { requests: { cpu: '100m' }, limits: { cpu: '250m' }, defaultCPULimit: true },
+      limits: { cpu: '250m' },
+      reason: /^set in spec\.(sidecars|initContainers)\[0\]\.resources\.limits\.cpu$/,
+    },
+    {
+      name: 'defaultCPULimit: false renders none',
+      resources: { requests: { cpu: '100m' }, defaultCPULimit: false },
+      limits: {},
+      reason:
+        /^spec\.(sidecars|initContainers)\[0\]\.resources\.defaultCPULimit is false: no CPU limit, container c may use any idle CPU/,
+    },
+    {
+      name: 'no CPU request, no default limit (Kubernetes would reserve it as the request)',
+      resources: { limits: { memory: '64Mi' } },
+      limits: { memory: '64Mi' },
+      reason: /^spec\.(sidecars|initContainers)\[0\]\.resources sets no CPU request/,
+    },
+    {
+      name: 'no resources at all: nothing is defaulted',
+      resources: undefined,
+      limits: {},
+      reason: /sets no CPU request/,
+    },
+  ];
+  describe.each(['sidecars', 'initContainers'] as const)('the CPU-limit rule of the app, for %s', (field) => {
+    it.each(cpuLimitCases)('$name', ({ resources, limits, reason }) => {
+      const c = { name: 'c', image: 'busybox', ...(resources ? { resources } : {}) };
+      const ms = microService(withSpec({ [field]: [c] }));
+      const d = renderDeployment(ms, cfg) as unknown as {
+        spec: { template: { spec: { initContainers: { resources: { limits: object } }[] } } };
+      };
+      expect(d.spec.template.spec.initContainers[0]?.resources.limits).toStrictEqual(limits);
+      expect(podBudget(ms.spec).containers['c']?.limits).toStrictEqual(limits);
+      const e = explain(ms).find((x) => x.field === 'container c resources.limits.cpu');
+      expect(e?.reason).toMatch(reason);
+      expect(e?.value).toBe('cpu' in limits ? limits.cpu : '(unset)');
+    });
   });
 
   const budgetCases = [

@@ -2,7 +2,12 @@
 // restartPolicy: Always, https://kubernetes.io/docs/concepts/workloads/pods/sidecar-containers/),
 // then spec.initContainers, so that a migration can already use a sidecar (a database proxy, say).
 // Each gets the app's `restricted` security context and a writable /tmp.
-import type { ExtraContainerSpec, MicroServiceSpec, VolumeMountSpec } from '../api/index.ts';
+import {
+  type ExtraContainerSpec,
+  type MicroServiceSpec,
+  resolveExtraResources,
+  type VolumeMountSpec,
+} from '../api/index.ts';
 import { renderEnv, renderEnvFrom, resourceBlock, restrictedSecurityContext } from './container.ts';
 import { renderVolumeMounts } from './volumes.ts';
 
@@ -14,10 +19,9 @@ function renderExtra(c: ExtraContainerSpec, sidecar: boolean): Record<string, un
   const env = renderEnv(c.env, c.name);
   if (env.length > 0) out['env'] = env;
   if (c.envFrom && c.envFrom.length > 0) out['envFrom'] = renderEnvFrom(c.envFrom);
-  out['resources'] = {
-    requests: resourceBlock(c.resources?.requests ?? {}),
-    limits: resourceBlock(c.resources?.limits ?? {}),
-  };
+  // The app's CPU-limit rule (docs/resources.md): a CPU request without a limit gets the default one.
+  const resources = resolveExtraResources(c);
+  out['resources'] = { requests: resourceBlock(resources.requests), limits: resourceBlock(resources.limits) };
   if (sidecar) out['restartPolicy'] = 'Always';
   out['securityContext'] = restrictedSecurityContext();
   out['volumeMounts'] = renderVolumeMounts(c.volumeMounts as VolumeMountSpec[] | undefined);

@@ -1,8 +1,10 @@
 // Why each computed value is what it is: the rules behind env tuning, mesh keys, the shutdown
 // budget, probes, replicas and the disruption budget. `msvc explain` prints this list.
 import {
+  type CpuLimitSource,
   cpuLimitSource,
   DEFAULTS,
+  extraCpuLimitSource,
   type MicroService,
   meshMode,
   meshPodSecurityRisk,
@@ -24,7 +26,13 @@ import type { Explanation } from './types.ts';
 export function explain(ms: MicroService): Explanation[] {
   const spec = ms.spec;
   const deployment = `Deployment/${names.deployment(ms.metadata.name)}`;
-  const out: Explanation[] = [cpuLimit(ms, deployment)];
+  const out: Explanation[] = [
+    cpuLimit(deployment, names.appContainer, 'spec.resources', cpuLimitSource(spec), 'the app'),
+    ...[
+      ...(spec.sidecars ?? []).map((c, i) => [c, `spec.sidecars[${i}].resources`] as const),
+      ...(spec.initContainers ?? []).map((c, i) => [c, `spec.initContainers[${i}].resources`] as const),
+    ].map(([c, path]) => cpuLimit(deployment, c.name, path, extraCpuLimitSource(c), `container ${c.name}`)),
+  ];
   for (const d of runtimeTuning(spec).decisions) {
     out.push({
       object: deployment,
@@ -135,19 +143,18 @@ function meshPodSecurity(ms: MicroService, deployment: string): Explanation[] {
   ];
 }
 
-/** The app container's CPU limit and where it comes from (given, the default rule, or none). */
-function cpuLimit(ms: MicroService, deployment: string): Explanation {
-  const field = `container ${names.appContainer} resources.limits.cpu`;
-  const cpu = cpuLimitSource(ms.spec);
+/** A container's CPU limit and where it comes from (given, the default rule, or none); `at` is its resources' spec path. */
+function cpuLimit(deployment: string, container: string, at: string, cpu: CpuLimitSource, who: string): Explanation {
+  const field = `container ${container} resources.limits.cpu`;
   switch (cpu.from) {
     case 'given':
-      return { object: deployment, field, value: String(cpu.limit), reason: 'set in spec.resources.limits.cpu' };
+      return { object: deployment, field, value: String(cpu.limit), reason: `set in ${at}.limits.cpu` };
     case 'default':
       return {
         object: deployment,
         field,
         value: cpu.limit,
-        reason: `default: max(1, ceil(${RESOURCES_DEFAULTS.cpuLimitPerRequest} × CPU request ${cpu.request})) = ${cpu.limit} core${cpu.limit === '1' ? '' : 's'}, so the app bursts to twice its reservation but cannot take the node; whole cores so GOMAXPROCS and the JVM's processor count match the quota (spec.resources.defaultCPULimit: false renders none)`,
+        reason: `default: max(1, ceil(${RESOURCES_DEFAULTS.cpuLimitPerRequest} × CPU request ${cpu.request})) = ${cpu.limit} core${cpu.limit === '1' ? '' : 's'}, so ${who} bursts to twice its reservation but cannot take the node; whole cores so GOMAXPROCS and the JVM's processor count match the quota (${at}.defaultCPULimit: false renders none)`,
         source: 'docs/resources.md#cpu-limit',
       };
     case 'opted-out':
@@ -155,16 +162,14 @@ function cpuLimit(ms: MicroService, deployment: string): Explanation {
         object: deployment,
         field,
         value: '(unset)',
-        reason:
-          'spec.resources.defaultCPULimit is false: no CPU limit, the app may use any idle CPU of the node (a namespace LimitRange may still add one); runtime tuning is sized from the CPU request',
+        reason: `${at}.defaultCPULimit is false: no CPU limit, ${who} may use any idle CPU of the node (a namespace LimitRange may still add one)${container === names.appContainer ? '; runtime tuning is sized from the CPU request' : ''}`,
       };
     case 'no-request':
       return {
         object: deployment,
         field,
         value: '(unset)',
-        reason:
-          'spec.resources sets no CPU request, and a limit alone would make Kubernetes reserve all of it as the request: set requests.cpu to get the default limit, or limits.cpu',
+        reason: `${at} sets no CPU request, and a limit alone would make Kubernetes reserve all of it as the request: set requests.cpu to get the default limit, or limits.cpu`,
       };
   }
 }

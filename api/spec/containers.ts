@@ -10,7 +10,8 @@ import { envFromSchema, envVarSchema } from './env.ts';
 import { LIST_MAP_BY_NAME } from './fields.ts';
 import {
   type ContainerResourcesSpec,
-  containerResourcesSchema,
+  extraResourcesSchema,
+  RESOURCES_DEFAULTS,
   requestsWithinLimits,
   withinLimitsCel,
 } from './resources.ts';
@@ -67,10 +68,12 @@ const extraContainer = (what: string) =>
         .optional()
         .meta({ description: 'Environment variables. Names are unique.', ...LIST_MAP_BY_NAME }),
       envFrom: z.array(envFromSchema).max(16).optional().describe('ConfigMaps and Secrets imported as variables.'),
-      resources: containerResourcesSchema
+      resources: extraResourcesSchema
         .meta({ 'x-kubernetes-validations': resourcesCel })
         .optional()
-        .describe('Resources. Counted in the pod budget (msvc.dev/pod-resources) as Kubernetes counts them.'),
+        .describe(
+          `Resources. With requests.cpu and no limits.cpu the container gets the app's default CPU limit, max(1, ceil(${RESOURCES_DEFAULTS.cpuLimitPerRequest} × requests.cpu)) cores (defaultCPULimit: false renders none). Counted in the pod budget (msvc.dev/pod-resources) as Kubernetes counts them.`,
+        ),
       volumeMounts: z
         .array(volumeMountSchema)
         .max(16)

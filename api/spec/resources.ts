@@ -71,6 +71,20 @@ export const appResourcesSchema = containerResourcesSchema
 
 export type AppResourcesSpec = z.infer<typeof appResourcesSchema>;
 
+/** An init container's or sidecar's resources: the same shape and the same CPU-limit opt-out as the app's. */
+export const extraResourcesSchema = containerResourcesSchema
+  .extend({
+    defaultCPULimit: z
+      .boolean()
+      .optional()
+      .describe(
+        `Whether this container gets a CPU limit when limits.cpu is not set: the app's rule, max(1, ceil(${RESOURCES_DEFAULTS.cpuLimitPerRequest} × requests.cpu)) whole cores (default true). false: no CPU limit. A limits.cpu you set always wins; without requests.cpu no default limit is rendered, and nothing else is defaulted for these containers. See docs/resources.md.`,
+      ),
+  })
+  .describe(containerResourcesSchema.description ?? '');
+
+export type ExtraResourcesSpec = z.infer<typeof extraResourcesSchema>;
+
 export const resourcesFields = {
   resources: appResourcesSchema
     .optional()
@@ -109,9 +123,20 @@ function givenResources(spec: { resources?: AppResourcesSpec }): ContainerResour
 }
 
 export function cpuLimitSource(spec: { resources?: AppResourcesSpec }): CpuLimitSource {
-  const given = givenResources(spec);
+  return cpuLimitOf(givenResources(spec), spec.resources?.defaultCPULimit);
+}
+
+/**
+ * Where an init container's or sidecar's CPU limit comes from: the app's rule over what it gives
+ * (nothing is defaulted for these containers, so without requests.cpu there is no limit).
+ */
+export function extraCpuLimitSource(c: { resources?: ExtraResourcesSpec }): CpuLimitSource {
+  return cpuLimitOf(c.resources ?? {}, c.resources?.defaultCPULimit);
+}
+
+function cpuLimitOf(given: ContainerResourcesSpec, defaultCPULimit: boolean | undefined): CpuLimitSource {
   if (given.limits?.cpu !== undefined) return { from: 'given', limit: given.limits.cpu };
-  if (spec.resources?.defaultCPULimit === false) return { from: 'opted-out' };
+  if (defaultCPULimit === false) return { from: 'opted-out' };
   const request = given.requests?.cpu;
   // Without a CPU request Kubernetes would set the request to the limit: a default limit would
   // silently reserve that much, so none is rendered.
@@ -139,8 +164,16 @@ export function copyResources(r: { requests?: ResourceValues; limits?: ResourceV
  * ({@link cpuLimitSource}) unless opted out.
  */
 export function resolveResources(spec: { resources?: AppResourcesSpec }): Resources {
-  const out = copyResources(givenResources(spec));
-  const cpu = cpuLimitSource(spec);
+  return withCpuLimit(copyResources(givenResources(spec)), cpuLimitSource(spec));
+}
+
+/** An init container's or sidecar's resources as rendered: what it gives, plus the default CPU limit. */
+export function resolveExtraResources(c: { resources?: ExtraResourcesSpec }): Resources {
+  const { requests, limits } = c.resources ?? {};
+  return withCpuLimit(copyResources({ requests, limits }), extraCpuLimitSource(c));
+}
+
+function withCpuLimit(out: Resources, cpu: CpuLimitSource): Resources {
   // cpu first, as in the default requests and the Kubernetes docs.
   if (cpu.from === 'default') out.limits = { cpu: cpu.limit, ...out.limits };
   return out;
