@@ -20,6 +20,7 @@ const CASES: Record<string, string[]> = {
   default: [],
   namespaced: ['--set', 'watchNamespaces={shop,billing}', '--set', 'metrics.serviceMonitor.enabled=true'],
   config: ['--set', 'configRollout.enabled=true'],
+  sharded: ['--set', 'replicaCount=3', '--set', 'sharding.enabled=true'],
   single: [
     '--set',
     'replicaCount=1',
@@ -227,6 +228,31 @@ describe('chart', () => {
     expect(find(docs, 'PodDisruptionBudget')).toHaveLength(1);
     expect(find(docs, 'Service')[0]?.['spec']['ports'][0]).toMatchObject({ targetPort: 'http-metrics' });
     expect(find(docs, 'CustomResourceDefinition')).toEqual([]); // crds/ is installed by helm, not templated
+  });
+
+  it('runs every replica as a shard with sharding.enabled: its pod name as identity, no leader election, a Role for the ring’s Leases', async () => {
+    const docs = await template(CASES['sharded']!);
+    const [deployment] = find(docs, 'Deployment');
+    expect(deployment?.['spec']['replicas']).toBe(3);
+    const container = deployment?.['spec']['template']['spec']['containers'][0];
+    expect(container['args']).toEqual(
+      expect.arrayContaining([
+        '--sharding',
+        '--shard-ring=msvc-operator',
+        '--shard-identity=$(POD_NAME)',
+        '--lease-namespace=$(POD_NAMESPACE)',
+        '--lease-duration=15',
+      ]),
+    );
+    expect(container['args']).not.toContain('--leader-elect');
+    expect(container['env']).toContainEqual({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+    const roles = find(docs, 'Role');
+    expect(roles.map((r) => r['metadata']['name'])).toEqual(['msvc-microservice-operator-sharding']);
+    expect(roles[0]?.['rules']).toEqual([
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'get', 'list', 'watch', 'update'] },
+    ]);
+    // Without leader election or sharding, more than one replica is refused.
+    await expect(template(['--set', 'leaderElection.enabled=false'])).rejects.toThrow(/sharding\.enabled/);
   });
 
   it('runs the image entrypoint with nodeFlags added (--lite-mode by default), or as it is with none', async () => {
