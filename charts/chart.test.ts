@@ -245,11 +245,18 @@ describe('chart', () => {
       ]),
     );
     expect(container['args']).not.toContain('--leader-elect');
-    expect(container['env']).toContainEqual({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+    expect(container['env']).toContainEqual({
+      name: 'POD_NAME',
+      valueFrom: { fieldRef: { fieldPath: 'metadata.name' } },
+    });
     const roles = find(docs, 'Role');
     expect(roles.map((r) => r['metadata']['name'])).toEqual(['msvc-microservice-operator-sharding']);
     expect(roles[0]?.['rules']).toEqual([
-      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'get', 'list', 'watch', 'update'] },
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        verbs: ['create', 'get', 'list', 'watch', 'update'],
+      },
     ]);
     // Without leader election or sharding, more than one replica is refused.
     await expect(template(['--set', 'leaderElection.enabled=false'])).rejects.toThrow(/sharding\.enabled/);
