@@ -33,6 +33,9 @@ const RESOURCE = {
 /** By group as well as kind: Istio's and Linkerd's AuthorizationPolicy share the kind. */
 const GROUPED_RESOURCE: Record<string, string> = {
   'security.istio.io/v1/AuthorizationPolicy': 'authorizationpolicies.security.istio.io',
+  'policy.linkerd.io/v1beta3/Server': 'servers.policy.linkerd.io',
+  'policy.linkerd.io/v1alpha1/MeshTLSAuthentication': 'meshtlsauthentications.policy.linkerd.io',
+  'policy.linkerd.io/v1alpha1/AuthorizationPolicy': 'authorizationpolicies.policy.linkerd.io',
 };
 const resourceOf = (object: Json): string => {
   const kind = object['kind'] as string;

@@ -133,6 +133,9 @@ export const VENDORED_CRDS = {
   httpRoutes: 'gateway.networking.k8s.io_httproutes',
   grpcRoutes: 'gateway.networking.k8s.io_grpcroutes',
   istioAuthorizationPolicies: 'security.istio.io_authorizationpolicies',
+  linkerdServers: 'policy.linkerd.io_server',
+  linkerdMeshTLSAuthentications: 'policy.linkerd.io_meshtls-authentication',
+  linkerdAuthorizationPolicies: 'policy.linkerd.io_authorization-policy',
 } as const;
 
 /** Installs vendored CRDs (default: all of test/support/crds) and waits until they are served. */
