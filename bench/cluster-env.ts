@@ -137,7 +137,8 @@ export interface OperatorHandle {
   stop(): Promise<void>;
 }
 
-function statusMiB(pid: number, field: string): number {
+/** A field of /proc/<pid>/status (VmRSS, VmHWM) in MiB. */
+export function statusMiB(pid: number, field: string): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
   return Math.round((kib / 1024) * 10) / 10;
@@ -153,8 +154,14 @@ export async function startBenchOperator(
     /** A compiled tree holding the operator (operatorEntry; default: this checkout, ensureBuild()). */
     build?: string;
     kubeconfig?: string;
+    /**
+     * Hold the bench Lease (default true). Off for a run that freezes the operator (SIGSTOP) longer
+     * than the renew deadline, which a leader rightly answers by exiting.
+     */
+    leaderElect?: boolean;
   },
 ): Promise<OperatorHandle> {
+  const leaderElect = options.leaderElect ?? true;
   const port = await freePort();
   const logPath = join(benchDir, 'results', `.operator-${options.tag}.log`);
   const out = openSync(logPath, 'w');
@@ -174,11 +181,7 @@ export async function startBenchOperator(
     String(options.resyncSeconds),
     '--log-level',
     'info',
-    '--leader-elect',
-    '--lease-namespace',
-    SYSTEM_NS,
-    '--lease-name',
-    LEASE_NAME,
+    ...(leaderElect ? ['--leader-elect', '--lease-namespace', SYSTEM_NS, '--lease-name', LEASE_NAME] : []),
     ...(options.concurrency ? ['--concurrency', String(options.concurrency)] : []),
   ];
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', out, out, 'ipc'] });
@@ -195,12 +198,12 @@ export async function startBenchOperator(
     }
     return sum;
   };
-  // Ready (caches synced) and leading.
+  // Ready (caches synced) and leading (when it elects).
   const deadline = Date.now() + 120_000;
   for (;;) {
     try {
       const ready = await fetch(`${healthUrl}/readyz`);
-      if (ready.ok && (await metric('leader_election_master_status')) >= 1) break;
+      if (ready.ok && (!leaderElect || (await metric('leader_election_master_status')) >= 1)) break;
     } catch {
       // not listening yet
     }

@@ -99,6 +99,8 @@ export async function convergeOnce(
     keep: boolean;
     /** A compiled tree holding the operator (see operatorEntry; default: this checkout). */
     build?: string;
+    /** @see startBenchOperator */
+    leaderElect?: boolean;
   },
 ): Promise<{ run: ConvergeRun; operator?: OperatorHandle }> {
   const list = services(n);
@@ -115,6 +117,7 @@ export async function convergeOnce(
           ...(options.concurrency ? { concurrency: options.concurrency } : {}),
           ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
           ...(options.build ? { build: options.build } : {}),
+          ...(options.leaderElect === false ? { leaderElect: false } : {}),
         })
       : undefined;
   const mine = (ns: string) => ns.startsWith(`${prefix}-`);

@@ -1,5 +1,5 @@
 // Keeps the benchmark harness working: every benchmark in quick mode (N = 50, one repeat, a 15 s
-// steady-state window) against the e2e control plane, writing bench/results/quick/. No timing
+// steady-state window, a forced relist) against the e2e control plane, writing bench/results/quick/. No timing
 // assertions: only that each benchmark ran to the end and wrote sane results.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -62,5 +62,21 @@ describe('bench (quick mode)', () => {
     expect(steady.rows[0]?.value).toBe(0);
     expect(readResults(resultsDir(true)).length).toBeGreaterThanOrEqual(6);
     expect(readFileSync(join(resultsDir(true), 'README.md'), 'utf8')).toContain('| converge |');
+  });
+
+  it('relist: operator memory during a forced relist of every cache', { timeout: 900_000 }, async () => {
+    process.env.MSVC_BENCH_CLUSTER = `msvc-bench-quick-${process.pid}`;
+    const { main } = await import('./relist.ts');
+    await main(['--quick']);
+    const result = load('relist');
+    check(result);
+    const { empty, full } = result.data as Record<'empty' | 'full', import('./relist.ts').RelistSample>;
+    // Every cache was listed again (410 Gone), with and without MicroServices in it.
+    for (const sample of [empty, full]) {
+      expect(Object.keys(sample.relists).length).toBeGreaterThanOrEqual(6);
+      for (const [resource, count] of Object.entries(sample.relists)) expect(count, resource).toBeGreaterThanOrEqual(1);
+      expect(sample.peakMiB).toBeGreaterThan(0);
+    }
+    expect(full.cachedObjects).toBeGreaterThanOrEqual(50 * 4);
   });
 });
