@@ -43,8 +43,11 @@ function recordingClient(fail?: (obj: KubeObject) => Error | undefined) {
   const writes: string[] = [];
   const applied: KubeObject[] = [];
   const statuses: KubeObject[] = [];
+  /** Each request with the abort signal it was given. */
+  const signals: Array<[string, AbortSignal | undefined]> = [];
   const client = {
-    async apply(obj: KubeObject, options: { fieldManager?: string } = {}) {
+    async apply(obj: KubeObject, options: { fieldManager?: string; signal?: AbortSignal } = {}) {
+      signals.push(['apply', options.signal]);
       if (options.fieldManager !== undefined) {
         writes.push(`handoff by ${options.fieldManager}`);
         const handoffError = fail?.({ ...obj, kind: 'handoff' });
@@ -59,26 +62,30 @@ function recordingClient(fail?: (obj: KubeObject) => Error | undefined) {
       applied.push(out);
       return out;
     },
-    async applyStatus(obj: KubeObject) {
+    async applyStatus(obj: KubeObject, options: { signal?: AbortSignal } = {}) {
+      signals.push(['applyStatus', options.signal]);
       writes.push('status');
       rv += 1;
       const out = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv) } };
       statuses.push(out);
       return out;
     },
-    async get() {
+    async get(_ref: unknown, options: { signal?: AbortSignal } = {}) {
+      signals.push(['get', options.signal]);
       return undefined;
     },
     // Children the cache does not hold are listed by name first (adoption.ts); none exists here.
-    async list() {
+    async list(_apiVersion: string, _kind: string, options: { signal?: AbortSignal } = {}) {
+      signals.push(['list', options.signal]);
       return [];
     },
-    async delete(ref: { kind: string }) {
+    async delete(ref: { kind: string }, options: { signal?: AbortSignal } = {}) {
+      signals.push(['delete', options.signal]);
       writes.push(`delete ${ref.kind}`);
       return true;
     },
   };
-  return { client, writes, applied, statuses };
+  return { client, writes, applied, statuses, signals };
 }
 
 function setup(ms: MicroServiceObject, fail?: (obj: KubeObject) => Error | undefined, reconciledBy?: string) {
@@ -88,7 +95,7 @@ function setup(ms: MicroServiceObject, fail?: (obj: KubeObject) => Error | undef
     Writer<KubeObject>
   >;
   const pods = store<PodLike>([], { [POD_INDEX]: () => [] });
-  const { client, writes, applied, statuses } = recordingClient(fail);
+  const { client, writes, applied, statuses, signals } = recordingClient(fail);
   const recorder = new MemoryEventRecorder();
   const reconciler = new Reconciler({
     client: client as never,
@@ -132,7 +139,7 @@ function setup(ms: MicroServiceObject, fail?: (obj: KubeObject) => Error | undef
     for (const object of objects) writer.apply({ type: 'InitApply', object });
     writer.apply({ type: 'InitDone' });
   };
-  const t = { reconciler, writes, statuses, microServices, children, sync, syncStatus, relist, recorder };
+  const t = { reconciler, writes, statuses, microServices, children, sync, syncStatus, relist, recorder, signals };
   return t;
 }
 
@@ -252,6 +259,16 @@ describe('Reconciler', () => {
     expect(await scenario(true)).toEqual(['apply Deployment']);
     // The same reads without a relist mean "the cache is behind": skipping is what the memo is for.
     expect(await scenario(false)).toEqual([]);
+  });
+
+  it("passes the reconcile's abort signal to every request it makes (lease lost: in-flight requests abort)", async () => {
+    const t = setup(microService({ autoscaling: { minReplicas: 2, maxReplicas: 4 } }));
+    await t.reconciler.reconcile(KEY, ctx); // creates, the replica hand-off, status
+    t.sync();
+    t.microServices.apply({ type: 'Apply', object: microService({ replicas: 1 }) });
+    await t.reconciler.reconcile(KEY, ctx); // updates, prunes the HPA and PDB
+    expect(new Set(t.signals.map(([request]) => request))).toEqual(new Set(['apply', 'applyStatus', 'list', 'delete']));
+    for (const [request, signal] of t.signals) expect(signal, request).toBe(ctx.signal);
   });
 
   it('creates an autoscaled Deployment at minReplicas and hands the count to the HPA', async () => {

@@ -1,6 +1,6 @@
 // The watcher's state machine against a scripted transport. The API server's own watch semantics
 // (410 after compaction, restarts) are exercised for real in source.e2e.test.ts.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { KubeObject } from './key.ts';
 import { ApiError, type KubeRest, type RequestOptions, type ResourceInfo } from './rest.ts';
 import {
@@ -97,6 +97,24 @@ describe('watcher', () => {
     expect(requests[2]).toMatchObject({ kind: 'watch', resourceVersion: '10', allowWatchBookmarks: true, watch: true });
     // The second watch resumes from the bookmark's resourceVersion, not the last object's.
     expect(requests[3]).toMatchObject({ kind: 'watch', resourceVersion: '15' });
+  });
+
+  it("asks every watch for a server-side timeout jittered over 5–10 min (client-go's reflector: minWatchTimeout × (1 + rand))", async () => {
+    const random = vi.spyOn(Math, 'random');
+    try {
+      random.mockReturnValueOnce(0).mockReturnValueOnce(0.9999);
+      const { requests } = await take(
+        [
+          { list: { items: [], rv: '10' } },
+          { watch: [line('BOOKMARK', { metadata: { resourceVersion: '11' } })] },
+          { watch: [line('ADDED', cm('a', '12'))] },
+        ],
+        3,
+      );
+      expect(requests.filter((r) => r.kind === 'watch').map((r) => r.timeoutSeconds)).toEqual([300, 599]);
+    } finally {
+      random.mockRestore();
+    }
   });
 
   it('relists after a 410 Gone watch event', async () => {
