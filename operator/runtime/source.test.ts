@@ -14,7 +14,9 @@ import {
 } from './source.ts';
 
 type Script = Array<
-  { list: { items: KubeObject[]; rv: string; continue?: string } } | { watch: Array<string | ApiError> | ApiError }
+  | { list: { items: KubeObject[]; rv: string; continue?: string } }
+  | { listFails: ApiError }
+  | { watch: Array<string | ApiError> | ApiError }
 >;
 
 const info: ResourceInfo = {
@@ -38,6 +40,7 @@ function fakeRest(script: Script, requests: Array<Record<string, unknown>>): Kub
     request: async (options: RequestOptions) => {
       requests.push({ kind: 'list', ...options.query });
       const step = await next();
+      if ('listFails' in step) throw step.listFails;
       if (!('list' in step)) throw new Error('script expected a watch');
       return { metadata: { resourceVersion: step.list.rv, continue: step.list.continue }, items: step.list.items };
     },
@@ -171,6 +174,26 @@ describe('watcher', () => {
     const input = { metadata: { name: 'a', managedFields: [] } };
     stripManagedFields(input);
     expect(input.metadata.managedFields).toEqual([]);
+  });
+
+  it('starts the back-off over after a 2xx answer (a list that succeeds after failures)', async () => {
+    const failing = () => ({ listFails: new ApiError('etcdserver: request timed out', 500, 'InternalError') });
+    const { delays } = await take(
+      [
+        failing(),
+        failing(),
+        failing(),
+        { list: { items: [], rv: '1' } },
+        { watch: new ApiError('etcdserver: leader changed', 500, 'InternalError') },
+        { watch: [line('ADDED', cm('a', '2'))] },
+      ],
+      3,
+      { initialMs: 4, maxMs: 10_000 },
+    );
+    // Ceilings 4, 8, 16 (each delay in [d/2, d]) while failing; 4 again once the list succeeded.
+    expect(delays).toHaveLength(4);
+    expect(delays[2]).toBeGreaterThanOrEqual(8);
+    expect(delays[3]).toBeLessThanOrEqual(4);
   });
 
   it('keeps backing off a flapping watch (one event, then a drop) instead of resetting on every event', async () => {
