@@ -26,6 +26,11 @@ const go = (over: Record<string, unknown>) => ({ runtime: { go: { version: '1.24
 const divisorRef = (resource: string, divisor: unknown) => ({
   env: [{ name: 'X', valueFrom: { resourceFieldRef: { resource, divisor } } }],
 });
+/** A route over port http with these parentRefs. */
+const routeTo = (...parentRefs: Record<string, unknown>[]) => ({
+  ports: [{ name: 'http', port: 8080 }],
+  routes: { parentRefs, http: [{ port: 'http' }] },
+});
 const probePort = (port: unknown) => ({
   ports: [{ name: 'http', port: 8080 }],
   probes: { liveness: { httpGet: { path: '/healthz', port } } },
@@ -340,6 +345,41 @@ const CASES: Case[] = [
         },
       ],
     },
+    valid: true,
+  },
+  {
+    name: 'tolerationSeconds 2^53 (above what JavaScript holds exactly)',
+    spec: { tolerations: [{ key: 'k', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 2 ** 53 }] },
+    valid: false,
+  },
+  {
+    name: 'tolerationSeconds 2^53-1',
+    spec: { tolerations: [{ key: 'k', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 2 ** 53 - 1 }] },
+    valid: true,
+  },
+  {
+    name: 'a Gateway listed twice in routes.parentRefs',
+    spec: routeTo({ name: 'public' }, { name: 'public' }),
+    valid: false,
+  },
+  {
+    name: 'one Gateway twice, once as kind Gateway written out, one sectionName',
+    spec: routeTo({ name: 'public', sectionName: 'https' }, { name: 'public', kind: 'Gateway', sectionName: 'https' }),
+    valid: false,
+  },
+  {
+    name: 'one Gateway twice, with and without a sectionName',
+    spec: routeTo({ name: 'public', sectionName: 'https' }, { name: 'public' }),
+    valid: false,
+  },
+  {
+    name: 'one Gateway twice, two listeners',
+    spec: routeTo({ name: 'public', sectionName: 'https' }, { name: 'public', sectionName: 'http' }),
+    valid: true,
+  },
+  {
+    name: 'one Gateway name in two namespaces',
+    spec: routeTo({ name: 'public' }, { name: 'public', namespace: 'edge' }),
     valid: true,
   },
   // metadata, which the API server checks itself

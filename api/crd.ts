@@ -35,7 +35,8 @@ const KNOWN_FORMATS = new Set([
  *   (see intOrStringValidations);
  * - `additionalProperties: false` dropped (structural schemas forbid it beside `properties`; the API
  *   server prunes unknown fields and kubectl's strict field validation reports them);
- * - the ±2^53 bounds zod puts on every integer dropped;
+ * - the ±(2^53-1) bounds zod puts on every integer kept: zod refuses a larger integer (JavaScript
+ *   cannot hold it exactly), so the API server must too (it would take any int64);
  * - `const` → single-value `enum`, and keys the API server rejects removed.
  */
 export function toStructural(node: JsonSchema): JsonSchema {
@@ -56,12 +57,6 @@ export function toStructural(node: JsonSchema): JsonSchema {
         break;
       case 'additionalProperties':
         if (value !== false) out[key] = toStructural(value as JsonSchema);
-        break;
-      case 'maximum':
-        if (value !== MAX_SAFE) out[key] = value;
-        break;
-      case 'minimum':
-        if (value !== -MAX_SAFE) out[key] = value;
         break;
       case 'format':
         // zod writes formats the API server does not know (e.g. `starts_with`); it warns about them.

@@ -228,13 +228,68 @@ export const ingressSchema = z
     'Also render an Ingress (networking.k8s.io/v1) from the http rules, for clusters without Gateway API: hostnames become hosts, Exact and PathPrefix paths become Exact and Prefix paths. Method and header matches, regular-expression paths and timeouts have no standard Ingress field and are rejected with an Ingress.',
   );
 
+type ParentRefSpec = z.infer<typeof parentRefSchema>;
+
+/** The parent a ref names, as the Gateway API's CEL compares them (group and kind defaulted, namespace as written). */
+const parentOf = (p: ParentRefSpec) =>
+  JSON.stringify([p.group ?? 'gateway.networking.k8s.io', p.kind ?? 'Gateway', p.name, p.namespace ?? ''] as const);
+
+/**
+ * CEL: field `f` of `a` and `b` is equal, an absent one read as `dflt` (or equal only to another
+ * absent one, without `dflt`).
+ */
+const celEqual = (a: string, b: string, f: string, dflt?: string) =>
+  `((has(${a}.${f}) && has(${b}.${f}) && ${a}.${f} == ${b}.${f}) || (!has(${a}.${f}) && !has(${b}.${f}))${dflt === undefined ? '' : ` || (has(${a}.${f}) && !has(${b}.${f}) && ${a}.${f} == '${dflt}') || (!has(${a}.${f}) && has(${b}.${f}) && ${b}.${f} == '${dflt}')`})`;
+
+/**
+ * CEL: refs `a` and `b` name the same parent (the Gateway API's own comparison, defaults written out;
+ * `namespace` is a CEL keyword, escaped as __namespace__: https://kubernetes.io/docs/reference/using-api/cel/#escaping).
+ */
+const celSameParent = (a: string, b: string) =>
+  `${celEqual(a, b, 'group', 'gateway.networking.k8s.io')} && ${celEqual(a, b, 'kind', 'Gateway')} && ${a}.name == ${b}.name && ${celEqual(a, b, '__namespace__')}`;
+
+/**
+ * zod's half of PARENT_REFS_CEL: the Gateway API's rules on parentRefs (HTTPRoute/GRPCRoute
+ * spec.parentRefs, v1.6: "sectionName must be specified / unique when parentRefs includes 2 or more
+ * references to the same parent"), which would refuse the rendered routes.
+ */
+function distinctParents(
+  refs: ParentRefSpec[],
+  ctx: { addIssue: (issue: { code: 'custom'; path: number[]; message: string }) => void },
+): void {
+  refs.forEach((p, i) => {
+    const earlier = refs.slice(0, i).findIndex((q) => parentOf(q) === parentOf(p));
+    const q = refs[earlier];
+    if (q === undefined) return;
+    if (p.sectionName === q.sectionName || !p.sectionName || !q.sectionName) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [i],
+        message: `names the parent of parentRefs[${earlier}] (${p.name}) again: give both a sectionName, each a different one, or keep one`,
+      });
+    }
+  });
+}
+
+/** The Gateway API's two rules on parentRefs (HTTPRoute and GRPCRoute), with the defaults written out. */
+const PARENT_REFS_CEL = [
+  {
+    rule: `self.all(p1, self.all(p2, !(${celSameParent('p1', 'p2')}) || has(p1.sectionName) == has(p2.sectionName)))`,
+    message: 'refs to one parent must all name a sectionName (the Gateway API refuses the route otherwise)',
+  },
+  {
+    rule: `self.all(p1, self.exists_one(p2, ${celSameParent('p1', 'p2')} && ${celEqual('p1', 'p2', 'sectionName')}))`,
+    message: 'refs to one parent must each name a different sectionName (the Gateway API refuses the route otherwise)',
+  },
+];
+
 export const routesSchema = z
   .strictObject({
-    parentRefs: z
-      .array(parentRefSchema)
-      .max(32)
-      .optional()
-      .describe('Gateways the HTTPRoute and GRPCRoute attach to. Without parentRefs no Gateway API route is rendered.'),
+    parentRefs: z.array(parentRefSchema).max(32).superRefine(distinctParents).optional().meta({
+      description:
+        'Gateways the HTTPRoute and GRPCRoute attach to. Without parentRefs no Gateway API route is rendered. Refs to one Gateway each name a different sectionName (a listener), as the Gateway API demands.',
+      'x-kubernetes-validations': PARENT_REFS_CEL,
+    }),
     hostnames: z
       .array(hostname)
       .max(16)
