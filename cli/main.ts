@@ -132,7 +132,10 @@ program
       'Exit 0 when nothing would change, 1 when something would, 2 on an error (as kubectl diff).',
   )
   .addOption(filenameOption())
-  .option('-n, --namespace <namespace>', 'namespace of MicroServices without metadata.namespace (default: default)')
+  .option(
+    '-n, --namespace <namespace>',
+    "namespace of MicroServices without metadata.namespace (default: the kubeconfig context's namespace, then default, as kubectl)",
+  )
   .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, as kubectl)')
   .action(async (opts: { filename: string[]; namespace?: string; kubeconfig?: string }) =>
     finish(await (await import('./commands/diff.ts')).runDiff(opts, io)),

@@ -143,6 +143,40 @@ async function replicaSets(ns: string): Promise<string[]> {
   return (list?.items ?? []).map((r) => r.metadata.uid).sort();
 }
 
+/** The pods of the namespace as uid:restarts, so a replaced or restarted pod shows. */
+async function pods(ns: string): Promise<string[]> {
+  type Pod = Obj & { status?: { containerStatuses?: { restartCount?: number }[] } };
+  const list = await getJson<{ items: Pod[] }>(kubeconfig(), ['-n', ns, 'pods']);
+  return (list?.items ?? [])
+    .map(
+      (p) => `${p.metadata.uid}:${(p.status?.containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0)}`,
+    )
+    .sort();
+}
+
+/** The kinds of child that exist and have the MicroService as their controlling owner. */
+async function ownedChildren(ns: string, name: string, uid: string): Promise<string[]> {
+  type Owned = Obj & { metadata: { ownerReferences?: { kind: string; uid: string; controller?: boolean }[] } };
+  const out: string[] = [];
+  for (const [kind, resource] of KINDS) {
+    const o = await getJson<Owned>(kubeconfig(), ['-n', ns, `${resource}/${name}`]);
+    if (o?.metadata.ownerReferences?.some((r) => r.kind === 'MicroService' && r.uid === uid && r.controller))
+      out.push(kind);
+  }
+  return out.sort();
+}
+
+/** A multi-document YAML stream with one more annotation on every object. */
+function withAnnotation(stream: string, key: string, value: string): string {
+  return parseAllDocuments(stream)
+    .map((d) => d.toJS() as { metadata: { annotations?: Record<string, string> } } | null)
+    .filter((o) => o !== null)
+    .map((o) =>
+      stringify({ ...o, metadata: { ...o.metadata, annotations: { ...o.metadata.annotations, [key]: value } } }),
+    )
+    .join('---\n');
+}
+
 /** Each step of the migration: diff, apply, and the live objects are exactly what the diff said. */
 async function applyAndCompare(ns: string, name: string, file: string, before: Map<string, string>, stdout: string) {
   await kubectl(kubeconfig(), ['apply', '-f', file]);
@@ -214,49 +248,106 @@ describe('msvc diff', () => {
     expect((await diff(changed)).code).toBe(0);
   });
 
-  it('walks docs/migration.md: helm install, import, diff, apply with adoption, the release removed, objects kept', async () => {
-    const { ns, dir } = await setup('migrate');
+  it("takes a MicroService's namespace from the kubeconfig context when it names none, as kubectl does", async () => {
+    const { ns, dir } = await setup('diff-context');
     const name = 'user';
-    // A chart whose templates are what the MicroService renders (so its pod template is the
-    // MicroService's): installed by the real helm, which adds its own labels and annotations.
+    // The same cluster, with a context namespace (kubectl config set-context --current --namespace).
+    const contextKubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(contextKubeconfig, (await kubectl(kubeconfig(), ['config', 'view', '--raw', '--flatten'])).stdout);
+    await kubectl(contextKubeconfig, ['config', 'set-context', '--current', `--namespace=${ns}`]);
+    const file = join(dir, 'microservice.yaml');
     const spec = { image: 'registry.example.com/shop/user:1.0.0', replicas: 2, ports: [{ name: 'http', port: 8080 }] };
-    const source = join(dir, 'source.yaml');
-    writeFileSync(
-      source,
-      stringify({ apiVersion: 'msvc.dev/v1alpha1', kind: 'MicroService', metadata: { name, namespace: ns }, spec }),
-    );
-    const chart = join(dir, 'chart');
-    mkdirSync(join(chart, 'templates'), { recursive: true });
-    writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: user\nversion: 1.0.0\n');
-    writeFileSync(join(chart, 'templates/all.yaml'), (await msvc(['render', '-f', source])).stdout);
-    await helm(['install', name, chart, '-n', ns, '--kubeconfig', kubeconfig()]);
-    await eventually(async () => (await replicaSets(ns)).length === 1, { what: 'a ReplicaSet' });
-    const replicaSetsBefore = await replicaSets(ns);
-
-    // 1. import, 2. diff, 3. apply with adoption.
-    const { file } = await imported(ns, dir);
-    const before = await snapshot(ns, name);
-    const adoption = await diff(file);
-    expect(adoption.code, adoption.stderr).toBe(1);
-    expect(adoption.stdout).toContain('rollout: no');
-    expect(adoption.stdout).toMatch(/^- {4}meta\.helm\.sh\/release-name: user$/m);
-    await applyAndCompare(ns, name, file, before, adoption.stdout);
-    expect((await diff(file)).code).toBe(0);
-
-    // 4. Helm forgets the release: its storage Secrets deleted, every object stays.
-    const secrets = ['-n', ns, 'secret', '-l', `owner=helm,name=${name}`];
-    expect((await kubectl(kubeconfig(), ['get', ...secrets, '-o', 'name'])).stdout).toContain(
-      `sh.helm.release.v1.${name}.v1`,
-    );
-    const adopted = await snapshot(ns, name);
-    await kubectl(kubeconfig(), ['delete', ...secrets]);
-    const releases = await helm(['list', '-n', ns, '-q', '--kubeconfig', kubeconfig()]);
-    expect(releases.stdout.trim()).toBe('');
-    const uninstall = await helm(['uninstall', name, '-n', ns, '--kubeconfig', kubeconfig()], { check: false });
-    expect(uninstall.code, 'helm uninstall of a forgotten release deletes nothing').not.toBe(0);
+    writeFileSync(file, stringify({ apiVersion: 'msvc.dev/v1alpha1', kind: 'MicroService', metadata: { name }, spec }));
+    // Before it exists, the diff creates every child in the context's namespace.
+    const creation = await msvc(['diff', '-f', file, '--kubeconfig', contextKubeconfig]);
+    expect(creation.code, creation.stderr).toBe(1);
+    expect(creation.stdout).toContain(`Index: Deployment ${ns}/${name}`);
+    expect(creation.stdout).not.toContain(`default/${name}`);
+    // kubectl puts it there too; once the operator has applied it, the diff is empty.
+    await kubectl(contextKubeconfig, ['apply', '-f', file]);
     await reconciled(ns, name);
-    expect(await replicaSets(ns)).toStrictEqual(replicaSetsBefore);
-    expectSame(await snapshot(ns, name), adopted);
-    expect((await diff(file)).code).toBe(0);
+    const same = await msvc(['diff', '-f', file, '--kubeconfig', contextKubeconfig]);
+    expect({ code: same.code, stdout: same.stdout }, same.stderr).toStrictEqual({ code: 0, stdout: '' });
+    // -n wins over the context; without either it is `default`.
+    const flag = await msvc(['diff', '-f', file, '--kubeconfig', contextKubeconfig, '-n', 'default']);
+    expect(flag.stdout).toContain(`Index: Deployment default/${name}`);
+    const plain = await msvc(['diff', '-f', file, '--kubeconfig', kubeconfig()]);
+    expect(plain.stdout).toContain(`Index: Deployment default/${name}`);
   });
+
+  // docs/migration.md step 4, both ways: the release's storage Secrets deleted (Helm forgets it), or
+  // the chart upgraded to mark every object helm.sh/resource-policy: keep before `helm uninstall`.
+  it.each(['forget the release', 'resource-policy keep'] as const)(
+    'walks docs/migration.md: helm install, import, diff, apply with adoption, the release removed (%s), objects kept',
+    async (removal) => {
+      const { ns, dir } = await setup('migrate');
+      const name = 'user';
+      // A chart whose templates are what the MicroService renders (so its pod template is the
+      // MicroService's): installed by the real helm, which adds its own labels and annotations.
+      const spec = {
+        image: 'registry.example.com/shop/user:1.0.0',
+        replicas: 2,
+        ports: [{ name: 'http', port: 8080 }],
+      };
+      const source = join(dir, 'source.yaml');
+      writeFileSync(
+        source,
+        stringify({ apiVersion: 'msvc.dev/v1alpha1', kind: 'MicroService', metadata: { name, namespace: ns }, spec }),
+      );
+      const chart = join(dir, 'chart');
+      mkdirSync(join(chart, 'templates'), { recursive: true });
+      writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: user\nversion: 1.0.0\n');
+      const rendered = (await msvc(['render', '-f', source])).stdout;
+      writeFileSync(join(chart, 'templates/all.yaml'), rendered);
+      const helmIn = (args: string[], check = true) =>
+        helm([...args, '-n', ns, '--kubeconfig', kubeconfig()], { check });
+      await helmIn(['install', name, chart]);
+      await eventually(async () => (await replicaSets(ns)).length === 1, { what: 'a ReplicaSet' });
+      const replicaSetsBefore = await replicaSets(ns);
+      const podsBefore = await pods(ns);
+      expect(podsBefore.length).toBe(2);
+      if (removal === 'resource-policy keep') {
+        // Helm reads the policy from the release's stored manifest: the chart must say it, and be upgraded.
+        writeFileSync(join(chart, 'templates/all.yaml'), withAnnotation(rendered, 'helm.sh/resource-policy', 'keep'));
+        await helmIn(['upgrade', name, chart]);
+      }
+
+      // 1. import, 2. diff, 3. apply with adoption.
+      const { file } = await imported(ns, dir);
+      const before = await snapshot(ns, name);
+      const adoption = await diff(file);
+      expect(adoption.code, adoption.stderr).toBe(1);
+      expect(adoption.stdout).toContain('rollout: no');
+      expect(adoption.stdout).toMatch(/^- {4}meta\.helm\.sh\/release-name: user$/m);
+      await applyAndCompare(ns, name, file, before, adoption.stdout);
+      expect((await diff(file)).code).toBe(0);
+      const adopted = await snapshot(ns, name);
+
+      // 4. The old release goes; every object stays.
+      if (removal === 'forget the release') {
+        const secrets = ['-n', ns, 'secret', '-l', `owner=helm,name=${name}`];
+        expect((await kubectl(kubeconfig(), ['get', ...secrets, '-o', 'name'])).stdout).toContain(
+          `sh.helm.release.v1.${name}.v1`,
+        );
+        await kubectl(kubeconfig(), ['delete', ...secrets]);
+        const uninstall = await helmIn(['uninstall', name], false);
+        expect(uninstall.code, 'helm uninstall of a forgotten release deletes nothing').not.toBe(0);
+      } else {
+        const uninstall = await helmIn(['uninstall', name]);
+        expect(uninstall.stdout).toContain('These resources were kept due to the resource policy:');
+        for (const kind of ['Deployment', 'Service', 'ServiceAccount', 'PodDisruptionBudget'])
+          expect(uninstall.stdout).toContain(`[${kind}] ${name}`);
+      }
+      expect((await helmIn(['list', '-q'])).stdout.trim()).toBe('');
+      const ms = await reconciled(ns, name);
+      // Still there, the MicroService's (its controller owner reference), and not touched since.
+      const owned = await ownedChildren(ns, name, ms.metadata.uid);
+      expect(owned).toStrictEqual(['Deployment', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
+      expectSame(await snapshot(ns, name), adopted);
+      // No pod restarted: the same ReplicaSet, the same pods, no container restarts.
+      expect(await replicaSets(ns)).toStrictEqual(replicaSetsBefore);
+      expect(await pods(ns)).toStrictEqual(podsBefore);
+      expect((await diff(file)).code).toBe(0);
+    },
+  );
 });

@@ -34,7 +34,7 @@ import { type ChildChange, childPatch } from './diff-text.ts';
 
 export interface DiffOptions {
   readonly filename: readonly string[];
-  /** For MicroServices without metadata.namespace. @default 'default' */
+  /** For MicroServices without metadata.namespace. @default the kubeconfig context's namespace, then 'default' (as kubectl) */
   readonly namespace?: string;
   /** A kubeconfig file instead of $KUBECONFIG or ~/.kube/config. */
   readonly kubeconfig?: string;
@@ -69,8 +69,12 @@ export async function runDiff(options: DiffOptions, io: Io): Promise<number> {
   }
   reportSkipped(io, loaded.skipped);
   let client: Client;
+  let namespace: string;
   try {
-    client = new Client(new KubeRest(await loadKubeConfig(options.kubeconfig)), { fieldManager: FIELD_MANAGER });
+    const kubeConfig = await loadKubeConfig(options.kubeconfig);
+    client = new Client(new KubeRest(kubeConfig), { fieldManager: FIELD_MANAGER });
+    // As kubectl: -n, else the current context's namespace, else default.
+    namespace = options.namespace ?? kubeConfig.getContextNamespace?.() ?? 'default';
   } catch (error) {
     // The light loader hands exec plugins and auth providers to client-node, which the CLI does not bundle.
     const hint = /@kubernetes\/client-node/.test(message(error))
@@ -83,7 +87,7 @@ export async function runDiff(options: DiffOptions, io: Io): Promise<number> {
   let changed = false;
   for (const { where, value } of loaded.services) {
     try {
-      const changes = await microServiceChanges(client, discovery, value, options.namespace ?? 'default', io);
+      const changes = await microServiceChanges(client, discovery, value, namespace, io);
       for (const change of changes) {
         const patch = childPatch(change);
         if (patch === '') continue;

@@ -82,6 +82,39 @@ describe('light kubeconfig loader', () => {
     }
   });
 
+  it("gives the current context's namespace, as kubectl uses it without -n (light loader and client-node)", async () => {
+    const withNamespace = (user: Record<string, unknown>, namespace?: string) =>
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:6443' } }],
+        users: [{ name: 'u', user }],
+        contexts: [
+          { name: 'other', context: { cluster: 'c', user: 'u', namespace: 'not-this' } },
+          { name: 'ctx', context: { cluster: 'c', user: 'u', ...(namespace === undefined ? {} : { namespace }) } },
+        ],
+        'current-context': 'ctx',
+      });
+    const light = join(dir, 'ns-light');
+    writeFileSync(light, withNamespace({ token: 'x' }, 'shop'));
+    const lightKc = await loadKubeConfig(light);
+    expect(lightKc).toBeInstanceOf(LightKubeConfig);
+    expect(lightKc.getContextNamespace?.()).toBe('shop');
+    const exec = { exec: { command: 'true', apiVersion: 'client.authentication.k8s.io/v1' } };
+    const heavy = join(dir, 'ns-exec');
+    writeFileSync(heavy, withNamespace(exec, 'billing'));
+    const heavyKc = await loadKubeConfig(heavy);
+    expect(heavyKc).toBeInstanceOf(KubeConfig);
+    expect(heavyKc.getContextNamespace?.()).toBe('billing');
+    for (const [file, user] of [
+      ['ns-none', { token: 'x' }],
+      ['ns-none-exec', exec],
+    ] as const) {
+      writeFileSync(join(dir, file), withNamespace(user));
+      expect((await loadKubeConfig(join(dir, file))).getContextNamespace?.()).toBeUndefined();
+    }
+  });
+
   it('re-reads a token file on every request (kubelet rotates projected tokens)', async () => {
     const tokenPath = join(dir, 'rotating');
     writeFileSync(tokenPath, 'one');
@@ -138,6 +171,8 @@ describe('KUBECONFIG with several files', () => {
       const kc = await loadKubeConfig();
       expect(kc).toBeInstanceOf(LightKubeConfig);
       expect(kc.getCurrentCluster()?.server).toBe('https://second:6443');
+      // The first file's context wins whole: its (absent) namespace too.
+      expect(kc.getContextNamespace?.()).toBeUndefined();
       const options = await applied(kc);
       expect(options.ca?.toString()).toBe('SECOND CA');
       expect((options.headers as Record<string, string>)['Authorization']).toBe('Bearer first-token');

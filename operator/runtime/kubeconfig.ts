@@ -17,6 +17,12 @@ import { parse, stringify } from 'yaml';
 export interface KubeConfigLike {
   getCurrentCluster(): { readonly server: string } | null;
   applyToHTTPSOptions(options: https.RequestOptions): Promise<void>;
+  /**
+   * The namespace kubectl uses for a request without `-n`: the current context's `namespace`, or
+   * in-cluster $POD_NAMESPACE, then the ServiceAccount's namespace file (client-go's clientcmd);
+   * undefined when none is set (kubectl then uses `default`).
+   */
+  getContextNamespace?(): string | undefined;
 }
 
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -58,6 +64,8 @@ export interface SimpleKubeConfig {
   readonly tokenFile?: string;
   readonly skipTLSVerify?: boolean;
   readonly tlsServerName?: string;
+  /** The current context's namespace, if it sets one. */
+  readonly namespace?: string;
 }
 
 function material(file: unknown, data: unknown, base: string): { file?: string; data?: string } | undefined {
@@ -91,6 +99,9 @@ function simpleFromDoc(doc: Fields | null, base: string): SimpleKubeConfig | und
     server: cluster['server'],
     ...(cluster['insecure-skip-tls-verify'] === true ? { skipTLSVerify: true } : {}),
     ...(typeof cluster['tls-server-name'] === 'string' ? { tlsServerName: cluster['tls-server-name'] } : {}),
+    ...(typeof context['namespace'] === 'string' && context['namespace'] !== ''
+      ? { namespace: context['namespace'] }
+      : {}),
   };
   const ca = material(cluster['certificate-authority'], cluster['certificate-authority-data'], base);
   const cert = material(user['client-certificate'], user['client-certificate-data'], base);
@@ -102,6 +113,10 @@ function simpleFromDoc(doc: Fields | null, base: string): SimpleKubeConfig | und
     ...(key ? { key } : {}),
     ...(typeof user['token'] === 'string' && user['token'] !== '' ? { token: user['token'] } : {}),
   };
+}
+
+function readTrimmed(path: string): string | undefined {
+  return existsSync(path) ? readFileSync(path, 'utf8').trim() || undefined : undefined;
 }
 
 function read(m: { file?: string; data?: string } | undefined): Buffer | undefined {
@@ -129,6 +144,10 @@ export class LightKubeConfig implements KubeConfigLike {
     };
   }
 
+  getContextNamespace(): string | undefined {
+    return this.#config.namespace;
+  }
+
   getCurrentCluster(): { server: string; skipTLSVerify: boolean } {
     return { server: this.#config.server, skipTLSVerify: this.#config.skipTLSVerify === true };
   }
@@ -150,7 +169,9 @@ async function clientNode(load: (kc: import('@kubernetes/client-node').KubeConfi
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   load(kc);
-  return kc;
+  return Object.assign(kc, {
+    getContextNamespace: () => kc.getContextObject(kc.getCurrentContext())?.namespace || undefined,
+  });
 }
 
 const NAMED_LISTS = ['clusters', 'users', 'contexts'] as const;
@@ -243,7 +264,13 @@ export async function loadKubeConfig(path?: string): Promise<KubeConfigLike> {
   const port = process.env['KUBERNETES_SERVICE_PORT'];
   if (host && port && existsSync(join(SA_DIR, 'token'))) {
     const server = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    return new LightKubeConfig({ server, ca: { file: join(SA_DIR, 'ca.crt') }, tokenFile: join(SA_DIR, 'token') });
+    const namespace = process.env['POD_NAMESPACE'] || readTrimmed(join(SA_DIR, 'namespace'));
+    return new LightKubeConfig({
+      server,
+      ca: { file: join(SA_DIR, 'ca.crt') },
+      tokenFile: join(SA_DIR, 'token'),
+      ...(namespace ? { namespace } : {}),
+    });
   }
   return clientNode((kc) => kc.loadFromDefault());
 }
