@@ -641,7 +641,13 @@ export function importObjects(sources: readonly SourceObject[], options: ImportO
       continue;
     }
     ms = checked.value;
-    const rendered = new Map(render(ms, cfg).objects.map((o) => [o.kind, asStored(o as JsonObject)]));
+    // By kind among the kinds import reads, each checked with its group (kindOf): Linkerd's
+    // AuthorizationPolicy (policy.linkerd.io) is not Istio's, and like its Servers it is not compared.
+    const rendered = new Map(
+      render(ms, cfg)
+        .objects.filter((o) => kindOf(o as JsonObject) !== undefined)
+        .map((o) => [o.kind, asStored(o as JsonObject)]),
+    );
     const findings: Finding[] = [];
     // The Deployment.
     const { value: comparable, findings: moved } = comparableDeployment(
