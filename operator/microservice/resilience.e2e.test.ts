@@ -205,10 +205,10 @@ describe('a permanent apply failure does not wedge a MicroService', () => {
           matchConstraints: {
             resourceRules: [
               {
-                apiGroups: ['policy'],
+                apiGroups: [''],
                 apiVersions: ['v1'],
                 operations: ['CREATE', 'UPDATE'],
-                resources: ['poddisruptionbudgets'],
+                resources: ['serviceaccounts'],
               },
             ],
           },
@@ -356,5 +356,83 @@ describe('a spec the API server accepted but the renderer refuses (a CRD older t
       what: 'ledger Ready once the spec is valid',
       timeoutMs: 60_000,
     });
+  });
+});
+
+describe('retries across all MicroServices share one token bucket (--retry-qps, --retry-burst)', () => {
+  it('holds 20 failing MicroServices to the bucket; without it each retries on its own back-off', async () => {
+    const ns = await namespace('retry-bucket');
+    // An admission webhook nobody serves, for this namespace's ServiceAccounts (the first child
+    // applied, so nothing else is created whose events would queue the MicroService again): each
+    // apply fails with a 500 (failurePolicy Fail), an error the operator retries.
+    const webhook = `refuse-sa-${ns}`;
+    await apply(kubeconfig(), [
+      {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingWebhookConfiguration',
+        metadata: { name: webhook },
+        webhooks: [
+          {
+            name: 'refuse.msvc.dev',
+            clientConfig: { url: 'https://127.0.0.1:1/refuse' },
+            rules: [
+              {
+                apiGroups: [''],
+                apiVersions: ['v1'],
+                operations: ['CREATE', 'UPDATE'],
+                resources: ['serviceaccounts'],
+              },
+            ],
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+            failurePolicy: 'Fail',
+            sideEffects: 'None',
+            admissionReviewVersions: ['v1'],
+            timeoutSeconds: 1,
+          },
+        ],
+      },
+    ]);
+    cleanups.push(() => kubectl(kubeconfig(), ['delete', 'validatingwebhookconfiguration', webhook]));
+    const count = 20;
+    await apply(
+      kubeconfig(),
+      Array.from({ length: count }, (_, i) => microService(`svc-${i}`, ns)),
+    );
+
+    /** Failed reconciles in the first `windowMs` after the first one, for an operator run with `args`. */
+    const failuresWith = async (args: string[], windowMs: number) => {
+      const op = await startOperator({ kubeconfig: kubeconfig(), namespaces: [ns], extraArgs: args });
+      try {
+        const errors = async () => {
+          const metrics = await (await fetch(`${op.healthUrl}/metrics`)).text();
+          return Number(
+            /controller_runtime_reconcile_errors_total\{controller="microservice"\} (\d+)/.exec(metrics)?.[1] ?? 0,
+          );
+        };
+        const first = await eventually(async () => ((await errors()) > 0 ? Date.now() : undefined), {
+          what: 'the first failed reconcile',
+          timeoutMs: 30_000,
+        });
+        await new Promise((r) => setTimeout(r, first + windowMs - Date.now()));
+        return await errors();
+      } finally {
+        await op.stop('SIGKILL');
+      }
+    };
+    const windowMs = 12_000;
+    const limited = await failuresWith(['--retry-qps', '1', '--retry-burst', '1'], windowMs);
+    const unlimited = await failuresWith(['--retry-qps', '0'], windowMs);
+    console.log(
+      `retry bucket: ${limited} failed reconciles of ${count} MicroServices in ${windowMs / 1000} s with --retry-qps 1 --retry-burst 1, ${unlimited} without a limit`,
+    );
+    // Limited: each MicroService's first attempt, then one bucket (burst 1, 1 per second) for all.
+    expect(limited).toBeGreaterThanOrEqual(count);
+    expect(limited).toBeLessThanOrEqual(count + 1 + windowMs / 1000 + 5);
+    // Unlimited: 100 ms, 200 ms, … per key, six or more retries each in the window.
+    expect(unlimited).toBeGreaterThan(count * 4);
+    // And it was the webhook: ApplyFailed says so.
+    const ready = await condition(ns, 'svc-0', 'Ready');
+    expect(ready?.reason).toBe('ApplyFailed');
+    expect(ready?.message).toContain('refuse.msvc.dev');
   });
 });
