@@ -115,8 +115,6 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
       }),
     ]),
   ) as Record<CachedChildKey, Informer<KubeObject>>;
-  // Not sharded: pods carry no owner uid of the MicroService (their owner is a ReplicaSet), so
-  // every replica caches them; only their events for MicroServices this replica owns queue work.
   const pods = manager.informer<PodLike>({
     apiVersion: 'v1',
     kind: 'Pod',
@@ -124,6 +122,9 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
     labelSelector: managed,
     transform: leanPod,
     indexers: { [POD_INDEX]: podMicroService },
+    // A pod names no MicroService uid (its owner is a ReplicaSet): it is kept while the
+    // MicroService its label names is cached, i.e. owned by this replica (client-side).
+    shardBy: { primaryKey: (pod) => podMicroService(pod as PodLike)[0] },
   });
   const capacity = options.capacityCheck ?? true;
   // Small and few per namespace (spec and status whole); a change re-queues that namespace's MicroServices.

@@ -96,13 +96,30 @@ async function ringNow(client: Client, ns: string): Promise<Ring> {
   return new Ring(liveMembers(leases as ShardLease[], Date.now()));
 }
 
-const microService = (ns: string, name: string, tag: string) => ({
+/** MicroServices with pods: a few (what is proven is who reconciles, not pods starting on a loaded machine). */
+const WITH_PODS = 10;
+const microService = (ns: string, name: string, tag: string, replicas = 0) => ({
   apiVersion: 'msvc.dev/v1alpha1',
   kind: 'MicroService',
   metadata: { name, namespace: ns },
-  // No pods: what is proven here is who reconciles, not pods starting on a loaded machine.
-  spec: { image: `registry.example.com/shop/${name}:${tag}`, replicas: 0, ports: [{ name: 'http', port: 8080 }] },
+  spec: { image: `registry.example.com/shop/${name}:${tag}`, replicas, ports: [{ name: 'http', port: 8080 }] },
 });
+
+/** Each replica caches exactly the pods of the MicroServices it owns (pods follow their MicroService). */
+async function podsCachedByOwner(
+  client: Client,
+  ns: string,
+  replicas: ReadonlyMap<string, OperatorProcess>,
+  owners: ReadonlyMap<string, string>,
+): Promise<boolean> {
+  const pods = await client.list<KubeObject>('v1', 'Pod', { namespace: ns });
+  if (pods.length < WITH_PODS) return false;
+  for (const [id, op] of replicas) {
+    const mine = pods.filter((p) => owners.get(p.metadata?.labels?.['app.kubernetes.io/name'] ?? '') === id).length;
+    if ((await metric(op, /^msvc_cache_objects\{resource="Pod\.v1"\}/)) !== mine) return false;
+  }
+  return true;
+}
 
 async function applyAll(client: Client, objects: KubeObject[]): Promise<void> {
   for (let i = 0; i < objects.length; i += 25) {
@@ -169,7 +186,7 @@ describe('sharding across replicas', () => {
     const started = new Date().toISOString();
     await applyAll(
       client,
-      names.map((name) => microService(ns, name, '1')),
+      names.map((name, i) => microService(ns, name, '1', i < WITH_PODS ? 1 : 0)),
     );
     const ring = await ringNow(client, ns);
     expect(ring.members).toEqual(['shard-a', 'shard-b', 'shard-c']);
@@ -189,6 +206,11 @@ describe('sharding across replicas', () => {
       expect(await addedEvents(op)).toBe(count);
     }
     for (const id of ring.members) expect([...owners.values()].filter((o) => o === id).length).toBeGreaterThan(20);
+    await eventually(
+      () => podsCachedByOwner(client, ns, replicas, owners),
+      'each replica to cache the pods of its MicroServices',
+      120_000,
+    );
     if (auditLog) {
       const writes = deploymentWrites(auditLog, ns, started);
       expect(new Set(writes.map((e) => e.objectRef?.name)).size).toBe(count);
@@ -229,12 +251,17 @@ describe('sharding across replicas', () => {
         30_000,
       );
     }
+    await eventually(
+      () => podsCachedByOwner(client, ns, replicas, moved),
+      'each replica to cache the pods of its MicroServices after the hand-over',
+      60_000,
+    );
 
     // A spec change on every MicroService: each Deployment written once, by its owner.
     const changedAt = new Date().toISOString();
     await applyAll(
       client,
-      names.map((name) => microService(ns, name, '2')),
+      names.map((name, i) => microService(ns, name, '2', i < WITH_PODS ? 1 : 0)),
     );
     const image = async (name: string) =>
       (

@@ -239,20 +239,47 @@ export class Manager {
     }
   }
 
+  /** Rebalances under way, and a promise that resolves when the last one has ended. */
+  #rebalancing = 0;
+  #rebalanced: Promise<void> = Promise.resolve();
+
   /**
    * The ring's members changed: queued keys this replica no longer owns are dropped at once (a
    * reconcile in flight finishes: the overlap docs/sharding.md argues is safe), then the sharded
-   * caches relist with the new ranges, children first, so that a newly owned MicroService, queued
-   * by its own cache's Added event, finds its children cached. Objects no longer owned leave the
-   * caches at each relist's end, and their keys the queues.
+   * caches relist with the new ranges: MicroServices and the children hashed by their owner, then
+   * what follows a cached MicroService (pods), once the MicroServices are in. Objects no longer
+   * owned leave the caches at each relist's end, and their keys the queues. Reconciles wait until
+   * it is over, so a newly owned MicroService is reconciled with its children and pods cached.
    */
   async #rebalance(): Promise<void> {
-    for (const { queue, owns } of this.#shardedQueues) queue.retain(owns);
-    const children = this.#sharded.filter(({ by }) => by !== 'self');
-    const primaries = this.#sharded.filter(({ by }) => by === 'self');
-    await Promise.all(children.map(({ informer }) => informer.relist()));
-    await Promise.all(primaries.map(({ informer }) => informer.relist()));
-    for (const { queue, primary } of this.#shardedQueues) queue.retain((key) => primary.store.get(key) !== undefined);
+    let done = () => {};
+    const ended = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    const previous = this.#rebalanced;
+    this.#rebalanced = previous.then(() => ended);
+    this.#rebalancing++;
+    try {
+      for (const { queue, owns } of this.#shardedQueues) queue.retain(owns);
+      const following = this.#sharded.filter(({ by }) => typeof by === 'object' && 'primaryKey' in by);
+      const hashed = this.#sharded.filter((entry) => !following.includes(entry));
+      await Promise.all(hashed.map(({ informer }) => informer.relist()));
+      await Promise.all(following.map(({ informer }) => informer.relist()));
+      for (const { queue, primary } of this.#shardedQueues) queue.retain((key) => primary.store.get(key) !== undefined);
+    } finally {
+      this.#rebalancing--;
+      done();
+    }
+  }
+
+  /** Resolves once no rebalance is under way. */
+  async #settled(): Promise<void> {
+    while (this.#rebalancing > 0) await this.#rebalanced;
+  }
+
+  /** The sharded informer everything else follows (the one hashed by its own uid). */
+  #primaryInformer(): Informer<KubeObject> | undefined {
+    return this.#sharded.find(({ by }) => by === 'self')?.informer;
   }
 
   /** Registers a watched resource; its cache warms from run() on, leader or not. */
@@ -260,11 +287,22 @@ export class Manager {
     const resource = `${options.kind}.${options.apiVersion}`;
     const { shardBy, ...rest } = options;
     const shard = this.shard;
+    const follows = typeof shardBy === 'object' && 'primaryKey' in shardBy ? shardBy.primaryKey : undefined;
     const sharded =
       shard !== undefined && shardBy !== undefined
         ? {
-            filter: (obj: T) => shard.owns(obj, shardBy),
-            startAfter: (signal: AbortSignal) => shard.waitUntilMember(signal),
+            filter:
+              follows === undefined
+                ? (obj: T) => shard.owns(obj, shardBy)
+                : (obj: T) => {
+                    // Kept while its primary object is cached: the primary cache holds only what we own.
+                    const key = follows(obj);
+                    return key === undefined || this.#primaryInformer()?.store.get(key) !== undefined;
+                  },
+            startAfter: async (signal: AbortSignal) => {
+              await shard.waitUntilMember(signal);
+              if (follows !== undefined) await this.#primaryInformer()?.store.waitUntilReady(signal);
+            },
             // Server-side sharding where the API server applies it (the Lease list's echo says);
             // the filter stays, as the fallback and a guard (it drops nothing the server kept).
             ...(shardBy === 'self'
@@ -329,7 +367,10 @@ export class Manager {
       reconcile:
         owns === undefined
           ? options.reconcile
-          : async (key, ctx) => (owns(formatKey(key)) ? options.reconcile(key, ctx) : {}),
+          : async (key, ctx) => {
+              await this.#settled();
+              return owns(formatKey(key)) ? options.reconcile(key, ctx) : {};
+            },
       errorPolicy: options.errorPolicy,
       queue,
       maxConcurrentReconciles: workers,

@@ -36,12 +36,20 @@ export interface ShardOptions {
   readonly onMembers?: (members: readonly string[]) => void;
 }
 
-/** What a sharded informer hashes: its own uid (`self`), or its controller owner's uid. */
-export type ShardBy = 'self' | { readonly ownerGroup: string; readonly ownerKind: string };
+/**
+ * What a sharded informer hashes: its own uid (`self`), its controller owner's uid, or nothing of
+ * its own: `primaryKey` names the primary object it belongs to (a pod's MicroService, by label),
+ * and it is kept while that object is cached, i.e. owned (the Manager resolves it).
+ */
+export type ShardBy =
+  | 'self'
+  | { readonly ownerGroup: string; readonly ownerKind: string }
+  | { readonly primaryKey: (obj: KubeObject) => string | undefined };
 
 /** The shard value of `obj`: its uid, or the uid of its controller owner of the given kind (undefined: none). */
 export function shardValue(obj: KubeObject, by: ShardBy): string | undefined {
   if (by === 'self') return obj.metadata?.uid;
+  if ('primaryKey' in by) return undefined;
   const ref = (obj.metadata?.ownerReferences ?? []).find(
     (r: OwnerReference) =>
       r.controller === true && r.kind === by.ownerKind && r.apiVersion.split('/')[0] === by.ownerGroup,
