@@ -358,6 +358,16 @@ const CASES: Case[] = [
     valid: true,
   },
   {
+    name: "a toleration value ' payments' (no label value)",
+    spec: { tolerations: [{ key: 'pool', operator: 'Equal', value: ' payments', effect: 'NoSchedule' }] },
+    valid: false,
+  },
+  {
+    name: 'a toleration value of 63 characters',
+    spec: { tolerations: [{ key: 'pool', value: 'p'.repeat(63), effect: 'NoSchedule' }] },
+    valid: true,
+  },
+  {
     name: 'a Gateway listed twice in routes.parentRefs',
     spec: routeTo({ name: 'public' }, { name: 'public' }),
     valid: false,

@@ -149,7 +149,15 @@ export const tolerationSchema = z
   .strictObject({
     key: labelKey.optional().describe('Taint key; empty with operator Exists tolerates every taint.'),
     operator: z.enum(['Exists', 'Equal']).optional().describe('Exists or Equal (default).'),
-    value: z.string().max(63).optional().describe('Taint value (Equal only).'),
+    value: z
+      .string()
+      .max(63)
+      .regex(
+        new RegExp(LABEL_VALUE),
+        "must be a label value (the API server's check for tolerations): letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+      )
+      .optional()
+      .describe('Taint value (Equal only): a label value.'),
     effect: z
       .enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute'])
       .optional()
