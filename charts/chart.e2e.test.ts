@@ -1,6 +1,6 @@
 // The Helm chart on the real local control plane, with the real helm: install, upgrade and
 // uninstall; the operator, authenticated as the chart's ServiceAccount (a TokenRequest token, not
-// admin credentials), passes the core operator scenarios in both RBAC modes (the RBAC is
+// admin credentials), passes the core operator scenarios in both RBAC modes and sharded (the RBAC is
 // sufficient); `kubectl auth can-i --as` shows it can do nothing else (the RBAC is minimal); and
 // the operator's pods and the workloads the operator renders are admitted under the `restricted`
 // Pod Security level.
@@ -203,7 +203,11 @@ const FORBIDDEN_CLUSTER: [string, string][] = [
 ];
 
 /** The operator process as the chart's ServiceAccount, watching appNs, leader-elected on the chart's Lease. */
-async function operatorAsServiceAccount(watch: string): Promise<OperatorProcess> {
+/** The operator's own Lease in sharding mode (`--shard-identity`; the chart passes the pod name). */
+const SHARD = 'chart-e2e-shard';
+const SHARD_RULE = rule('leases.coordination.k8s.io', ['create', 'get', 'list', 'watch', 'update']);
+
+async function operatorAsServiceAccount(watch: string, sharded = false): Promise<OperatorProcess> {
   const saKubeconfig = await serviceAccountKubeconfig(kubeconfig(), releaseNs, fullname(), tmp);
   // The installed Deployment's command: the image's node, the chart's Node flags (nodeFlags,
   // --lite-mode by default), the compiled entry point. Run compiled, with those flags.
@@ -218,7 +222,9 @@ async function operatorAsServiceAccount(watch: string): Promise<OperatorProcess>
     entry: join(ensureBuild(), 'operator/microservice/main.js'),
     kubeconfig: saKubeconfig,
     namespaces: [watch],
-    leaderElect: { namespace: releaseNs, name: LEASE, leaseDurationSeconds: 4 },
+    ...(sharded
+      ? { extraArgs: ['--sharding', '--shard-identity', SHARD, '--lease-namespace', releaseNs] }
+      : { leaderElect: { namespace: releaseNs, name: LEASE, leaseDurationSeconds: 4 } }),
   });
   operators.push(op);
   return op;
@@ -413,6 +419,38 @@ describe('the Helm chart on a real control plane', () => {
   it('namespaced mode: the operator as the chart ServiceAccount passes the core scenarios', async () => {
     const op = await operatorAsServiceAccount(appNs);
     await runCoreScenarios({ kubeconfig: kubeconfig(), namespace: appNs, logs: op.logs, name: 'payment' });
+    expect(forbiddenInLogs(op)).toEqual([]);
+    expect(await op.stop('SIGTERM')).toBe(0);
+  });
+
+  it('upgrade to sharding: a Role on the Leases replaces the leader-election one; a sharded operator as the chart ServiceAccount passes the core scenarios', async () => {
+    const result = await helm([
+      'upgrade',
+      release,
+      chartDir,
+      '-n',
+      releaseNs,
+      '--kubeconfig',
+      kubeconfig(),
+      '--reuse-values',
+      '--set',
+      'sharding.enabled=true',
+      '--set',
+      'replicaCount=3',
+      '--wait',
+      '--timeout=120s',
+    ]);
+    expect(result.stdout).toContain('REVISION: 3');
+    expect(await grantedRules(releaseNs)).toEqual([SHARD_RULE, namespaceRule([appNs])].sort());
+    await releaseWorkloadReady(3);
+    const op = await operatorAsServiceAccount(appNs, true);
+    await runCoreScenarios({ kubeconfig: kubeconfig(), namespace: appNs, logs: op.logs, name: 'sharded' });
+    const lease = await getJson<{ metadata?: { labels?: Record<string, string> }; spec?: { holderIdentity?: string } }>(
+      kubeconfig(),
+      ['-n', releaseNs, `lease/${SHARD}`],
+    );
+    expect(lease?.spec?.holderIdentity).toBe(SHARD);
+    expect(lease?.metadata?.labels).toMatchObject({ 'sharding.msvc.dev/ring': 'msvc-operator' });
     expect(forbiddenInLogs(op)).toEqual([]);
     expect(await op.stop('SIGTERM')).toBe(0);
   });
