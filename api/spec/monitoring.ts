@@ -133,6 +133,28 @@ const celIstioSidecar =
 const celMerged = `${celIstioSidecar} && (!has(self.monitoring.istio) || self.monitoring.istio == 'merged')`;
 const celMtls = `${celIstioSidecar} && has(self.monitoring.istio) && self.monitoring.istio == 'mtls'`;
 
+/**
+ * Ports Istio's injector refuses as a pod's `prometheus.io/port` when it merges metrics: the agent's
+ * own and the rest of the data plane's (istioReservedPorts in pilot/cmd/pilot-agent/status/server.go
+ * of https://github.com/istio/istio; 15020 is the merged endpoint itself).
+ */
+export const ISTIO_SCRAPE_RESERVED_PORTS = [15000, 15001, 15004, 15006, 15008, 15020, 15021, 15053, 15090] as const;
+/** What Go's strconv.ParseBool reads as false (Istio parses the scrape and merge annotations with it). */
+const GO_FALSE = ['0', 'f', 'F', 'false', 'FALSE', 'False'] as const;
+const PROM_PORT = `${PROMETHEUS_ANNOTATION_PREFIX}port`;
+const PROM_SCRAPE = `${PROMETHEUS_ANNOTATION_PREFIX}scrape`;
+const ISTIO_MERGE = 'prometheus.istio.io/merge-metrics';
+
+/** Why Istio's injector would refuse this prometheus.io/port (metrics merging on), or undefined. */
+function istioScrapePortProblem(value: string): string | undefined {
+  // strconv.Atoi: optional sign, decimal digits; then 1-65535 and not a data-plane port.
+  if (!/^[+-]?[0-9]{1,18}$/.test(value)) return 'is not a port number';
+  const port = Number(value);
+  if (port < 1 || port > 65535) return 'is not a port number (1-65535)';
+  if ((ISTIO_SCRAPE_RESERVED_PORTS as readonly number[]).includes(port)) return "is one of Istio's own ports";
+  return undefined;
+}
+
 export const MONITORING_RULES: readonly SpecRule<MonitoringView>[] = [
   {
     id: 'monitoring-port-declared',
@@ -327,6 +349,39 @@ export const MONITORING_RULES: readonly SpecRule<MonitoringView>[] = [
         podAnnotations: { 'prometheus.io/scrape': 'true' },
         monitoring: { port: 'http', type: 'Annotations' },
       },
+    ],
+  },
+  {
+    id: 'istio-prometheus-port',
+    summary:
+      "spec.podAnnotations: with an Istio sidecar that merges metrics, prometheus.io/port is a port number (1-65535) other than Istio's own, or Istio's injector refuses the pod.",
+    check: (spec) => {
+      const a = spec.podAnnotations ?? {};
+      const value = a[PROM_PORT];
+      if (value === undefined || !istioSidecar(spec)) return [];
+      const off = (v: string | undefined) => v !== undefined && (GO_FALSE as readonly string[]).includes(v);
+      if (off(a[ISTIO_MERGE]) || off(a[PROM_SCRAPE])) return [];
+      const problem = istioScrapePortProblem(value);
+      return problem === undefined
+        ? []
+        : [
+            {
+              path: ['podAnnotations', PROM_PORT],
+              message: `"${value}" ${problem}: Istio's injector merges the app's metrics into its agent and refuses the pod (the injection webhook fails) unless this is the app's metrics port, 1-65535 and none of ${ISTIO_SCRAPE_RESERVED_PORTS.join(', ')}; fix it, or set ${ISTIO_MERGE}: "false"`,
+            },
+          ];
+    },
+    cel: [
+      {
+        rule: `!has(self.podAnnotations) || !('${PROM_PORT}' in self.podAnnotations) || !(${celIstioSidecar}) || ('${ISTIO_MERGE}' in self.podAnnotations && self.podAnnotations['${ISTIO_MERGE}'] in [${GO_FALSE.map((v) => `'${v}'`).join(', ')}]) || ('${PROM_SCRAPE}' in self.podAnnotations && self.podAnnotations['${PROM_SCRAPE}'] in [${GO_FALSE.map((v) => `'${v}'`).join(', ')}]) || (self.podAnnotations['${PROM_PORT}'].matches('^[+-]?[0-9]{1,18}$') && int(self.podAnnotations['${PROM_PORT}']) >= 1 && int(self.podAnnotations['${PROM_PORT}']) <= 65535 && !(int(self.podAnnotations['${PROM_PORT}']) in [${ISTIO_SCRAPE_RESERVED_PORTS.join(', ')}]))`,
+        message: `spec.podAnnotations: with an Istio sidecar merging metrics, prometheus.io/port must be a port number 1-65535 other than ${ISTIO_SCRAPE_RESERVED_PORTS.join(', ')}, or Istio's injector refuses the pod`,
+        fieldPath: '.podAnnotations',
+      },
+    ],
+    invalidExamples: [
+      { mesh: { provider: 'istio' }, podAnnotations: { [PROM_PORT]: 'metrics' } },
+      { mesh: { provider: 'istio', mode: 'native-sidecar' }, podAnnotations: { [PROM_PORT]: '15020' } },
+      { mesh: { provider: 'istio' }, podAnnotations: { [PROM_PORT]: '70000', [PROM_SCRAPE]: 'true' } },
     ],
   },
 ];

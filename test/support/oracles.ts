@@ -1,5 +1,6 @@
 // Oracles from Kubernetes' own Go code (tools/testhelpers): what resource.ParseQuantity makes of a
-// quantity, and what `kubectl apply -f` decodes a YAML stream to (sigs.k8s.io/yaml). Built once by
+// quantity, what `kubectl apply -f` decodes a YAML stream to (sigs.k8s.io/yaml), and what Istio's
+// injector makes of a Deployment (istio.io/istio/pkg/kube/inject). Built once by
 // tools/testhelpers/build.sh into the cache (seconds when go.mod/go.sum/sources are unchanged).
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -42,13 +43,41 @@ export type KubectlDocument = { ok: true; json: unknown } | { ok: false; error: 
 
 /** The documents of a YAML stream as kubectl decodes them (empty documents skipped). */
 export function kubectlDecode(yaml: string): KubectlDocument[] {
-  const out = execFileSync(join(testHelpersDir(), 'kubectl-decode'), {
-    input: yaml,
+  return jsonLines<KubectlDocument>('kubectl-decode', [], yaml);
+}
+
+/** Runs a helper on `input` and parses the JSON line it prints per document. */
+function jsonLines<T>(helper: string, args: readonly string[], input: string): T[] {
+  const out = execFileSync(join(testHelpersDir(), helper), args, {
+    input,
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
   });
   return out
     .split('\n')
     .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as KubectlDocument);
+    .map((line) => JSON.parse(line) as T);
+}
+
+/** One document after Istio's injection (tools/testhelpers/cmd/istio-inject). */
+export type IstioInjected =
+  | {
+      ok: true;
+      kind: string;
+      name: string;
+      /** The object after injection; a kind Istio does not inject into comes back unchanged. */
+      object: Record<string, unknown>;
+      warnings?: string[];
+      /** Deployments: the injected pod's effective requests and limits, by Kubernetes' own resource helpers. */
+      pod?: { requests: Record<string, string>; limits: Record<string, string> };
+    }
+  | { ok: false; kind?: string; name?: string; error: string };
+
+/**
+ * Istio's own sidecar injection (istio.io/istio/pkg/kube/inject, as `istioctl kube-inject` runs it
+ * offline) over a YAML stream, with the injection templates and chart values of the pinned Istio
+ * module; `cni`: istio-cni installed (no istio-init).
+ */
+export function istioInject(yaml: string, { cni = false } = {}): IstioInjected[] {
+  return jsonLines<IstioInjected>('istio-inject', cni ? ['-cni'] : [], yaml);
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # tools/testhelpers/build.sh — builds the Go test oracles of this module (cmd/*) into the cache and
-# prints their directory. Rebuilds only when go.mod, go.sum or a source file changes.
+# prints their directory. Rebuilds only when go.mod, go.sum or a source file changes. istio-inject's
+# chart files (istio-discovery values.yaml and files/*.yaml, from the pinned istio.io/istio module)
+# are copied next to the binaries, into istio-discovery/.
 #
 #   tools/testhelpers/build.sh            build (or reuse), print the bin dir on stdout
 #
@@ -18,7 +20,7 @@ if [[ -z "$GO" ]]; then
   exit 1
 fi
 
-hash="$(cd "$DIR" && { echo "recipe=1 os=$(uname -s) arch=$(uname -m)"; find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) | LC_ALL=C sort | xargs cat; } | sha256sum | cut -c1-12)"
+hash="$(cd "$DIR" && { echo "recipe=2 os=$(uname -s) arch=$(uname -m)"; find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) | LC_ALL=C sort | xargs cat; } | sha256sum | cut -c1-12)"
 out="$CACHE_DIR/build/testhelpers-$hash"
 if [[ -f "$out/.complete" ]]; then
   echo "$out"
@@ -38,6 +40,15 @@ if [[ ! -f "$out/.complete" ]]; then
     tail -n 40 "$log" >&2
     exit 1
   fi
+  if ! istio="$(cd "$DIR" && GOTOOLCHAIN=local GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=readonly" "$GO" list -m -f '{{.Dir}}' istio.io/istio 2>>"$log")" ||
+    [[ ! -f "$istio/manifests/charts/istio-control/istio-discovery/values.yaml" ]]; then
+    echo "tools/testhelpers/build.sh: the istio.io/istio module's istio-discovery chart is missing; see $log" >&2
+    exit 1
+  fi
+  mkdir -p "$out.tmp/istio-discovery/files"
+  cp "$istio/manifests/charts/istio-control/istio-discovery/values.yaml" "$out.tmp/istio-discovery/"
+  cp "$istio/manifests/charts/istio-control/istio-discovery/files/"*.yaml "$out.tmp/istio-discovery/files/"
+  chmod -R u+w "$out.tmp/istio-discovery"
   touch "$out.tmp/.complete"
   rm -rf "$out"
   mv "$out.tmp" "$out"
