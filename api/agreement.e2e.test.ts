@@ -358,6 +358,24 @@ const CASES: Case[] = [
     valid: true,
   },
   {
+    name: 'topology maxSkew 2^31 (int32 in the PodSpec)',
+    spec: {
+      topologySpreadConstraints: [
+        { maxSkew: 2 ** 31, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway' },
+      ],
+    },
+    valid: false,
+  },
+  {
+    name: 'topology maxSkew 2^31-1',
+    spec: {
+      topologySpreadConstraints: [
+        { maxSkew: 2 ** 31 - 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway' },
+      ],
+    },
+    valid: true,
+  },
+  {
     name: "a toleration value ' payments' (no label value)",
     spec: { tolerations: [{ key: 'pool', operator: 'Equal', value: ' payments', effect: 'NoSchedule' }] },
     valid: false,

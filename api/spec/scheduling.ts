@@ -166,15 +166,24 @@ export const tolerationSchema = z
   })
   .describe('A Kubernetes Toleration.');
 
+/** The largest int32, the type of maxSkew and minDomains in the Kubernetes API. */
+const INT32_MAX = 2 ** 31 - 1;
+
 export const topologySpreadConstraintSchema = z
   .strictObject({
-    maxSkew: z.int().min(1).describe('Largest allowed difference in pod count between domains.'),
+    // int32 in the PodSpec: a larger number overflows (2^53-1 became -1 and the Deployment was refused).
+    maxSkew: z.int().min(1).max(INT32_MAX).describe('Largest allowed difference in pod count between domains.'),
     topologyKey: labelKey.describe('Node label that defines the domains, e.g. topology.kubernetes.io/zone.'),
     whenUnsatisfiable: z.enum(['DoNotSchedule', 'ScheduleAnyway']).describe('DoNotSchedule or ScheduleAnyway.'),
     labelSelector: labelSelectorSchema
       .optional()
       .describe("Pods counted per domain. Default: this MicroService's pods (its selector labels)."),
-    minDomains: z.int().min(1).optional().describe('Minimum number of eligible domains (DoNotSchedule only).'),
+    minDomains: z
+      .int()
+      .min(1)
+      .max(INT32_MAX)
+      .optional()
+      .describe('Minimum number of eligible domains (DoNotSchedule only).'),
     matchLabelKeys: z
       .array(labelKey)
       .max(8)
