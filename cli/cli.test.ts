@@ -165,6 +165,7 @@ describe('msvc validate', () => {
         'search',
         'storefront',
         'user',
+        'wallet',
       ].map((name) => `examples/${name}.yaml:1: OK (MicroService ${name})`),
     );
   });
