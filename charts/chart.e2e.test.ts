@@ -205,7 +205,7 @@ const FORBIDDEN_CLUSTER: [string, string][] = [
 /** The operator process as the chart's ServiceAccount, watching appNs, leader-elected on the chart's Lease. */
 /** The operator's own Lease in sharding mode (`--shard-identity`; the chart passes the pod name). */
 const SHARD = 'chart-e2e-shard';
-const SHARD_RULE = rule('leases.coordination.k8s.io', ['create', 'get', 'list', 'watch', 'update']);
+const SHARD_RULE = rule('leases.coordination.k8s.io', ['create', 'get', 'list', 'watch', 'update', 'delete']);
 
 async function operatorAsServiceAccount(watch: string, sharded = false): Promise<OperatorProcess> {
   const saKubeconfig = await serviceAccountKubeconfig(kubeconfig(), releaseNs, fullname(), tmp);

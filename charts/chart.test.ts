@@ -255,7 +255,7 @@ describe('chart', () => {
       {
         apiGroups: ['coordination.k8s.io'],
         resources: ['leases'],
-        verbs: ['create', 'get', 'list', 'watch', 'update'],
+        verbs: ['create', 'get', 'list', 'watch', 'update', 'delete'],
       },
     ]);
     // Without leader election or sharding, more than one replica is refused.

@@ -291,6 +291,15 @@ describe('sharding across replicas', () => {
       console.error(`sharding e2e: spec change: ${writes.length} audited Deployment writes for ${count} Deployments`);
       for (const [name, by] of perDeployment) expect(`${name}: ${by.join(',')}`).toBe(`${name}: ${moved.get(name)}`);
     }
+    // The killed replica's Lease is deleted by a member a minute after it expired (pods come and go).
+    await eventually(
+      async () =>
+        (await client.get({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: ns, name: 'shard-b' })) ===
+        undefined,
+      'the Lease of the killed replica to be deleted',
+      150_000,
+    );
+    expect((await ringNow(client, ns)).members).toEqual(['shard-a', 'shard-c', 'shard-d']);
   }, 900_000);
 
   it('server-side: with ShardedListAndWatch on, the API server echoes the selector and each replica receives only its own MicroServices', async () => {

@@ -230,6 +230,18 @@ export class Manager {
         retryPeriodMs: sharding.retryPeriodMs,
         log: this.log,
         onMembers: (members) => metrics.members(members.length),
+        // Unfenced like the Lease's own writes; the uid precondition spares a Lease created again.
+        deleteLease: async (lease) => {
+          await this.client.delete(
+            {
+              apiVersion: 'coordination.k8s.io/v1',
+              kind: 'Lease',
+              namespace: sharding.namespace,
+              name: lease.metadata?.name ?? '',
+            },
+            { uid: lease.metadata?.uid, unfenced: true },
+          );
+        },
       });
       this.shard.onChange(() => {
         metrics.rebalance();

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Informer } from './informer.ts';
 import type { KubeObject } from './key.ts';
-import { Shard, shardValue } from './shard.ts';
+import { Shard, shardValue, staleLeases } from './shard.ts';
 
 function leaseCache() {
   let leases: KubeObject[] = [];
@@ -100,5 +100,17 @@ describe('Shard', () => {
     shard.update(NOW);
     // Not controlled by a MicroService (a Deployment waiting for adoption): every replica keeps it.
     expect(shard.owns(owner('Other', 'u1'), by)).toBe(true);
+  });
+});
+
+describe('staleLeases', () => {
+  it('names the Leases dead (expired or released) for over a minute, never a live one', () => {
+    const released: KubeObject = {
+      metadata: { name: 'gone-released', namespace: 'msvc-system' },
+      spec: { holderIdentity: '', leaseDurationSeconds: 1, renewTime: new Date(NOW - 62_000).toISOString() },
+    };
+    const leases = [lease('live'), lease('expired-recently', 70_000), lease('expired-long-ago', 80_000), released];
+    // 15 s lease: stale once renewTime is over 75 s old; a released one (1 s) over 61 s.
+    expect(staleLeases(leases, NOW).map((l) => l.metadata?.name)).toEqual(['expired-long-ago', 'gone-released']);
   });
 });

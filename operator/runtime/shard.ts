@@ -21,6 +21,25 @@ import { type HashRange, liveMembers, Ring, type ShardField, type ShardLease, sh
 /** The label on every shard Lease: the name of its ring. */
 export const SHARD_RING_LABEL = 'sharding.msvc.dev/ring';
 
+/**
+ * How long a shard Lease stays after it expired or was released before a member deletes it: the
+ * Leases are named after pods, and every pod a Deployment replaces would otherwise leave one behind.
+ * A replica that comes back after that (a partition) simply creates its Lease again.
+ */
+export const STALE_LEASE_MS = 60_000;
+
+/** The Leases dead (expired or released) for longer than `afterMs` at `nowMs`: to be deleted. */
+export function staleLeases<T extends ShardLease>(leases: Iterable<T>, nowMs: number, afterMs = STALE_LEASE_MS): T[] {
+  const stale: T[] = [];
+  for (const lease of leases) {
+    if (!lease.metadata?.name || lease.metadata.deletionTimestamp) continue;
+    const renewed = lease.spec?.renewTime ? Date.parse(lease.spec.renewTime) : Number.NaN;
+    if (!Number.isFinite(renewed)) continue;
+    if (renewed + (lease.spec?.leaseDurationSeconds ?? 0) * 1000 + afterMs < nowMs) stale.push(lease);
+  }
+  return stale;
+}
+
 export interface ShardOptions {
   /** The ring: shard Leases carry it in SHARD_RING_LABEL. */
   readonly ring: string;
@@ -34,6 +53,8 @@ export interface ShardOptions {
   readonly log?: Logger;
   /** Told the members after every change. */
   readonly onMembers?: (members: readonly string[]) => void;
+  /** Deletes a stale Lease of the ring (see STALE_LEASE_MS); members call it, 404s are the caller's to ignore. */
+  readonly deleteLease?: (lease: KubeObject) => Promise<void>;
 }
 
 /**
@@ -71,6 +92,8 @@ export class Shard {
   #hashRing = new Ring([]);
   #listeners: Array<(members: readonly string[], previous: readonly string[]) => void> = [];
   #memberWaiters: Array<() => void> = [];
+  /** Names of stale Leases being deleted (one request each at a time). */
+  readonly #deleting = new Set<string>();
 
   constructor(options: ShardOptions) {
     this.identity = options.identity;
@@ -155,10 +178,28 @@ export class Shard {
     return true;
   }
 
+  /** Deletes the ring's stale Leases (members only: a replica out of the ring does nothing). */
+  collectStale(now = Date.now()): void {
+    const remove = this.#options.deleteLease;
+    if (remove === undefined || !this.isMember) return;
+    for (const lease of staleLeases(this.#options.leases.store.list() as (KubeObject & ShardLease)[], now)) {
+      const name = lease.metadata?.name ?? '';
+      if (this.#deleting.has(name)) continue;
+      this.#deleting.add(name);
+      this.#log.info({ lease: name }, 'deleting the Lease of a shard gone for a minute');
+      void remove(lease)
+        .catch((error: unknown) => this.#log.debug({ err: error, lease: name }, 'could not delete a stale shard Lease'))
+        .finally(() => this.#deleting.delete(name));
+    }
+  }
+
   /** Recomputes membership every retryPeriod until `signal` aborts (Leases expire without events). */
   run(signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setInterval(() => this.update(), this.#options.retryPeriodMs ?? 2_000);
+      const timer = setInterval(() => {
+        this.update();
+        this.collectStale();
+      }, this.#options.retryPeriodMs ?? 2_000);
       timer.unref?.();
       const stop = () => {
         clearInterval(timer);
