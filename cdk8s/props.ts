@@ -245,7 +245,8 @@ export interface MicroServiceProps {
   readonly routes?: MicroServiceSpec['routes'];
   /**
    * Who may call the declared ports: namespaces, ServiceAccounts and MicroServices. Renders a
-   * NetworkPolicy and, with mesh istio, an AuthorizationPolicy (docs/traffic.md#who-may-call-me).
+   * NetworkPolicy and, with mesh istio, an AuthorizationPolicy; with mesh linkerd, a Server per port, a
+   * MeshTLSAuthentication and an AuthorizationPolicy per Server (docs/traffic.md#who-may-call-me).
    *
    * @default - no policy: every caller may connect
    */

@@ -1,6 +1,7 @@
 // spec.allowedCallers: who may call the service. One list of namespaces, service accounts and
-// MicroServices turns into a NetworkPolicy (L4, by namespace and pod labels) and, in an Istio mesh,
-// an AuthorizationPolicy (by mTLS identity) — render/policy.ts. Absent: no policy, traffic stays
+// MicroServices turns into a NetworkPolicy (L4, by namespace and pod labels) and, in a mesh, the
+// mesh's policy by mTLS identity: Istio's AuthorizationPolicy, or Linkerd's Servers,
+// MeshTLSAuthentication and AuthorizationPolicies — render/policy.ts. Absent: no policy, traffic stays
 // open (see docs/traffic.md#who-may-call-me for why that is the default).
 import { z } from 'zod';
 import { DNS1123_LABEL } from '../metadata.ts';
@@ -59,7 +60,7 @@ export const callersFields = {
     .max(64)
     .optional()
     .describe(
-      'Who may call the declared ports. Renders a NetworkPolicy (ingress only from these callers on spec.ports, plus the ports the mesh needs; egress stays open) and, with mesh istio, an AuthorizationPolicy on their mTLS identities. Gateways named in routes.parentRefs are added. Absent: no policy (open). An empty list: nobody but the Gateways.',
+      'Who may call the declared ports. Renders a NetworkPolicy (ingress only from these callers on spec.ports, plus the ports the mesh needs; egress stays open) and, on their mTLS identities, with mesh istio an AuthorizationPolicy, with mesh linkerd a Server per port, a MeshTLSAuthentication and an AuthorizationPolicy per Server. Gateways named in routes.parentRefs are added. Absent: no policy (open). An empty list: nobody but the Gateways (Linkerd: the Servers deny all but httpGet probes).',
     ),
 };
 
