@@ -106,6 +106,29 @@ describe('LeaderElector', () => {
     expect(await one.outcome).toBe('stopped');
   });
 
+  it('puts its labels on the Lease it creates and back on one that lost them (a shard Lease names its ring)', async () => {
+    const endpoint = leaseEndpoint();
+    const elector = new LeaderElector({
+      client: endpoint.clientFor('shard-a'),
+      namespace: 'ops',
+      name: 'shard-a',
+      identity: 'shard-a',
+      labels: { 'sharding.msvc.dev/ring': 'r' },
+      ...timing,
+    });
+    const abort = new AbortController();
+    const outcome = elector.run(abort.signal);
+    await vi.advanceTimersByTimeAsync(0);
+    const labels = () => (endpoint.lease()?.metadata as { labels?: Record<string, string> }).labels;
+    expect(labels()).toEqual({ 'sharding.msvc.dev/ring': 'r' });
+    // Someone strips the labels: the next renewal writes them again, keeping any others.
+    (endpoint.lease()!.metadata as { labels?: Record<string, string> }).labels = { other: 'x' };
+    await vi.advanceTimersByTimeAsync(2_500);
+    expect(labels()).toEqual({ other: 'x', 'sharding.msvc.dev/ring': 'r' });
+    abort.abort();
+    expect(await outcome).toBe('stopped');
+  });
+
   it('waits while the holder renews and takes over leaseDuration after renewals stop', async () => {
     const endpoint = leaseEndpoint();
     const one = candidate(endpoint, 'one');
