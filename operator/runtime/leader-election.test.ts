@@ -119,7 +119,7 @@ describe('LeaderElector', () => {
     const abort = new AbortController();
     const outcome = elector.run(abort.signal);
     await vi.advanceTimersByTimeAsync(0);
-    const labels = () => (endpoint.lease()?.metadata as { labels?: Record<string, string> }).labels;
+    const labels = () => (endpoint.lease()?.metadata as { labels?: Record<string, string> } | undefined)?.labels;
     expect(labels()).toEqual({ 'sharding.msvc.dev/ring': 'r' });
     // Someone strips the labels: the next renewal writes them again, keeping any others.
     (endpoint.lease()!.metadata as { labels?: Record<string, string> }).labels = { other: 'x' };
