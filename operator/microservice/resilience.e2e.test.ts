@@ -349,6 +349,16 @@ describe('a spec the API server accepted but the renderer refuses (a CRD older t
       eventsBefore.map((e) => [e.reason, e.count, e.message]),
     );
     expect(eventsAfter.filter((e) => e.reason === 'InvalidSpec')).toHaveLength(1);
+    // The operator logs it by its message, with no stack trace (issue #14: none for any input).
+    const logged = op
+      .logs()
+      .split('\n')
+      .filter((l) => l.includes(`"key":"${ns}/ledger"`) && l.includes('not retrying'));
+    expect(logged.length).toBeGreaterThan(0);
+    for (const line of logged) {
+      expect(line).toContain('spec.ports[0].port');
+      expect(line).not.toMatch(/"stack"|\\n\s+at /);
+    }
 
     // Fixing the spec recovers it.
     await apply(kubeconfig(), [microService('ledger', ns)]);

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   Controller,
@@ -8,6 +9,7 @@ import {
   TerminalError,
 } from './controller.ts';
 import type { ObjectKey } from './key.ts';
+import { createLogger } from './log.ts';
 import { OperatorMetrics } from './metrics.ts';
 import { WorkQueue } from './queue.ts';
 import { ApiError } from './rest.ts';
@@ -100,6 +102,30 @@ describe('Controller', () => {
     expect(queue.numRequeues('ns/a')).toBe(0);
     expect(await metrics.expose()).toContain('controller_runtime_terminal_reconcile_errors_total{controller="c"} 1');
     await controller.stop();
+  });
+
+  it('logs a TerminalError by its message, without a stack trace; other errors keep theirs', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(String(chunk));
+        callback();
+      },
+    });
+    const reconcile = vi.fn<Reconcile>(async (key) => {
+      if (key.name === 'bad') throw new TerminalError('ns/bad: spec.ports[0].port: must be at most 65535');
+      throw new Error('transient');
+    });
+    const { controller, queue } = setup(reconcile, { log: createLogger({ level: 'info', destination }) });
+    queue.add('ns/bad');
+    queue.add('ns/flaky');
+    await vi.advanceTimersByTimeAsync(50);
+    await controller.stop();
+    const records = lines.map((l) => JSON.parse(l) as { msg: string; err?: string | { stack?: string } });
+    const terminal = records.find((r) => r.msg === 'reconcile failed permanently; not retrying');
+    expect(terminal?.err).toBe('TerminalError: ns/bad: spec.ports[0].port: must be at most 65535');
+    const other = records.find((r) => r.msg === 'reconcile failed')?.err;
+    expect(typeof other === 'object' ? other.stack : other).toContain('Error: transient\n    at ');
   });
 
   it('requeues after requeueAfterMs and resets back-off', async () => {

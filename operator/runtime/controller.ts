@@ -273,7 +273,10 @@ export class Controller {
         this.#queue.forget(key);
         break;
     }
-    const fields = { err: error, retries, terminal, panic, timeout, action: action.type };
+    // A terminal error is the input's fault (a spec the renderer refuses, an object the API server
+    // refuses for good): its message says what to fix, and a stack trace would only hide it.
+    const err = terminal ? `${(error as Error).name}: ${(error as Error).message}` : error;
+    const fields = { err, retries, terminal, panic, timeout, action: action.type };
     if (terminal) log.warn(fields, 'reconcile failed permanently; not retrying');
     else log.error(fields, 'reconcile failed');
   }
