@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { msvc, ROOT, runWith } from '../test/support/cli.ts';
 
 const valid = (name: string, extra = '') => `apiVersion: msvc.dev/v1alpha1
@@ -144,6 +144,88 @@ describe('msvc render', () => {
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toMatch(/^msvc render: --managed-by: "Argo CD" is no label value: [^\n]*\n$/);
+  });
+});
+
+describe('msvc render without metadata.namespace', () => {
+  const istio = `  mesh: { provider: istio }
+  allowedCallers:
+    - microService: storefront
+    - namespace: web
+`;
+  /** A kubeconfig (no cluster is contacted) whose current context has `namespace`, or none. */
+  const kubeconfigWith = (file: string, namespace?: string) =>
+    write(
+      file,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }],
+        users: [{ name: 'u', user: { token: 'x' } }],
+        contexts: [
+          { name: 'other', context: { cluster: 'c', user: 'u', namespace: 'not-this' } },
+          { name: 'ctx', context: { cluster: 'c', user: 'u', ...(namespace ? { namespace } : {}) } },
+        ],
+        'current-context': 'ctx',
+      }),
+    );
+
+  it("names the kubeconfig context's namespace in the mesh policy, as kubectl applies the objects there, and says so", async () => {
+    const file = await write('no-ns/istio.yaml', valid('order', istio));
+    const env = { KUBECONFIG: await kubeconfigWith('no-ns/kubeconfig', 'shop') };
+    const { code, stdout, stderr } = await msvc(['render', '-f', file], { env });
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain('- cluster.local/ns/shop/sa/storefront');
+    expect(stdout).not.toContain('/ns/default/');
+    // The objects keep no namespace: kubectl puts them in the context's.
+    expect(stdout).not.toMatch(/^ {2}namespace: /m);
+    expect(stderr).toBe(
+      `${file}:1: note: spec.allowedCallers[0]: MicroService order has no metadata.namespace: its Istio policy names namespace shop for this caller, where kubectl applies it (the namespace of kubeconfig context ctx); set metadata.namespace, or msvc render -n NAMESPACE, if it goes elsewhere\n`,
+    );
+    // No context namespace, or no kubeconfig at all: default, as kubectl (and as quietly).
+    for (const KUBECONFIG of [await kubeconfigWith('no-ns/kubeconfig-plain'), join(dir, 'no-ns/missing')]) {
+      const plain = await msvc(['render', '-f', file], { env: { KUBECONFIG } });
+      expect(plain.stdout).toContain('- cluster.local/ns/default/sa/storefront');
+      expect(plain.stderr).toBe('');
+    }
+  });
+
+  it('takes -n as kubectl apply -n does: the objects and the policy name it, nothing is noted', async () => {
+    const file = await write('no-ns/istio-n.yaml', valid('order', istio));
+    const env = { KUBECONFIG: await kubeconfigWith('no-ns/kubeconfig-n', 'not-this-either') };
+    const { code, stdout, stderr } = await msvc(['render', '-f', file, '-n', 'shop'], { env });
+    expect(code, stderr).toBe(0);
+    expect(stderr).toBe('');
+    const objects = parseAllDocuments(stdout).map((d) => d.toJS() as { metadata: { namespace?: string } });
+    expect(new Set(objects.map((o) => o.metadata.namespace))).toStrictEqual(new Set(['shop']));
+    expect(stdout).toContain('- cluster.local/ns/shop/sa/storefront');
+  });
+
+  it('refuses -n that differs from metadata.namespace, as kubectl does', async () => {
+    const file = await write(
+      'no-ns/other.yaml',
+      valid('order').replace('  name: order', '  name: order\n  namespace: billing'),
+    );
+    const { code, stdout, stderr } = await msvc(['render', '-f', file, '-n', 'shop']);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      `${file}:1: metadata.namespace: MicroService billing/order is in namespace billing, not shop (-n): remove one of them\n`,
+    );
+  });
+
+  it('notes nothing where the policy needs no namespace (no mesh policy, or every caller names one)', async () => {
+    for (const [name, extra] of [
+      ['network-policy-only', '  allowedCallers:\n    - microService: storefront\n'],
+      [
+        'istio-namespaced',
+        '  mesh: { provider: istio }\n  allowedCallers:\n    - { microService: storefront, namespace: web }\n',
+      ],
+    ] as const) {
+      const file = await write(`no-ns/${name}.yaml`, valid('order', extra));
+      const { code, stderr } = await msvc(['render', '-f', file]);
+      expect({ code, stderr }).toStrictEqual({ code: 0, stderr: '' });
+    }
   });
 });
 

@@ -74,7 +74,11 @@ program
   )
   .addOption(filenameOption())
   .option('--managed-by <value>', 'value of the app.kubernetes.io/managed-by label (default: msvc-operator)')
-  .action(async (opts: { filename: string[]; managedBy?: string }) =>
+  .option(
+    '-n, --namespace <namespace>',
+    "namespace of MicroServices without metadata.namespace, as kubectl apply -n (default: objects keep none; a mesh policy names the kubeconfig context's namespace, else default, as kubectl)",
+  )
+  .action(async (opts: { filename: string[]; managedBy?: string; namespace?: string }) =>
     finish(await (await import('./commands/render.ts')).runRender(opts, io)),
   );
 

@@ -53,4 +53,5 @@ export { canonicalJson, contentHash } from './hash.ts';
 export * from './labels.ts';
 export { PROXY_CONTAINER } from './mesh/index.ts';
 export { groupOf, type KindRef, kindKey, names } from './names.ts';
+export { policyNamespaceGuesses } from './policy.ts';
 export * from './types.ts';

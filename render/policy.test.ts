@@ -12,7 +12,12 @@ import {
   withProbes,
   withSpec,
 } from '../test/support/fixtures.ts';
-import { renderIstioAuthorizationPolicy, renderLinkerdPolicy, renderNetworkPolicy } from './policy.ts';
+import {
+  policyNamespaceGuesses,
+  renderIstioAuthorizationPolicy,
+  renderLinkerdPolicy,
+  renderNetworkPolicy,
+} from './policy.ts';
 import { DEFAULT_RENDER_CONFIG, type RenderedObject } from './types.ts';
 
 type Json = Record<string, unknown>;
@@ -338,5 +343,53 @@ describe('spec.allowedCallers validation', () => {
     const result = parseSpec(spec);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.issues.map((i) => i.path)).toContain(path);
+  });
+});
+
+describe('a MicroService without metadata.namespace', () => {
+  const istio = withMesh({ provider: 'istio' });
+  const callers = withCallers([{ microService: 'storefront' }, { namespace: 'web' }]);
+  const gateway = withSpec({ routes: { parentRefs: [{ name: 'shop' }], http: [{ port: 'http' }] } });
+
+  it.each([
+    [
+      'istio: callers without a namespace, and Gateways without one',
+      [istio, callers, gateway],
+      ['spec.allowedCallers[0]', 'spec.routes.parentRefs[0]'],
+    ],
+    [
+      'istio: every caller names its namespace',
+      [istio, withCallers([{ microService: 'storefront', namespace: 'web' }])],
+      [],
+    ],
+    [
+      'linkerd: only a Gateway (a ServiceAccount reference without namespace is the policy’s own)',
+      [withMesh({ provider: 'linkerd' }), callers, gateway],
+      ['spec.routes.parentRefs[0]'],
+    ],
+    ['no mesh: the NetworkPolicy needs none', [callers, gateway], []],
+  ] as const)('%s', (_, options, want) => {
+    expect(policyNamespaceGuesses(microService(withoutNamespace, ...options))).toStrictEqual(want);
+    // With a namespace, nothing is guessed.
+    expect(policyNamespaceGuesses(microService(...options))).toStrictEqual([]);
+  });
+
+  it('names RenderConfig.defaultNamespace (where kubectl applies it), else default, in the Istio and Linkerd policies', () => {
+    const ms = microService(withoutNamespace, istio, callers, gateway);
+    const principals = (cfg: typeof DEFAULT_RENDER_CONFIG) =>
+      JSON.stringify(renderIstioAuthorizationPolicy(ms, cfg)?.spec);
+    expect(principals(DEFAULT_RENDER_CONFIG)).toContain('cluster.local/ns/default/sa/storefront');
+    const inShop = principals({ ...DEFAULT_RENDER_CONFIG, defaultNamespace: 'shop' });
+    expect(inShop).toContain('cluster.local/ns/shop/sa/storefront');
+    expect(inShop).toContain('"namespaces":["web","shop"]');
+    const linkerd = microService(withoutNamespace, withMesh({ provider: 'linkerd' }), callers, gateway);
+    const auth = renderLinkerdPolicy(linkerd, { ...DEFAULT_RENDER_CONFIG, defaultNamespace: 'shop' }).find(
+      (o) => o.kind === 'MeshTLSAuthentication',
+    );
+    expect(JSON.stringify(auth?.spec)).toContain('{"kind":"Namespace","name":"shop"}');
+    // The objects themselves keep no namespace: kubectl places them.
+    expect(
+      renderIstioAuthorizationPolicy(ms, { ...DEFAULT_RENDER_CONFIG, defaultNamespace: 'shop' })?.metadata,
+    ).not.toHaveProperty('namespace');
   });
 });

@@ -46,6 +46,10 @@ export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 /** Where the rendered objects go when the MicroService names no namespace (what kubectl applies to by default). */
 const DEFAULT_NAMESPACE = 'default';
 
+/** The MicroService's namespace: its own, else where its namespace-less objects are applied. */
+const ownNamespace = (ms: MicroService, cfg: RenderConfig) =>
+  ms.metadata.namespace ?? cfg.defaultNamespace ?? DEFAULT_NAMESPACE;
+
 export const MESH_POLICY_PORTS = {
   istio: { tunnel: [15008], open: [15020, 15021] },
   linkerd: { tunnel: [4143], open: [4191] },
@@ -59,6 +63,27 @@ function metadata(ms: MicroService, cfg: RenderConfig, name: string): RenderedOb
     ...(ms.metadata.namespace ? { namespace: ms.metadata.namespace } : {}),
     labels: commonLabels(ms, cfg),
   };
+}
+
+/**
+ * The spec entries whose mesh policy has to name the MicroService's own namespace, when it names
+ * none (metadata.namespace unset, as in a file for `kubectl apply` to place): the Istio
+ * AuthorizationPolicy's sources and principals, and the Linkerd Namespace identity of a Gateway,
+ * name RenderConfig.defaultNamespace then. Empty when the namespace is set or nothing depends on it. The
+ * NetworkPolicy needs none (an empty namespaceSelector is its own namespace), nor does a Linkerd
+ * ServiceAccount reference (read as the policy's namespace).
+ */
+export function policyNamespaceGuesses(ms: MicroService): string[] {
+  const provider = meshProvider(ms.spec);
+  if (ms.metadata.namespace !== undefined || ms.spec.allowedCallers === undefined || provider === 'none') return [];
+  const callers =
+    provider === 'istio'
+      ? ms.spec.allowedCallers.flatMap((c, i) => (c.namespace === undefined ? [`spec.allowedCallers[${i}]`] : []))
+      : [];
+  const gateways = (ms.spec.routes?.parentRefs ?? []).flatMap((p, i) =>
+    (p.kind ?? 'Gateway') === 'Gateway' && p.namespace === undefined ? [`spec.routes.parentRefs[${i}]`] : [],
+  );
+  return [...callers, ...gateways];
 }
 
 /** Callers, plus the Gateways the routes attach to (parentRefs of kind Gateway, in their namespaces). */
@@ -119,8 +144,8 @@ export function renderNetworkPolicy(ms: MicroService, cfg: RenderConfig): Render
 }
 
 /** Istio identities: `cluster.local/ns/<namespace>/sa/<account>` (the default trust domain). */
-function istioSources(ms: MicroService, list: readonly CallerSpec[]): Record<string, unknown>[] {
-  const own = ms.metadata.namespace ?? DEFAULT_NAMESPACE;
+function istioSources(ms: MicroService, list: readonly CallerSpec[], cfg: RenderConfig): Record<string, unknown>[] {
+  const own = ownNamespace(ms, cfg);
   const namespaces = list
     .filter((c) => c.serviceAccount === undefined && c.microService === undefined)
     .map((c) => c.namespace ?? own);
@@ -135,7 +160,7 @@ function istioSources(ms: MicroService, list: readonly CallerSpec[]): Record<str
 
 export function renderIstioAuthorizationPolicy(ms: MicroService, cfg: RenderConfig): RenderedObject | undefined {
   if (ms.spec.allowedCallers === undefined || meshProvider(ms.spec) !== 'istio') return undefined;
-  const from = istioSources(ms, callers(ms));
+  const from = istioSources(ms, callers(ms), cfg);
   const ports = (ms.spec.ports ?? []).map((p) => String(p.port));
   return {
     apiVersion: 'security.istio.io/v1',
@@ -183,11 +208,14 @@ export function linkerdPolicyPorts(ms: MicroService) {
  * namespace defaults to the MicroService's own where it is applied (so none is written for a
  * caller without one). A Namespace is named; without one, the MicroService's (or `default`).
  */
-function linkerdIdentityRefs(ms: MicroService, list: readonly CallerSpec[]): Record<string, string>[] {
+function linkerdIdentityRefs(
+  ms: MicroService,
+  list: readonly CallerSpec[],
+  cfg: RenderConfig,
+): Record<string, string>[] {
   return list.map((c): Record<string, string> => {
     const account = c.serviceAccount ?? c.microService;
-    if (account === undefined)
-      return { kind: 'Namespace', name: c.namespace ?? ms.metadata.namespace ?? DEFAULT_NAMESPACE };
+    if (account === undefined) return { kind: 'Namespace', name: c.namespace ?? ownNamespace(ms, cfg) };
     return { kind: 'ServiceAccount', name: account, ...(c.namespace !== undefined ? { namespace: c.namespace } : {}) };
   });
 }
@@ -201,7 +229,7 @@ export function renderLinkerdPolicy(ms: MicroService, cfg: RenderConfig): Render
   if (ms.spec.allowedCallers === undefined || meshProvider(ms.spec) !== 'linkerd') return [];
   const name = ms.metadata.name;
   const ports = linkerdPolicyPorts(ms);
-  const identityRefs = linkerdIdentityRefs(ms, callers(ms));
+  const identityRefs = linkerdIdentityRefs(ms, callers(ms), cfg);
   const servers: RenderedObject[] = ports.map((p) => {
     const protocol = LINKERD_PROTOCOL[p.protocol ?? DEFAULTS.portProtocol];
     return {

@@ -36,6 +36,12 @@ export interface RenderConfig {
    * them, knows it; without it no annotation is rendered (msvc render, cdk8s).
    */
   readonly configHash?: string;
+  /**
+   * Where objects without a namespace are applied: the namespace kubectl uses for them (`msvc
+   * render` reads it from the kubeconfig as kubectl does). Mesh policies of a MicroService without
+   * metadata.namespace name it as the MicroService's own (render/policy.ts). Default `default`.
+   */
+  readonly defaultNamespace?: string;
 }
 
 export const DEFAULT_RENDER_CONFIG: RenderConfig = { managedBy: 'msvc-operator' };

@@ -22,9 +22,17 @@ export interface RunResult {
   readonly stderr: string;
 }
 
-export function runWith(node: string, args: readonly string[], options: { stdin?: string; cwd?: string } = {}) {
+export interface RunOptions {
+  readonly stdin?: string;
+  readonly cwd?: string;
+  /** Added to (or, as undefined, removed from) the environment. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export function runWith(node: string, args: readonly string[], options: RunOptions = {}) {
   return new Promise<RunResult>((resolve, reject) => {
-    const child = spawn(node, [BIN, ...args], { cwd: options.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const env = options.env === undefined ? process.env : { ...process.env, ...options.env };
+    const child = spawn(node, [BIN, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -40,6 +48,6 @@ export function runWith(node: string, args: readonly string[], options: { stdin?
 }
 
 /** `msvc …args` from the repository root. */
-export function msvc(args: readonly string[], options: { stdin?: string; cwd?: string } = {}): Promise<RunResult> {
+export function msvc(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   return runWith(NODE, args, options);
 }
