@@ -64,7 +64,9 @@ describe('the CRD schema is structural', () => {
       .filter(([, node]) => node['type'] === 'integer')
       .filter(([, node]) => {
         const { minimum: min, maximum: max } = node as { minimum?: number; maximum?: number };
-        return min === undefined || max === undefined || min < -Number.MAX_SAFE_INTEGER || max > Number.MAX_SAFE_INTEGER;
+        return (
+          min === undefined || max === undefined || min < -Number.MAX_SAFE_INTEGER || max > Number.MAX_SAFE_INTEGER
+        );
       })
       .map(([path]) => path);
     expect(unbounded).toStrictEqual([]);
