@@ -240,29 +240,44 @@ const volumeSourceArbitrary = fc.oneof(
   }),
   fc.record({
     projected: fc.record({
-      sources: fc.array(
-        fc.oneof(
-          fc.record({
-            serviceAccountToken: fc.record(
-              {
-                path: fc.constant('token'),
-                audience: fc.constantFrom('vault', 'sts.amazonaws.com'),
-                expirationSeconds: fc.integer({ min: 600, max: 86400 }),
-              },
-              { requiredKeys: ['path'] },
-            ),
-          }),
-          fc.record({
-            configMap: fc.record({ name: dns1123Arbitrary, items: itemsArbitrary }, { requiredKeys: ['name'] }),
-          }),
-          fc.record({
-            downwardAPI: fc.record({
-              items: fc.constant([{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }]),
+      sources: fc
+        .array(
+          fc.oneof(
+            fc.record({
+              serviceAccountToken: fc.record(
+                {
+                  path: fc.constant('token'),
+                  audience: fc.constantFrom('vault', 'sts.amazonaws.com'),
+                  expirationSeconds: fc.integer({ min: 600, max: 86400 }),
+                },
+                { requiredKeys: ['path'] },
+              ),
             }),
-          }),
-        ),
-        { minLength: 1, maxLength: 3 },
-      ),
+            fc.record({
+              configMap: fc.record({ name: dns1123Arbitrary, items: itemsArbitrary }, { requiredKeys: ['name'] }),
+            }),
+            fc.record({
+              downwardAPI: fc.record({
+                items: fc.constant([{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }]),
+              }),
+            }),
+          ),
+          { minLength: 1, maxLength: 3 },
+        )
+        // The items of all sources write distinct files (the API server: "conflicting duplicate paths").
+        .map((sources) => {
+          const seen = new Set<string>();
+          const distinct = (items: { path: string }[] | undefined) =>
+            items?.filter((i) => !seen.has(i.path) && seen.add(i.path) !== undefined);
+          return sources
+            .map((s) => {
+              const kind = Object.keys(s)[0] as 'configMap' | 'downwardAPI' | 'serviceAccountToken';
+              const source = (s as Record<string, { items?: { path: string }[] }>)[kind];
+              if (!source?.items || kind === 'serviceAccountToken') return s;
+              return { [kind]: { ...source, items: distinct(source.items) } };
+            })
+            .filter((s) => !('downwardAPI' in s) || (s.downwardAPI?.items ?? []).length > 0);
+        }),
     }),
   }),
   fc.record({
