@@ -173,6 +173,21 @@ describe('capacityRisks', () => {
       want: [['ResourceQuota', 'compute', 'limits.memory', undefined]],
     },
     {
+      name: "a sidecar's default CPU limit (the app's rule) counts against a limits.cpu quota",
+      input: {
+        spec: spec(
+          withSpec({
+            sidecars: [
+              { name: 'shipper', image: 'shipper:1', resources: { requests: { cpu: '50m', memory: '32Mi' } } },
+            ],
+          }),
+        ),
+        quotas: [quota({ 'limits.cpu': '5' })],
+      },
+      // 3 pods of app 1 + shipper max(1, ceil(2 × 50m)) = 1 core: 6 > 5.
+      want: [['ResourceQuota', 'compute', 'limits.cpu', '1']],
+    },
+    {
       name: 'a LimitRange default fills the missing limit in, as admission does',
       input: {
         spec: spec(
