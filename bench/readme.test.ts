@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { percentile, renderTable, spread } from './harness.ts';
+import { percentile, renderTable, repoRoot, spread } from './harness.ts';
 import { benchmarksDocPath, embedded, resultsTablePath } from './readme.ts';
+import { chartMemoryLimitMiB, extrapolatedPeak, HEADROOM, type RelistSample, SIZED_FOR } from './relist.ts';
 
 describe('bench harness', () => {
   it('spread: min, median (mean of the middle two for an even count), max', () => {
@@ -53,4 +55,20 @@ describe('docs/benchmarks.md results section', () => {
   it.skipIf(!existsSync(resultsTablePath))('shows bench/results/README.md as it is (npx node bench/readme.ts)', () => {
     expect(embedded(readFileSync(benchmarksDocPath, 'utf8'))).toBe(readFileSync(resultsTablePath, 'utf8'));
   });
+});
+
+describe("the chart's default memory limit", () => {
+  const result = join(repoRoot, 'bench/results/relist.json');
+  it.skipIf(!existsSync(result))(
+    `holds the relist peak extrapolated to ${SIZED_FOR} MicroServices from bench/results/relist.json, with headroom`,
+    () => {
+      const { data } = JSON.parse(readFileSync(result, 'utf8')) as { data: Record<'empty' | 'full', RelistSample> };
+      const limit = chartMemoryLimitMiB(
+        readFileSync(join(repoRoot, 'charts/microservice-operator/values.yaml'), 'utf8'),
+      );
+      const { peakMiB } = extrapolatedPeak(data.empty, data.full);
+      expect(data.full.crs).toBeGreaterThanOrEqual(1000);
+      expect(peakMiB, `values.yaml resources.limits.memory ${limit}Mi`).toBeLessThanOrEqual(HEADROOM * limit);
+    },
+  );
 });

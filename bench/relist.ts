@@ -46,8 +46,11 @@ export interface RelistSample {
   readonly steadyMiB: number;
   /** VmHWM from just before the relist until it is over (idle again). */
   readonly peakMiB: number;
-  /** RSS after GC once idle again. */
+  /** RSS after GC once idle again (V8 keeps the pages its heap grew to: RSS shrinks slowly). */
   readonly afterMiB: number;
+  /** V8 heap used after GC, before and after: the live data, whatever RSS does. */
+  readonly steadyHeapMiB: number;
+  readonly afterHeapMiB: number;
   readonly cachedObjects: number;
   /** Relists per resource that the forced expiry caused. */
   readonly relists: Record<string, number>;
@@ -130,6 +133,8 @@ export async function forcedRelist(env: BenchCluster, operator: OperatorHandle, 
     steadyMiB: steady.rssMiB,
     peakMiB,
     afterMiB: after.rssMiB,
+    steadyHeapMiB: steady.heapUsedMiB,
+    afterHeapMiB: after.heapUsedMiB,
     cachedObjects,
     relists,
     relistSeconds,
@@ -137,6 +142,18 @@ export async function forcedRelist(env: BenchCluster, operator: OperatorHandle, 
   log(`relist: ${JSON.stringify(sample)}`);
   return sample;
 }
+
+/**
+ * The peak RSS of a relist at SIZED_FOR MicroServices, extrapolated linearly from the two runs:
+ * peak(0) + SIZED_FOR × (peak(N) − peak(0)) ÷ N. Also the cost of one MicroService, in KiB.
+ */
+export function extrapolatedPeak(empty: RelistSample, full: RelistSample): { perCrKiB: number; peakMiB: number } {
+  const perCrKiB = ((full.peakMiB - empty.peakMiB) * 1024) / full.crs;
+  return { perCrKiB, peakMiB: empty.peakMiB + (SIZED_FOR * perCrKiB) / 1024 };
+}
+
+/** The headroom the chart's memory limit keeps over the extrapolated peak: the peak ≤ this × limit. */
+export const HEADROOM = 0.8;
 
 /** The rows: steady, peak and after at N, and the per-MicroService cost with the limit it implies. */
 export function relistRows(
@@ -146,10 +163,9 @@ export function relistRows(
   options: { extrapolate: boolean },
 ): Row[] {
   const n = full.crs;
-  const perCrKiB = ((full.peakMiB - empty.peakMiB) * 1024) / n;
-  const extrapolated = empty.peakMiB + (SIZED_FOR * perCrKiB) / 1024;
+  const { perCrKiB, peakMiB: extrapolated } = extrapolatedPeak(empty, full);
   /** A measure against the same operator's RSS after GC before the relist. */
-  const vsSteady = (measure: string, value: number, sample: RelistSample, target: string, bound?: number): Row => ({
+  const vsSteady = (measure: string, value: number, sample: RelistSample, target: string): Row => ({
     measure,
     value,
     unit: 'MiB',
@@ -157,7 +173,6 @@ export function relistRows(
     ratio: value / sample.steadyMiB,
     ratioLabel: '× steady state',
     target,
-    ...(bound === undefined ? {} : { met: value / sample.steadyMiB <= bound }),
   });
   const measured: Row[] = [
     {
@@ -165,18 +180,25 @@ export function relistRows(
         `operator peak RSS during a forced relist of every cache (410 Gone), ${n} CRs (${full.cachedObjects} objects cached) vs steady state`,
         full.peakMiB,
         full,
-        // The old cache swap held both lists at once: two caches' worth at the peak.
-        '≤ 1.5 × steady state',
-        1.5,
+        'informational (the chart limit is sized from it, below)',
       ),
       note: `every cache relisted in ${full.relistSeconds.toFixed(1)} s`,
+    },
+    {
+      measure: `operator V8 heap used after GC once the relist is over, ${n} CRs`,
+      value: full.afterHeapMiB,
+      unit: 'MiB',
+      baseline: { what: 'heap used after GC before the relist', value: full.steadyHeapMiB },
+      ratio: full.afterHeapMiB / full.steadyHeapMiB,
+      ratioLabel: '× steady state',
+      target: '≤ 1.1 × steady state (nothing of the old cache kept)',
+      met: full.afterHeapMiB / full.steadyHeapMiB <= 1.1,
     },
     vsSteady(
       `operator RSS after GC once the relist is over, ${n} CRs`,
       full.afterMiB,
       full,
-      '≤ 1.1 × steady state (nothing of the old cache kept)',
-      1.1,
+      'informational (V8 keeps the pages its heap grew to)',
     ),
     vsSteady(
       'operator peak RSS during a forced relist, no MicroService (the fixed cost)',
@@ -202,8 +224,8 @@ export function relistRows(
       baseline: { what: 'chart default memory limit', value: chartLimitMiB },
       ratio: extrapolated / chartLimitMiB,
       ratioLabel: '× chart limit',
-      target: '≤ 0.8 × chart limit (headroom)',
-      met: extrapolated / chartLimitMiB <= 0.8,
+      target: `≤ ${HEADROOM} × chart limit (headroom)`,
+      met: extrapolated / chartLimitMiB <= HEADROOM,
     },
   ];
 }
