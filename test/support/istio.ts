@@ -4,11 +4,9 @@
 // with the pod shapes the tests read.
 import fc from 'fast-check';
 import { type MicroService, meshMode, meshProvider } from '../../api/index.ts';
-import { load } from '../../cli/input.ts';
-import { toYamlStream } from '../../cli/yaml.ts';
 import { render } from '../../render/index.ts';
 import { microServiceArbitrary } from './arbitraries.ts';
-import { ROOT } from './cli.ts';
+import { exampleMicroServices } from './cdk8s.ts';
 import { type IstioInjected, istioInject } from './oracles.ts';
 
 export type Json = Record<string, unknown>;
@@ -62,9 +60,10 @@ export const isIstioSidecar = (ms: MicroService) =>
  * `numRuns`: how many MicroServices to sample (about a quarter have an Istio sidecar).
  */
 export async function istioCases(numRuns = 400): Promise<{ injected: IstioCase[]; ambient: IstioCase[] }> {
-  const { services, errors } = await load([`${ROOT}/examples`]);
-  if (errors.length > 0) throw new Error(`examples/: ${JSON.stringify(errors)}`);
-  const examples = services.map(({ where, value }) => ({ where, ms: value }));
+  const examples = exampleMicroServices().map(({ file, ms }) => ({
+    where: `examples/${file} ${ms.metadata.name}`,
+    ms,
+  }));
   const istio = examples.filter(({ ms }) => meshProvider(ms.spec) === 'istio');
   const variants = istio
     .filter(({ ms }) => isIstioSidecar(ms))
@@ -89,7 +88,7 @@ export async function istioCases(numRuns = 400): Promise<{ injected: IstioCase[]
 
 /** Each case's Deployment through Istio's injector, in one process per run. */
 export function injectAll(list: readonly IstioCase[], cni: boolean): Extract<IstioInjected, { ok: true }>[] {
-  const out = istioInject(toYamlStream(list.map((c) => ({ value: c.rendered }))), { cni });
+  const out = istioInject(list.map((c) => `---\n${JSON.stringify(c.rendered)}\n`).join(''), { cni });
   if (out.length !== list.length) throw new Error(`istio-inject returned ${out.length} documents for ${list.length}`);
   return out.map((doc, i) => {
     if (!doc.ok) throw new Error(`${list[i]?.where}: Istio's injector refused the Deployment: ${doc.error}`);
