@@ -83,6 +83,7 @@ bench: setup tools ## every benchmark, full size (about an hour on 2 cores)
 	node bench/startup.ts
 	node bench/cdk8s-synth.ts
 	node bench/cluster.ts $(BENCH_ARGS)
+	node bench/relist.ts
 
 clean:
 	rm -rf dist node_modules
