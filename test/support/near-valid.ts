@@ -303,144 +303,30 @@ const envEdits = fc.oneof(
     .map((env) => set('env', env)),
 );
 
+const keyItems = (...paths: string[]) => paths.map((path, i) => ({ key: `k${i}`, path }));
+const projected = (...sources: Json[]): Json => ({ name: 'p', projected: { sources } });
+const fromConfigMap = (...paths: string[]): Json => ({ configMap: { name: 'a', items: keyItems(...paths) } });
+const fromSecret = (...paths: string[]): Json => ({ secret: { name: 'b', items: keyItems(...paths) } });
+const fields = (...paths: string[]) =>
+  paths.map((path, i) => ({ path, fieldRef: { fieldPath: i ? 'metadata.uid' : 'metadata.name' } }));
+const token = (extra: Json = {}): Json => ({ serviceAccountToken: { path: 'token', ...extra } });
+const scratch = (name = 'a', emptyDir: Json = {}): Json => ({ name, emptyDir });
+const mountA = (mountPath: string, extra: Json = {}): Json => ({ name: 'a', mountPath, ...extra });
+
 const volumesEdits = fc
   .constantFrom<[Json[], Json[]]>(
-    // projected sources that write the same file
-    [
-      [
-        {
-          name: 'p',
-          projected: {
-            sources: [
-              { configMap: { name: 'a', items: [{ key: 'k', path: 'f' }] } },
-              { secret: { name: 'b', items: [{ key: 'k', path: 'f' }] } },
-            ],
-          },
-        },
-      ],
-      [],
-    ],
-    [
-      [
-        {
-          name: 'p',
-          projected: {
-            sources: [
-              {
-                configMap: {
-                  name: 'a',
-                  items: [
-                    { key: 'k', path: 'f' },
-                    { key: 'l', path: 'f' },
-                  ],
-                },
-              },
-            ],
-          },
-        },
-      ],
-      [],
-    ],
-    [
-      [
-        {
-          name: 'p',
-          projected: {
-            sources: [
-              { configMap: { name: 'a', items: [{ key: 'k', path: 'f' }] } },
-              { downwardAPI: { items: [{ path: 'f', fieldRef: { fieldPath: 'metadata.name' } }] } },
-            ],
-          },
-        },
-      ],
-      [],
-    ],
-    [
-      [
-        {
-          name: 'p',
-          projected: {
-            sources: [
-              { configMap: { name: 'a', items: [{ key: 'k', path: 'token' }] } },
-              { serviceAccountToken: { path: 'token' } },
-            ],
-          },
-        },
-      ],
-      [],
-    ],
-    [
-      [
-        {
-          name: 'p',
-          projected: {
-            sources: [{ serviceAccountToken: { path: 'token' } }, { serviceAccountToken: { path: 'token' } }],
-          },
-        },
-      ],
-      [],
-    ],
-    [
-      [
-        {
-          name: 'p',
-          projected: {
-            sources: [
-              { configMap: { name: 'a', items: [{ key: 'k', path: 'f' }] } },
-              { secret: { name: 'b', items: [{ key: 'k', path: 'f/g' }] } },
-            ],
-          },
-        },
-      ],
-      [],
-    ],
-    [[{ name: 'p', projected: { sources: [{ configMap: { name: 'a' } }, { secret: { name: 'b' } }] } }], []],
-    // items of one configMap or secret volume at the same or nested paths
-    [
-      [
-        {
-          name: 'c',
-          configMap: {
-            name: 'c',
-            items: [
-              { key: 'a', path: 'f' },
-              { key: 'b', path: 'f' },
-            ],
-          },
-        },
-      ],
-      [],
-    ],
-    [
-      [
-        {
-          name: 'c',
-          secret: {
-            secretName: 'c',
-            items: [
-              { key: 'a', path: 'f' },
-              { key: 'b', path: 'f' },
-            ],
-          },
-        },
-      ],
-      [],
-    ],
-    [
-      [
-        {
-          name: 'c',
-          configMap: {
-            name: 'c',
-            items: [
-              { key: 'a', path: 'f' },
-              { key: 'b', path: 'f/g' },
-            ],
-          },
-        },
-      ],
-      [],
-    ],
+    // projected sources that write the same file (token paths are not compared by the API server)
+    [[projected(fromConfigMap('f'), fromSecret('f'))], []],
+    [[projected(fromConfigMap('f', 'f'))], []],
+    [[projected(fromConfigMap('f'), { downwardAPI: { items: fields('f') } })], []],
+    [[projected(fromConfigMap('token'), token())], []],
+    [[projected(token(), token())], []],
+    [[projected(fromConfigMap('f'), fromSecret('f/g'))], []],
+    [[projected({ configMap: { name: 'a' } }, { secret: { name: 'b' } })], []],
+    // items of one configMap, secret or downwardAPI volume at the same or nested paths
+    [[{ name: 'c', configMap: { name: 'c', items: keyItems('f', 'f') } }], []],
+    [[{ name: 'c', secret: { secretName: 'c', items: keyItems('f', 'f') } }], []],
+    [[{ name: 'c', configMap: { name: 'c', items: keyItems('f', 'f/g') } }], []],
     [
       [
         {
@@ -456,77 +342,30 @@ const volumesEdits = fc
       ],
       [],
     ],
-    [
-      [
-        {
-          name: 'd',
-          downwardAPI: {
-            items: [
-              { path: 'f', fieldRef: { fieldPath: 'metadata.name' } },
-              { path: 'f', fieldRef: { fieldPath: 'metadata.uid' } },
-            ],
-          },
-        },
-      ],
-      [],
-    ],
+    [[{ name: 'd', downwardAPI: { items: fields('f', 'f') } }], []],
     // mounts
-    [
-      [{ name: 'a', emptyDir: {} }],
-      [
-        { name: 'a', mountPath: '/data' },
-        { name: 'a', mountPath: '/data/x' },
-      ],
-    ],
-    [
-      [{ name: 'a', emptyDir: {} }],
-      [
-        { name: 'a', mountPath: '/data' },
-        { name: 'a', mountPath: '/data' },
-      ],
-    ],
-    [[{ name: 'a', emptyDir: {} }], [{ name: 'a', mountPath: '/tmp/x' }]],
-    [[{ name: 'a', emptyDir: {} }], [{ name: 'a', mountPath: '/data', subPath: 'x/../y' }]],
-    [[{ name: 'a', emptyDir: {} }], [{ name: 'a', mountPath: '/data', subPath: '..x' }]],
-    [[{ name: 'a', emptyDir: {} }], [{ name: 'a', mountPath: 'data' }]],
-    [[{ name: 'a', emptyDir: {} }], [{ name: 'a', mountPath: '/data/' }]],
-    [[{ name: 'a', emptyDir: {} }], [{ name: 'a', mountPath: '/data:x' }]],
+    [[scratch()], [mountA('/data'), mountA('/data/x')]],
+    [[scratch()], [mountA('/data'), mountA('/data')]],
+    [[scratch()], [mountA('/tmp/x')]],
+    [[scratch()], [mountA('/data', { subPath: 'x/../y' })]],
+    [[scratch()], [mountA('/data', { subPath: '..x' })]],
+    [[scratch()], [mountA('data')]],
+    [[scratch()], [mountA('/data/')]],
+    [[scratch()], [mountA('/data:x')]],
     [[{ name: 'tmp', configMap: { name: 'c' } }], [{ name: 'tmp', mountPath: '/etc/c' }]],
-    [[{ name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } }], []],
-    [
-      [
-        { name: 'a', emptyDir: {} },
-        { name: 'a', emptyDir: {} },
-      ],
-      [],
-    ],
-    [[{ name: 'A', emptyDir: {} }], []],
-    [[{ name: 'a'.repeat(63), emptyDir: {} }], []],
-    [[{ name: 'a'.repeat(64), emptyDir: {} }], []],
-    [[{ name: 'a', emptyDir: { sizeLimit: '0' } }], []],
+    [[scratch('tmp', { medium: 'Memory', sizeLimit: '64Mi' })], []],
+    [[scratch(), scratch()], []],
+    [[scratch('A')], []],
+    [[scratch('a'.repeat(63))], []],
+    [[scratch('a'.repeat(64))], []],
+    [[scratch('a', { sizeLimit: '0' })], []],
     [[{ name: 'a', persistentVolumeClaim: { claimName: 'C' } }], []],
     [[{ name: 'a', secret: { secretName: 's', defaultMode: 512 } }], []],
     [[{ name: 'a', secret: { secretName: 's', defaultMode: 511 } }], []],
     [[{ name: 'a', csi: { driver: 'x', readOnly: true } }], []],
-    [[{ name: 'a', projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 599 } }] } }], []],
-    [
-      [
-        {
-          name: 'a',
-          projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 4294967296 } }] },
-        },
-      ],
-      [],
-    ],
-    [
-      [
-        {
-          name: 'a',
-          projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 4294967295 } }] },
-        },
-      ],
-      [],
-    ],
+    [[projected(token({ expirationSeconds: 599 }))], []],
+    [[projected(token({ expirationSeconds: 4294967296 }))], []],
+    [[projected(token({ expirationSeconds: 4294967295 }))], []],
   )
   .map(([volumes, volumeMounts]) =>
     edit(`volumes ${JSON.stringify(volumes).slice(0, 120)} mounts ${JSON.stringify(volumeMounts)}`, (s) => {
