@@ -281,7 +281,15 @@ export async function* watcher<T = KubeObject>(
           options.onProgress?.();
           options.onListPage?.(page.metadata ?? {});
           goneInARow = 0;
-          for (const item of page.items ?? []) yield { type: 'InitApply', object: typed(item) };
+          // Each raw item is let go once transformed: a suspended generator keeps its registers,
+          // so a for-of over page.items would hold the whole last page (the objects as the API
+          // server sent them, managedFields and all) for as long as the watch that follows runs.
+          const items = page.items ?? [];
+          for (let i = 0; i < items.length; i++) {
+            const item = items[i]!;
+            items[i] = undefined as unknown as KubeObject;
+            yield { type: 'InitApply', object: typed(item) };
+          }
           const continueToken = page.metadata?.continue;
           if (continueToken) {
             enter({ phase: 'InitListing', continueToken });
