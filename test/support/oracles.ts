@@ -2,7 +2,7 @@
 // quantity, what `kubectl apply -f` decodes a YAML stream to (sigs.k8s.io/yaml), and what Istio's
 // injector makes of a Deployment (istio.io/istio/pkg/kube/inject). Built once by
 // tools/testhelpers/build.sh into the cache (seconds when go.mod/go.sum/sources are unchanged).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '../../tools/bin.ts';
 
@@ -80,4 +80,48 @@ export type IstioInjected =
  */
 export function istioInject(yaml: string, { cni = false } = {}): IstioInjected[] {
   return jsonLines<IstioInjected>('istio-inject', cni ? ['-cni'] : [], yaml);
+}
+
+/** One kube-score check on one object (`kube-score score -o json`). */
+export interface KubeScoreFinding {
+  readonly object: string;
+  readonly check: string;
+  readonly name: string;
+  /** kube-score's grade: 10 all good, 7 almost, 5 warning, 1 critical. */
+  readonly grade: number;
+  readonly comments: readonly string[];
+}
+
+/** kube-score v1.20.0 (tools/testhelpers/kube-score) over a YAML stream: every check that did not pass. */
+export function kubeScore(yaml: string): KubeScoreFinding[] {
+  const result = spawnSync(join(testHelpersDir(), 'kube-score'), ['score', '-o', 'json', '-'], {
+    input: yaml,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  // Exit 1 means findings; anything else without output is a failure to run.
+  if (result.status !== 0 && result.status !== 1)
+    throw new Error(`kube-score: exit ${result.status}: ${result.stderr}`);
+  type Check = {
+    check: { id: string; name: string };
+    grade: number;
+    skipped: boolean;
+    comments?: { path: string; summary: string }[] | null;
+  };
+  const objects = JSON.parse(result.stdout) as {
+    type_meta: { kind: string };
+    object_meta: { name: string };
+    checks: Check[];
+  }[];
+  return objects.flatMap((o) =>
+    o.checks
+      .filter((c) => !c.skipped && c.grade < 10)
+      .map((c) => ({
+        object: `${o.type_meta.kind}/${o.object_meta.name}`,
+        check: c.check.id,
+        name: c.check.name,
+        grade: c.grade,
+        comments: (c.comments ?? []).map((x) => (x.path ? `${x.path}: ${x.summary}` : x.summary)),
+      })),
+  );
 }

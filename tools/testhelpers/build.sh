@@ -2,7 +2,8 @@
 # tools/testhelpers/build.sh — builds the Go test oracles of this module (cmd/*) into the cache and
 # prints their directory. Rebuilds only when go.mod, go.sum or a source file changes. istio-inject's
 # chart files (istio-discovery values.yaml and files/*.yaml, from the pinned istio.io/istio module)
-# are copied next to the binaries, into istio-discovery/.
+# are copied next to the binaries, into istio-discovery/. kube-score is built from kube-score/, a
+# module of its own.
 #
 #   tools/testhelpers/build.sh            build (or reuse), print the bin dir on stdout
 #
@@ -37,6 +38,13 @@ if [[ ! -f "$out/.complete" ]]; then
   if ! (cd "$DIR" && GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=readonly" \
     "$GO" build -trimpath -ldflags "-s -w" -o "$out.tmp/" ./cmd/...) >"$log" 2>&1; then
     echo "tools/testhelpers/build.sh: build failed; last lines of $log:" >&2
+    tail -n 40 "$log" >&2
+    exit 1
+  fi
+  # kube-score, from its own module (kube-score/go.mod: its k8s.io/api cannot be this module's).
+  if ! (cd "$DIR/kube-score" && GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=readonly" \
+    "$GO" build -trimpath -ldflags "-s -w" -o "$out.tmp/" tool) >>"$log" 2>&1; then
+    echo "tools/testhelpers/build.sh: kube-score build failed; last lines of $log:" >&2
     tail -n 40 "$log" >&2
     exit 1
   fi
