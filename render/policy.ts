@@ -2,8 +2,11 @@
 // AuthorizationPolicy, with Linkerd a Server per port, a MeshTLSAuthentication and an
 // AuthorizationPolicy per Server, from one list. Only rendered when the list is given (docs/traffic.md).
 //
-// NetworkPolicy (https://kubernetes.io/docs/concepts/services-networking/network-policies/): ingress
-// only, so egress stays open. Callers become peers: a namespace by its immutable
+// NetworkPolicy (https://kubernetes.io/docs/concepts/services-networking/network-policies/): it
+// restricts ingress and states egress as allowed to everywhere (policyTypes Ingress and Egress with
+// one empty egress rule), so egress stays open but is declared: scanners such as kube-score count a
+// pod as covered only when a policy of each type selects it (score/networkpolicy/networkpolicy.go,
+// https://github.com/zegl/kube-score/blob/v1.20.0/score/networkpolicy/networkpolicy.go). Callers become peers: a namespace by its immutable
 // kubernetes.io/metadata.name label, a MicroService by its pod label; a ServiceAccount cannot be
 // selected, so its whole namespace is admitted and the mesh policy narrows it. Traffic from the
 // pod's own node (kubelet probes) is always allowed by NetworkPolicy, but Istio's ambient mode
@@ -139,7 +142,13 @@ export function renderNetworkPolicy(ms: MicroService, cfg: RenderConfig): Render
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
     metadata: metadata(ms, cfg, names.networkPolicy(ms.metadata.name)),
-    spec: { podSelector: { matchLabels: selectorLabels(ms) }, policyTypes: ['Ingress'], ingress },
+    spec: {
+      podSelector: { matchLabels: selectorLabels(ms) },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress,
+      // Egress open to everywhere, stated (docs/traffic.md).
+      egress: [{}],
+    },
   };
 }
 

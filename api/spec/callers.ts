@@ -60,7 +60,7 @@ export const callersFields = {
     .max(64)
     .optional()
     .describe(
-      'Who may call the declared ports. Renders a NetworkPolicy (ingress only from these callers on spec.ports, plus the ports the mesh needs; egress stays open) and, on their mTLS identities, with mesh istio an AuthorizationPolicy, with mesh linkerd a Server per port, a MeshTLSAuthentication and an AuthorizationPolicy per Server. Gateways named in routes.parentRefs are added. Absent: no policy (open). An empty list: nobody but the Gateways (Linkerd: the Servers deny all but httpGet probes).',
+      'Who may call the declared ports. Renders a NetworkPolicy (ingress only from these callers on spec.ports, plus the ports the mesh needs; egress is stated as open to everywhere: policyTypes Ingress and Egress, egress [{}]) and, on their mTLS identities, with mesh istio an AuthorizationPolicy, with mesh linkerd a Server per port, a MeshTLSAuthentication and an AuthorizationPolicy per Server. Gateways named in routes.parentRefs are added. Absent: no policy (open). An empty list: nobody but the Gateways (Linkerd: the Servers deny all but httpGet probes).',
     ),
 };
 

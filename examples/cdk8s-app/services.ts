@@ -65,6 +65,7 @@ export function shopServices(scope: Construct): Record<string, MicroServiceProps
       mesh: { provider: 'istio', mode: 'ambient' },
       shutdown: { timeoutSeconds: 25 },
       disruption: { minAvailable: 2 },
+      allowedCallers: [{ microService: 'gateway' }],
     },
     // A service as it arrives from a Helm chart: a config file from a ConfigMap, a TLS Secret, a
     // private registry, a migration init container (with the database proxy sidecar it needs),
@@ -118,6 +119,7 @@ export function shopServices(scope: Construct): Record<string, MicroServiceProps
       nodeSelector: { 'pool.example.com/name': 'payments' },
       tolerations: [{ key: 'pool.example.com/name', operator: 'Equal', value: 'payments', effect: 'NoSchedule' }],
       securityContext: { runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001 },
+      allowedCallers: [{ microService: 'order' }],
     },
   };
 }
