@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { render } from '../render/index.ts';
 import { dryRunEach, verdictKey } from '../test/e2e/dry-run.ts';
-import { installCrd } from '../test/e2e/kube.ts';
+import { installCrd, installVendoredCrds } from '../test/e2e/kube.ts';
 import { createTestNamespace } from '../test/e2e/namespace.ts';
 import { e2eKubeconfigPath as kubeconfig } from '../test/support/operator.ts';
 import { parseMicroService } from './validate.ts';
@@ -14,6 +14,9 @@ let namespace = '';
 let cleanup: (() => Promise<void>) | undefined;
 beforeAll(async () => {
   await installCrd(kubeconfig());
+  // The rendered objects include third-party kinds (HTTPRoute for the routes cases): their CRDs must
+  // be served whatever suite ran before this one.
+  await installVendoredCrds(kubeconfig());
   ({ name: namespace, cleanup } = await createTestNamespace(kubeconfig(), 'agree'));
 });
 afterAll(async () => {
