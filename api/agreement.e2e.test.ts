@@ -269,6 +269,22 @@ const CASES: Case[] = [
     valid: false,
   },
   {
+    name: 'init containers and sidecars with and without the default CPU limit',
+    spec: {
+      initContainers: [{ name: 'migrate', image: 'x', resources: { requests: { cpu: '100m' } } }],
+      sidecars: [
+        { name: 'logs', image: 'x', resources: { requests: { cpu: '50m' }, defaultCPULimit: false } },
+        { name: 'proxy', image: 'x', resources: { requests: { cpu: '50m' }, defaultCPULimit: true } },
+      ],
+    },
+    valid: true,
+  },
+  {
+    name: "a sidecar's defaultCPULimit as a string",
+    spec: { sidecars: [{ name: 's', image: 'x', resources: { requests: { cpu: '50m' }, defaultCPULimit: 'no' } }] },
+    valid: false,
+  },
+  {
     name: 'an init container ephemeral-storage request above its limit',
     spec: {
       initContainers: [
