@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: setup build typecheck lint format crds test test-unit test-e2e release-check chart version tools cluster-up cluster-down demo demo-down bench clean go-test
+.PHONY: setup build typecheck lint format crds test test-unit test-e2e release-check chart version tools cluster-up cluster-down demo demo-down bench bench-scale clean go-test
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -84,6 +84,12 @@ bench: setup tools ## every benchmark, full size (about an hour on 2 cores)
 	node bench/cdk8s-synth.ts
 	node bench/cluster.ts $(BENCH_ARGS)
 	node bench/relist.ts
+
+# The scale-out benchmark (bench/scale.ts, docs/benchmarks.md#scale-out-benchscalets): 10,000 MicroServices with
+# 1 replica and 3 shards, kubectl baseline and failover in one run (hours on 2 cores; SCALE_ARGS="--n 1000").
+SCALE_ARGS ?=
+bench-scale: setup tools ## the scale-out benchmark (10,000 MicroServices, 1 and 3 replicas)
+	nice -n 5 node bench/scale.ts $(SCALE_ARGS)
 
 clean:
 	rm -rf dist node_modules

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chartNodeFlags } from './cluster-env.ts';
+import { chartNodeFlags, histogramQuantile, mutatingLatencyBuckets } from './cluster-env.ts';
 import { repoRoot } from './harness.ts';
 
 describe('chartNodeFlags', () => {
@@ -11,5 +11,33 @@ describe('chartNodeFlags', () => {
     expect(line).toBeDefined();
     expect(chartNodeFlags()).toEqual(JSON.parse(line as string));
     expect(chartNodeFlags()).toContain('--lite-mode');
+  });
+});
+
+describe('the API server latency of mutating requests', () => {
+  const metrics = (n: { fast: number; slow: number; get: number }) =>
+    [
+      '# HELP apiserver_request_duration_seconds x',
+      `apiserver_request_duration_seconds_bucket{component="apiserver",verb="POST",resource="pods",le="0.1"} ${n.fast}`,
+      `apiserver_request_duration_seconds_bucket{component="apiserver",verb="POST",resource="pods",le="1"} ${n.fast + n.slow}`,
+      `apiserver_request_duration_seconds_bucket{component="apiserver",verb="POST",resource="pods",le="+Inf"} ${n.fast + n.slow}`,
+      `apiserver_request_duration_seconds_bucket{component="apiserver",verb="APPLY",resource="deployments",le="0.1"} 0`,
+      `apiserver_request_duration_seconds_bucket{component="apiserver",verb="APPLY",resource="deployments",le="1"} 0`,
+      `apiserver_request_duration_seconds_bucket{component="apiserver",verb="APPLY",resource="deployments",le="+Inf"} 0`,
+      `apiserver_request_duration_seconds_bucket{component="apiserver",verb="GET",resource="pods",le="0.1"} 0`,
+      `apiserver_request_duration_seconds_bucket{component="apiserver",verb="GET",resource="pods",le="1"} ${n.get}`,
+      `apiserver_request_duration_seconds_bucket{component="apiserver",verb="GET",resource="pods",le="+Inf"} ${n.get}`,
+    ].join('\n');
+
+  it('sums the buckets of mutating verbs only, and interpolates quantiles of the span between two samples', () => {
+    const before = mutatingLatencyBuckets(metrics({ fast: 100, slow: 0, get: 5 }));
+    expect(before.get(0.1)).toBe(100);
+    expect(before.get(Number.POSITIVE_INFINITY)).toBe(100);
+    // 90 fast and 10 slow requests in the span; the GETs (1,000 slow ones) do not count.
+    const after = mutatingLatencyBuckets(metrics({ fast: 190, slow: 10, get: 1005 }));
+    expect(histogramQuantile(0.5, before, after)).toBeCloseTo(0.1 * (50 / 90));
+    // rank 99 of 100: 9 into the 10 slow ones, between 0.1 and 1.
+    expect(histogramQuantile(0.99, before, after)).toBeCloseTo(0.1 + 0.9 * (9 / 10));
+    expect(histogramQuantile(0.99, before, before)).toBeNaN();
   });
 });

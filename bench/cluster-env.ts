@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parse, stringify } from 'yaml';
@@ -43,7 +44,15 @@ export interface BenchCluster {
 }
 
 /** Starts (or reuses, with reuse) the bench cluster with `nodes` kwok nodes and the audit log on. */
-export async function setUpCluster(options: { nodes: number; reuse: boolean }): Promise<BenchCluster> {
+export async function setUpCluster(options: {
+  nodes: number;
+  reuse: boolean;
+  /**
+   * More `kwokctl create cluster` flags after the bench's own (e.g. kube-controller-manager's client
+   * QPS for 10,000 Deployments: `--extra-args kube-controller-manager=kube-api-qps=200`).
+   */
+  kwokctlArgs?: readonly string[];
+}): Promise<BenchCluster> {
   let cluster: Cluster;
   if (options.reuse && existsSync(join(repoRoot, '.kube', `${BENCH_CLUSTER}.kubeconfig`))) {
     cluster = clusterInfo(BENCH_CLUSTER);
@@ -52,7 +61,14 @@ export async function setUpCluster(options: { nodes: number; reuse: boolean }): 
     log(`cluster: starting ${BENCH_CLUSTER} with ${options.nodes} kwok nodes`);
     // kwokctl's default service CIDR is a /24: 254 Services, fewer than the 1,000 we create.
     process.env.MSVC_KWOKCTL_ARGS ??= '--extra-args kube-apiserver=service-cluster-ip-range=10.0.0.0/16';
-    cluster = await startCluster({ name: BENCH_CLUSTER, nodes: options.nodes, auditPolicy: true, fresh: true });
+    const kwokctlArgs = [process.env.MSVC_KWOKCTL_ARGS, ...(options.kwokctlArgs ?? [])].join(' ');
+    cluster = await startCluster({
+      name: BENCH_CLUSTER,
+      nodes: options.nodes,
+      auditPolicy: true,
+      fresh: true,
+      kwokctlArgs,
+    });
   }
   const kubeconfig = cluster.kubeconfigPath;
   await installCrd(kubeconfig);
@@ -134,7 +150,17 @@ export interface OperatorHandle {
   /** Forces two full GCs in the operator and returns process.memoryUsage() and VmRSS/VmHWM. */
   memory(): Promise<{ rssMiB: number; hwmMiB: number; heapUsedMiB: number; heapTotalMiB: number; externalMiB: number }>;
   metric(name: string, labels?: Record<string, string>): Promise<number>;
+  /** Sends a signal (SIGKILL: a crash, nothing released) and resolves once the process is gone. */
+  kill(signal: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** A replica of a sharded operator (--sharding): its name in the ring and its Lease's. */
+export interface ShardOptions {
+  readonly ring: string;
+  readonly identity: string;
+  /** --lease-duration (renew deadline and retry period stay the defaults, 10 s and 2 s). */
+  readonly leaseDurationSeconds?: number;
 }
 
 /** A field of /proc/<pid>/status (VmRSS, VmHWM) in MiB. */
@@ -159,9 +185,12 @@ export async function startBenchOperator(
      * than the renew deadline, which a leader rightly answers by exiting.
      */
     leaderElect?: boolean;
+    /** Run as one replica of a ring (--sharding; excludes leader election). */
+    shard?: ShardOptions;
   },
 ): Promise<OperatorHandle> {
-  const leaderElect = options.leaderElect ?? true;
+  const shard = options.shard;
+  const leaderElect = !shard && (options.leaderElect ?? true);
   const port = await freePort();
   const logPath = join(benchDir, 'results', `.operator-${options.tag}.log`);
   const out = openSync(logPath, 'w');
@@ -182,6 +211,18 @@ export async function startBenchOperator(
     '--log-level',
     'info',
     ...(leaderElect ? ['--leader-elect', '--lease-namespace', SYSTEM_NS, '--lease-name', LEASE_NAME] : []),
+    ...(shard
+      ? [
+          '--sharding',
+          '--shard-ring',
+          shard.ring,
+          '--shard-identity',
+          shard.identity,
+          '--lease-namespace',
+          SYSTEM_NS,
+          ...(shard.leaseDurationSeconds ? ['--lease-duration', String(shard.leaseDurationSeconds)] : []),
+        ]
+      : []),
     ...(options.concurrency ? ['--concurrency', String(options.concurrency)] : []),
   ];
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', out, out, 'ipc'] });
@@ -198,8 +239,8 @@ export async function startBenchOperator(
     }
     return sum;
   };
-  // Ready (caches synced) and leading (when it elects).
-  const deadline = Date.now() + 120_000;
+  // Ready (caches synced; a shard: in the ring and its slice synced) and leading (when it elects).
+  const deadline = Date.now() + (shard ? 300_000 : 120_000);
   for (;;) {
     try {
       const ready = await fetch(`${healthUrl}/readyz`);
@@ -208,6 +249,7 @@ export async function startBenchOperator(
       // not listening yet
     }
     if (child.exitCode !== null || Date.now() > deadline) {
+      if (child.exitCode === null) child.kill('SIGKILL');
       throw new Error(`operator did not become ready and leader (exit ${child.exitCode}); log: ${logPath}`);
     }
     await new Promise((r) => setTimeout(r, 200));
@@ -235,6 +277,10 @@ export async function startBenchOperator(
         });
         child.send('gc');
       }),
+    async kill(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
@@ -379,4 +425,140 @@ export function countBy<T>(items: readonly T[], key: (t: T) => string): Record<s
   const out: Record<string, number> = {};
   for (const item of items) out[key(item)] = (out[key(item)] ?? 0) + 1;
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The control plane's load: what bounds a run when the API server, not the operator, is the limit
+
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (USER_HZ = 100). */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // After the command name (which may hold spaces) come state, …; utime and stime are fields 14, 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Busy and total CPU seconds of the whole machine, from the first line of /proc/stat. */
+function hostCpuSeconds(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return { busy: (total - idle) / 100, total: total / 100 };
+}
+
+/** apiserver_request_duration_seconds buckets (le → cumulative count) of mutating requests, all resources. */
+export function mutatingLatencyBuckets(metricsText: string): Map<number, number> {
+  const buckets = new Map<number, number>();
+  for (const line of metricsText.split('\n')) {
+    if (!line.startsWith('apiserver_request_duration_seconds_bucket{')) continue;
+    const verb = /verb="([A-Z]+)"/.exec(line)?.[1] ?? '';
+    if (!MUTATING.includes(verb)) continue;
+    const le = /le="([^"]+)"/.exec(line)?.[1];
+    if (le === undefined) continue;
+    const bound = le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);
+    buckets.set(bound, (buckets.get(bound) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return buckets;
+}
+
+/**
+ * The q-quantile (0–1) of the requests between two snapshots of a cumulative histogram, interpolated
+ * linearly inside the bucket as Prometheus's histogram_quantile does; NaN when nothing was observed.
+ */
+export function histogramQuantile(q: number, before: Map<number, number>, after: Map<number, number>): number {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const counts = bounds.map((b) => (after.get(b) ?? 0) - (before.get(b) ?? 0));
+  const total = counts.at(-1) ?? 0;
+  if (total <= 0) return Number.NaN;
+  const rank = q * total;
+  for (const [i, bound] of bounds.entries()) {
+    if (counts[i]! < rank) continue;
+    if (!Number.isFinite(bound)) return bounds[i - 1] ?? Number.NaN;
+    const lower = i === 0 ? 0 : bounds[i - 1]!;
+    const below = i === 0 ? 0 : counts[i - 1]!;
+    const inBucket = counts[i]! - below;
+    return inBucket > 0 ? lower + ((bound - lower) * (rank - below)) / inBucket : bound;
+  }
+  return Number.NaN;
+}
+
+export interface ControlPlaneLoad {
+  readonly seconds: number;
+  /** Mean cores used over the span, per component (kube-apiserver, etcd, kube-controller-manager, …). */
+  readonly meanCores: Record<string, number>;
+  /** Highest mean over any 5 s sample, per component. */
+  readonly peakCores: Record<string, number>;
+  /** Cores of the whole machine in use (every process, other users' included), mean and of `cores`. */
+  readonly hostBusyCores: number;
+  readonly cores: number;
+  /** p50/p99 of the API server's mutating requests (every client) over the span, seconds. */
+  readonly mutatingP50Seconds: number;
+  readonly mutatingP99Seconds: number;
+  readonly mutatingRequests: number;
+}
+
+const COMPONENTS = ['kube-apiserver', 'etcd', 'kube-controller-manager', 'kube-scheduler', 'kwok-controller'];
+
+/**
+ * Samples the control plane's processes (kwokctl's pids/<component>.pid) every 5 s from now until
+ * the returned function is called, which resolves to the load over the span: how busy the API
+ * server and etcd were, how busy the machine was, and the API server's own mutating latency.
+ */
+export async function sampleControlPlane(env: BenchCluster): Promise<() => Promise<ControlPlaneLoad>> {
+  const pids = new Map<string, number>();
+  for (const c of COMPONENTS) {
+    const file = join(env.cluster.workdir, 'pids', `${c}.pid`);
+    if (existsSync(file)) pids.set(c, Number(readFileSync(file, 'utf8').trim()));
+  }
+  const cpu = () => {
+    const out = new Map<string, number>();
+    for (const [c, pid] of pids) {
+      try {
+        out.set(c, processCpuSeconds(pid));
+      } catch {
+        // the process is gone (restarted): its samples end here
+      }
+    }
+    return out;
+  };
+  const latency = async () =>
+    mutatingLatencyBuckets((await kubectl(env.kubeconfig, ['get', '--raw', '/metrics'], { check: false })).stdout);
+  const t0 = performance.now();
+  const start = cpu();
+  const host0 = hostCpuSeconds();
+  const latency0 = await latency();
+  const peak: Record<string, number> = {};
+  let last = { at: t0, cpu: start };
+  const timer = setInterval(() => {
+    const at = performance.now();
+    const now = cpu();
+    for (const [c, s] of now) {
+      const cores = (s - (last.cpu.get(c) ?? s)) / ((at - last.at) / 1000);
+      peak[c] = Math.max(peak[c] ?? 0, Math.round(cores * 100) / 100);
+    }
+    last = { at, cpu: now };
+  }, 5000);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    const seconds = (performance.now() - t0) / 1000;
+    const end = cpu();
+    const host1 = hostCpuSeconds();
+    const latency1 = await latency();
+    const round = (x: number) => Math.round(x * 1000) / 1000;
+    const meanCores: Record<string, number> = {};
+    for (const [c, s] of end) meanCores[c] = round((s - (start.get(c) ?? s)) / seconds);
+    const cores = os.availableParallelism();
+    const hostShare = (host1.busy - host0.busy) / Math.max(host1.total - host0.total, 1e-9);
+    return {
+      seconds: round(seconds),
+      meanCores,
+      peakCores: peak,
+      hostBusyCores: round(hostShare * cores),
+      cores,
+      mutatingP50Seconds: round(histogramQuantile(0.5, latency0, latency1)),
+      mutatingP99Seconds: round(histogramQuantile(0.99, latency0, latency1)),
+      mutatingRequests: (latency1.get(Number.POSITIVE_INFINITY) ?? 0) - (latency0.get(Number.POSITIVE_INFINITY) ?? 0),
+    };
+  };
 }

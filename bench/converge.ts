@@ -101,25 +101,47 @@ export async function convergeOnce(
     build?: string;
     /** @see startBenchOperator */
     leaderElect?: boolean;
+    /**
+     * Run the operator as this many replicas of one ring (--sharding), all started and in the ring
+     * before the clock starts; 1 or undefined: one replica with leader election, as before.
+     */
+    shards?: number;
+    /** The shards' Lease duration (--lease-duration). */
+    leaseDurationSeconds?: number;
   },
-): Promise<{ run: ConvergeRun; operator?: OperatorHandle }> {
+): Promise<{ run: ConvergeRun; operator?: OperatorHandle; operators?: OperatorHandle[] }> {
   const list = services(n);
   const input =
     mode === 'operator'
       ? list.map((s) => stringify(microServiceResource(s, namespaceOf(prefix, s)))).join('---\n')
       : renderedStream(list, prefix);
   await createNamespaces(env.kubeconfig, prefix);
-  const operator =
-    mode === 'operator'
-      ? await startBenchOperator(env, {
-          resyncSeconds: options.resyncSeconds,
-          tag: prefix,
-          ...(options.concurrency ? { concurrency: options.concurrency } : {}),
-          ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
-          ...(options.build ? { build: options.build } : {}),
-          ...(options.leaderElect === false ? { leaderElect: false } : {}),
-        })
-      : undefined;
+  const shards = options.shards ?? 1;
+  const startOne = (shard?: number) =>
+    startBenchOperator(env, {
+      resyncSeconds: options.resyncSeconds,
+      tag: shard === undefined ? prefix : `${prefix}-shard-${shard}`,
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
+      ...(options.build ? { build: options.build } : {}),
+      ...(options.leaderElect === false ? { leaderElect: false } : {}),
+      ...(shard === undefined
+        ? {}
+        : {
+            shard: {
+              ring: shardRing(prefix),
+              identity: shardIdentity(prefix, shard),
+              ...(options.leaseDurationSeconds ? { leaseDurationSeconds: options.leaseDurationSeconds } : {}),
+            },
+          }),
+    });
+  const operators =
+    mode !== 'operator'
+      ? []
+      : shards > 1
+        ? await Promise.all(Array.from({ length: shards }, (_, i) => startOne(i)))
+        : [await startOne()];
+  const operator = operators[0];
   const mine = (ns: string) => ns.startsWith(`${prefix}-`);
   const seen = new Map<string, number>();
   const available = new Map<string, number>();
@@ -142,11 +164,12 @@ export async function convergeOnce(
     );
   }
   const done = mode === 'operator' ? ready : available;
-  log(`converge: ${mode} N=${n} in ${prefix}-*: applying`);
+  log(`converge: ${mode}${shards > 1 ? ` (${shards} shards)` : ''} N=${n} in ${prefix}-*: applying`);
   const t0 = performance.now();
   await kubectl(env.kubeconfig, ['apply', '--server-side', '--field-manager=bench', '-f', '-'], { input });
   const applyDone = performance.now();
-  const deadline = Date.now() + 30 * 60_000;
+  // 30 minutes, or 0.3 s per service past 6,000 (10,000: 50 minutes).
+  const deadline = Date.now() + Math.max(30 * 60_000, n * 300);
   let lastLog = Date.now();
   while (done.size < n || available.size < n) {
     if (Date.now() > deadline) throw new Error(`converge ${mode} N=${n}: timed out (${done.size}/${n} done)`);
@@ -169,10 +192,18 @@ export async function convergeOnce(
   log(
     `converge: ${mode} N=${n}: apply ${run.applySeconds.toFixed(1)}s, children ${run.childrenSeconds.toFixed(1)}s, available ${run.availableSeconds.toFixed(1)}s, done ${run.readySeconds.toFixed(1)}s`,
   );
-  if (options.keep) return operator ? { run, operator } : { run };
-  await operator?.stop();
+  if (options.keep) return operator ? { run, operator, operators } : { run };
+  await Promise.all(operators.map((op) => op.stop()));
   await deleteNamespaces(env.kubeconfig, prefix);
   return { run };
+}
+
+/** The ring of a sharded run (its Leases' label) and the name of its i-th replica. */
+export function shardRing(prefix: string): string {
+  return `bench-${prefix}`;
+}
+export function shardIdentity(prefix: string, i: number): string {
+  return `${prefix}-shard-${i}`;
 }
 
 /**

@@ -125,7 +125,7 @@ export function resultsDir(quick: boolean): string {
   return quick ? join(benchDir, 'results', 'quick') : join(benchDir, 'results');
 }
 
-/** Writes <dir>/<name>.json and regenerates <dir>/README.md. Returns the JSON path. */
+/** Writes <dir>/<name>.json and regenerates <dir>/README.md and <dir>/charts/ (bench/charts.ts). Returns the JSON path. */
 export async function writeResult(result: Omit<Result, 'machine' | 'finishedAt'>): Promise<string> {
   const dir = resultsDir(result.quick);
   mkdirSync(dir, { recursive: true });
@@ -133,6 +133,9 @@ export async function writeResult(result: Omit<Result, 'machine' | 'finishedAt'>
   const path = join(dir, `${result.name}.json`);
   writeFileSync(path, `${JSON.stringify(full, null, 2)}\n`);
   writeFileSync(join(dir, 'README.md'), renderTable(readResults(dir)));
+  // The charts of docs/benchmarks.md follow the JSON too (loaded here only: Vega is a devDependency).
+  const { writeCharts } = await import('./charts.ts');
+  await writeCharts(dir);
   return path;
 }
 

@@ -1,6 +1,7 @@
 // Keeps the benchmark harness working: every benchmark in quick mode (N = 50, one repeat, a 15 s
-// steady-state window, a forced relist) against the e2e control plane, writing bench/results/quick/. No timing
-// assertions: only that each benchmark ran to the end and wrote sane results.
+// steady-state window, a forced relist; the scale-out benchmark at N = 30 with 1 and 3 replicas)
+// against the e2e control plane, writing bench/results/quick/. No timing assertions: only that each
+// benchmark ran to the end and wrote sane results.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -62,6 +63,32 @@ describe('bench (quick mode)', () => {
     expect(steady.rows[0]?.value).toBe(0);
     expect(readResults(resultsDir(true)).length).toBeGreaterThanOrEqual(6);
     expect(readFileSync(join(resultsDir(true), 'README.md'), 'utf8')).toContain('| converge |');
+  });
+
+  it('scale: converge with 1 replica vs kubectl and 3 shards, RSS of each replica, spec change, steady state, failover', {
+    timeout: 900_000,
+  }, async () => {
+    process.env.MSVC_BENCH_CLUSTER = `msvc-bench-quick-${process.pid}`;
+    const { main } = await import('./scale.ts');
+    await main(['--quick', '--n', '30', '--shards', '1,3']);
+    const result = load('scale-n30');
+    check(result);
+    const d = result.data as unknown as import('./scale.ts').ScaleData;
+    // Every measure of issue #20 item 3 ran: both converge baselines and both shard counts.
+    expect(d.converge.kubectl?.n).toBe(30);
+    expect(Object.keys(d.converge.operator).sort()).toEqual(['1', '3']);
+    expect(d.converge.kubectl?.load.meanCores['kube-apiserver']).toBeGreaterThan(0);
+    expect(Object.keys(d.specChange).sort()).toEqual(['1', '3']);
+    // Each of the three replicas caches a slice: fewer objects than the single replica on the same N.
+    expect(d.memory.shards['3']).toHaveLength(3);
+    for (const shard of d.memory.shards['3'] ?? [])
+      expect(shard.cachedObjects).toBeLessThan(d.memory.singleRestarted?.cachedObjects ?? 0);
+    // A resync of unchanged MicroServices writes nothing; after the SIGKILL none is left behind.
+    expect(result.rows.find((r) => r.measure.startsWith('operator mutating requests'))?.value).toBe(0);
+    expect(d.failover?.lost).toBe(0);
+    expect(d.failover?.appliedSeconds.length).toBeGreaterThan(0);
+    for (const file of ['scale-vs-n.svg', 'scale-vs-shards.svg'])
+      expect(readFileSync(join(resultsDir(true), 'charts', file), 'utf8')).toContain('<svg');
   });
 
   it('relist: operator memory during a forced relist of every cache', { timeout: 900_000 }, async () => {

@@ -33,7 +33,8 @@ const OUR_RESOURCES = [
   'events',
 ];
 
-async function quiet(env: BenchCluster, settleSeconds: number): Promise<void> {
+/** Resolves once no Deployment or MicroService watch event has arrived for `settleSeconds` (at most 10 minutes). */
+export async function quiet(env: BenchCluster, settleSeconds: number): Promise<void> {
   let last = performance.now();
   const touch = () => {
     last = performance.now();
