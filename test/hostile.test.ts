@@ -3,40 +3,17 @@
 // package installs as `msvc`) and must give exit code 1, nothing on stdout, and exactly one line on stderr
 // of the form `file:document: field.path: message` (or `file: message` where no document applies),
 // naming the field test/hostile/expected.json lists, and never a stack trace.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, NODE, ROOT } from './support/cli.ts';
+import { msvc, type RunResult } from './support/cli.ts';
 import { CORPUS, loadCorpus } from './support/hostile.ts';
 
 const expected = JSON.parse(readFileSync(join(CORPUS, 'expected.json'), 'utf8')) as Record<string, string>;
 const corpus = loadCorpus();
 const files = corpus.files;
 afterAll(() => rmSync(corpus.root, { recursive: true, force: true }));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], cwd = ROOT): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(NODE, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** Looks like a JavaScript stack frame or an uncaught error. */
 const STACK = /^\s+at |\n\s+at |node:internal|Uncaught|TypeError|RangeError|ReferenceError/;
@@ -51,12 +28,12 @@ describe('the hostile-input corpus through the installed msvc', () => {
   });
 
   // Two at a time: a CLI start is most of each case, and the machine is shared.
-  const results = new Map<string, Promise<Run>>();
+  const results = new Map<string, Promise<RunResult>>();
   const queue = [...files];
   const slots = Array.from({ length: 2 }, async () => {
     for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
       const name = `test/hostile/${file}`;
-      const result = run(['validate', '-f', name], corpus.cwdOf(file));
+      const result = msvc(['validate', '-f', name], { cwd: corpus.cwdOf(file) });
       results.set(file, result);
       await result;
     }
@@ -66,9 +43,9 @@ describe('the hostile-input corpus through the installed msvc', () => {
   afterAll(async () => {
     await started;
   });
-  const resultOf = async (file: string): Promise<Run> => {
+  const resultOf = async (file: string): Promise<RunResult> => {
     while (!results.has(file)) await new Promise((r) => setTimeout(r, 20));
-    return results.get(file) as Promise<Run>;
+    return results.get(file) as Promise<RunResult>;
   };
 
   it.each(files)(
@@ -117,7 +94,7 @@ describe('a directory with symbolic links', () => {
     symlinkSync(outside, join(walked, 'linked-folder'));
     symlinkSync(walked, join(walked, 'loop'));
     symlinkSync(join(dir, 'missing.yaml'), join(walked, 'dangling.yaml'));
-    const { code, stdout, stderr } = await run(['validate', '-f', walked]);
+    const { code, stdout, stderr } = await msvc(['validate', '-f', walked]);
     expect(stderr).not.toMatch(STACK);
     expect(code, stderr).toBe(1);
     expect(lines(stdout).sort()).toStrictEqual([
