@@ -1,15 +1,17 @@
 // The watcher and cache against a real API server and etcd: a relist after 410 Gone (etcd
-// compaction while the watch was down), and an API server restart mid-run, without losing events.
+// compaction while the watch was down), an API server restart mid-run, without losing events, and
+// a flapping watch (behind a proxy that resets every watch after its first events) backing off.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { etcdctl, restartApiServer } from '../../test/e2e/cluster.ts';
 import { createTestNamespace, type TestNamespace } from '../../test/e2e/namespace.ts';
+import { startWatchProxy } from '../../test/e2e/watch-proxy.ts';
 import { e2eClusterName, e2eKubeconfigPath, e2eRest, eventually } from '../../test/support/operator.ts';
 import { Client } from './client.ts';
 import { Informer, type ObjectEvent } from './informer.ts';
 import type { KubeObject } from './key.ts';
 import { OperatorMetrics } from './metrics.ts';
-import type { KubeRest } from './rest.ts';
-import { stripManagedFields, type WatcherState } from './source.ts';
+import { KubeRest } from './rest.ts';
+import { type BackoffOptions, stripManagedFields, type WatcherState } from './source.ts';
 
 const MANAGED = { 'app.kubernetes.io/managed-by': 'msvc-operator' };
 const rest = e2eRest();
@@ -70,7 +72,11 @@ function cuttableRest(inner: KubeRest) {
   };
 }
 
-function startInformer(transport: KubeRest, metrics = new OperatorMetrics()) {
+function startInformer(
+  transport: KubeRest,
+  metrics = new OperatorMetrics(),
+  backoff: BackoffOptions = { initialMs: 200, maxMs: 1_000 },
+) {
   const states: WatcherState[] = [];
   const events: Array<ObjectEvent<KubeObject>> = [];
   const informer = new Informer<KubeObject>({
@@ -84,7 +90,7 @@ function startInformer(transport: KubeRest, metrics = new OperatorMetrics()) {
       const { apiVersion, kind, metadata } = stripManagedFields(obj);
       return { apiVersion, kind, metadata, data: obj['data'] };
     },
-    backoff: { initialMs: 200, maxMs: 1_000 },
+    backoff,
     onState: (state) => states.push(state),
     metrics: metrics.forWatch('configmaps'),
   });
@@ -195,4 +201,89 @@ describe('watcher + cache against a real API server', () => {
       await stop();
     }
   });
+});
+
+describe('a flapping watch against a real API server', () => {
+  // The watch goes through a proxy that resets each watch connection right after the API server's
+  // first events on it, while lists and writes pass; a writer changes a ConfigMap every 100 ms,
+  // so every watch that opens delivers something before it drops. The retry interval is read at
+  // the proxy (from the reset to the next watch request) and the attempts in the watcher's own
+  // msvc_watch_errors_total. With the back-off reset on every event (the bug of issue #14,
+  // item 6) every interval stays within initialMs.
+  it('backs off exponentially while each watch delivers and drops, and starts afresh after a stable watch', async () => {
+    const backoff = { initialMs: 200, maxMs: 3_200, stableMs: 3_000 };
+    const proxy = await startWatchProxy(e2eKubeconfigPath());
+    let writes = 0;
+    let writing = true;
+    const writer = (async () => {
+      while (writing) {
+        await client.apply(configMap('flap', String(++writes)));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    const metrics = new OperatorMetrics();
+    const { informer, stop } = startInformer(new KubeRest(proxy.kubeconfig()), metrics, backoff);
+    const cut = () => proxy.watches.filter((w) => w.cutAt !== undefined);
+    /** From each reset to the next watch request: the retry interval, as the server side sees it. */
+    const intervals = (from: number) => {
+      const all = proxy.watches;
+      const gaps: number[] = [];
+      for (let i = from; i + 1 < all.length; i++) {
+        const cutAt = all[i]!.cutAt;
+        if (cutAt !== undefined) gaps.push(all[i + 1]!.at - cutAt);
+      }
+      return gaps;
+    };
+    const errors = async () =>
+      Number((await metrics.expose()).match(/msvc_watch_errors_total\{resource="configmaps"\} (\d+)/)?.[1]);
+    try {
+      proxy.cutWatches(true);
+      await informer.store.waitUntilReady(AbortSignal.timeout(30_000));
+      // Ceilings 200, 400, 800, 1600, 3200, 3200 ms: the 7th watch comes 3.5-7 s after the first.
+      await eventually(() => proxy.watches.length >= 7 && cut().length >= 7, 'seven cut watches', 30_000);
+      const flapping = intervals(0).slice(0, 6);
+      expect(flapping).toHaveLength(6);
+      // Each delay is drawn from [d/2, d], d doubling from initialMs to maxMs: no retry comes sooner
+      // than d/2 (with the bug, every one comes within initialMs), and the first is quick.
+      const ceilings = [200, 400, 800, 1_600, 3_200, 3_200];
+      for (const [i, interval] of flapping.entries())
+        expect(interval, `retry ${i + 1}`).toBeGreaterThanOrEqual(ceilings[i]! / 2 - 50);
+      expect(flapping[0]!).toBeLessThan(400);
+      // Every cut watch is one failed attempt in the watcher's metrics; none needed a relist.
+      await eventually(async () => (await errors()) === cut().length, 'msvc_watch_errors_total = cut watches');
+      expect(await metrics.expose()).toMatch(/msvc_watch_relists_total\{resource="configmaps"\} 1\n/);
+
+      // A watch that stays up and delivers for stableMs resets the back-off: the first retry after
+      // it is quick again, and the ones after it grow again.
+      proxy.cutWatches(false);
+      await eventually(
+        () => {
+          const last = proxy.watches.at(-1)!;
+          return last.cutAt === undefined && Date.now() - last.at > backoff.stableMs + 1_000;
+        },
+        'a watch up for longer than stableMs',
+        15_000,
+      );
+      const stableAt = proxy.watches.length - 1;
+      proxy.cutWatches(true);
+      await eventually(() => intervals(stableAt).length >= 3, 'three more cut watches', 30_000);
+      const afterStable = intervals(stableAt).slice(0, 3);
+      expect(afterStable[0]!).toBeLessThan(400);
+      expect(afterStable[2]!).toBeGreaterThanOrEqual(400 - 50);
+      // No event was lost on the way: the cache holds the last write.
+      proxy.cutWatches(false);
+      writing = false;
+      await writer;
+      await eventually(() => values(informer)['flap'] === String(writes), 'the last write in the cache');
+      console.log(
+        `flapping watch: retry intervals ${flapping.join(', ')} ms; after a stable watch ${afterStable.join(', ')} ms`,
+      );
+    } finally {
+      writing = false;
+      await writer.catch(() => {});
+      await stop();
+      await proxy.close();
+      await client.delete(ref('flap')).catch(() => {});
+    }
+  }, 90_000);
 });
