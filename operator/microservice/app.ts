@@ -168,6 +168,11 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
     reconciledBy: manager.shard?.identity,
   });
   // The memo of writes in flight follows the caches it vouches for (drift.ts AppliedMemo).
+  manager.metrics.gaugeOf(
+    'msvc_applied_memo_entries',
+    'Writes of children and status remembered as in flight until the cache shows them (held only until the watch event arrives, the object is deleted, a cache relists, or 60 s)',
+    () => reconciler.rememberedWrites,
+  );
   for (const [kind, informer] of [[KIND, microServices], ...Object.entries(children)] as const) {
     informer.onEvent((event) => reconciler.observe(kind, event));
     informer.onRelist(() => reconciler.relisted());

@@ -121,6 +121,25 @@ describe('AppliedMemo', () => {
     expect(memo.pending('k', desired, at('9999'))).toBe(false); // someone else wrote: compare for real
   });
 
+  it('compares "10" and "9" by equality only, neither as numbers nor as strings in order', () => {
+    const memo = new AppliedMemo();
+    // Ordered as strings "10" < "9": taking the cached "10" for older than "9" would skip for good.
+    memo.remember('k', desired, at('9'), at('10'));
+    expect(memo.pending('k', desired, at('9'))).toBe(true); // the cache is behind: still "9"
+    expect(memo.pending('k', desired, at('10'))).toBe(false);
+    expect(memo.size).toBe(0);
+    // Ordered as numbers 9 < 10: a version that went backwards ("9", an etcd restore) is not "behind".
+    memo.remember('k', desired, at('10'), at('11'));
+    expect(memo.pending('k', desired, at('9'))).toBe(false);
+    expect(memo.size).toBe(0);
+    memo.remember('k', desired, at('10'), at('11'));
+    expect(memo.pending('k', desired, at('10'))).toBe(true);
+    // Not parsed either: "010" and "1e1" are 10 as numbers, and other versions here.
+    expect(memo.pending('k', desired, at('010'))).toBe(false);
+    memo.remember('k', desired, at('10'), at('11'));
+    expect(memo.pending('k', desired, at('1e1'))).toBe(false);
+  });
+
   it('never skips other content, a create, or an object that is gone', () => {
     const memo = new AppliedMemo();
     memo.remember('k', desired, at('5'), at('6'));

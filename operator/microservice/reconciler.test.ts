@@ -139,7 +139,33 @@ function setup(ms: MicroServiceObject, fail?: (obj: KubeObject) => Error | undef
     for (const object of objects) writer.apply({ type: 'InitApply', object });
     writer.apply({ type: 'InitDone' });
   };
-  const t = { reconciler, writes, statuses, microServices, children, sync, syncStatus, relist, recorder, signals };
+  /** From now on the watch events of each write arrive before its answer (both race on the way back). */
+  const eventsBeforeAnswers = () => {
+    const { apply, applyStatus } = client;
+    client.apply = async (...args: Parameters<typeof apply>) => {
+      const out = await apply(...args);
+      sync();
+      return out;
+    };
+    client.applyStatus = async (...args: Parameters<typeof applyStatus>) => {
+      const out = await applyStatus(...args);
+      syncStatus();
+      return out;
+    };
+  };
+  const t = {
+    reconciler,
+    writes,
+    statuses,
+    microServices,
+    children,
+    sync,
+    syncStatus,
+    relist,
+    recorder,
+    signals,
+    eventsBeforeAnswers,
+  };
   return t;
 }
 
@@ -213,6 +239,19 @@ describe('Reconciler', () => {
     t.sync();
     expect(t.reconciler.rememberedWrites).toBe(1);
     t.syncStatus();
+    expect(t.reconciler.rememberedWrites).toBe(0);
+  });
+
+  it('remembers nothing when the watch events of its writes arrive before their answers', async () => {
+    const t = setup(microService());
+    await t.reconciler.reconcile(KEY, ctx);
+    t.sync();
+    t.syncStatus();
+    t.eventsBeforeAnswers();
+    t.microServices.apply({ type: 'Apply', object: microService({ env: [{ name: 'A', value: '1' }] }) });
+    await t.reconciler.reconcile(KEY, ctx); // the Deployment and the status written, the caches shown them
+    expect(t.writes.filter((w) => w === 'apply Deployment' || w === 'status')).toHaveLength(4);
+    // No cache event is coming for them: an entry now would stay until the next change.
     expect(t.reconciler.rememberedWrites).toBe(0);
   });
 

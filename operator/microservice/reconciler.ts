@@ -292,6 +292,13 @@ export class Reconciler {
             unforced = false;
           }
           this.#applied.remember(memoKey, desired, live, current);
+          // The watch event of this write may have come in while its answer was on the way: then
+          // the cache shows it already, and nothing is in flight.
+          if (crdOf(obj) === undefined)
+            this.#applied.observed(
+              memoKey,
+              this.#deps.children[kindKey(obj) as CachedChildKey].get({ namespace: key.namespace, name }),
+            );
         }
         if (obj.kind === 'Deployment') deployment = current as DeploymentLike;
       }
@@ -544,6 +551,8 @@ export class Reconciler {
       { signal: ctx.signal },
     );
     this.#appliedStatus.remember(key, probe, raw, written);
+    // As for a child: the cache may show this write already (its event came in before the answer).
+    this.#appliedStatus.observed(key, this.#deps.microServices.get(key));
     const before = readyCondition(raw.status);
     const after = readyCondition(status);
     if (after && (before?.status !== after.status || before?.reason !== after.reason)) {

@@ -77,4 +77,13 @@ describe('OperatorMetrics', () => {
     new OperatorMetrics().forController('one', 1);
     expect(await new OperatorMetrics().expose()).not.toContain('controller="one"');
   });
+
+  it('reads a gauge of the controller at every scrape', async () => {
+    const metrics = new OperatorMetrics();
+    let size = 3;
+    metrics.gaugeOf('msvc_applied_memo_entries', 'entries', () => size);
+    expect(await metrics.expose()).toContain('msvc_applied_memo_entries 3\n');
+    size = 0;
+    expect(await metrics.expose()).toContain('msvc_applied_memo_entries 0\n');
+  });
 });

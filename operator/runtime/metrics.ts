@@ -290,6 +290,21 @@ export class OperatorMetrics {
     });
   }
 
+  /**
+   * Registers a gauge without labels whose value is read from `read` at every scrape: a size that
+   * a controller owns (e.g. msvc_applied_memo_entries), reported without the runtime knowing it.
+   */
+  gaugeOf(name: string, help: string, read: () => number): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+
   /** A write the leader-election fence refused. */
   fencedWrite(): void {
     this.fencedWrites.inc();
