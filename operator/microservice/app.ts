@@ -10,6 +10,7 @@ import { formatKey, type KubeObject, stringKey } from '../runtime/key.ts';
 import { Manager, type ManagerOptions, type Watch } from '../runtime/manager.ts';
 import { skipStatusOnlyUpdates } from '../runtime/predicate.ts';
 import type { RateLimitOptions } from '../runtime/queue.ts';
+import { SHARD_BUCKET_LABEL } from '../runtime/shard.ts';
 import { CONFIG_INDEX, configIndex, configIndexValue, leanConfig } from './config.ts';
 import { CONTROLLER_NAME, FIELD_MANAGER, MANAGED_BY } from './identity.ts';
 import { leanChildOf, leanPod, withLeanMetadata } from './lean.ts';
@@ -110,8 +111,9 @@ export function buildOperator(options: OperatorOptions = {}): Manager {
         namespaces,
         labelSelector: managed,
         transform: leanChildOf({ apiVersion, kind }),
-        // Children go with their MicroService: hashed by their controller owner's uid (client-side).
-        shardBy: { ownerGroup: API_GROUP, ownerKind: KIND },
+        // Children go with their MicroService: hashed by their controller owner's uid, and selected
+        // server-side by the owner's bucket, which they carry as a label (children.ts).
+        shardBy: { ownerGroup: API_GROUP, ownerKind: KIND, bucketLabel: SHARD_BUCKET_LABEL },
       }),
     ]),
   ) as Record<CachedChildKey, Informer<KubeObject>>;

@@ -17,7 +17,10 @@ import {
 import { createTestNamespace } from '../../test/e2e/namespace.ts';
 import { type OperatorProcess, startOperator } from '../../test/e2e/operator-process.ts';
 import { e2eKubeconfigPath as kubeconfig } from '../../test/support/operator.ts';
-import { containsFields, withAppliedHash } from './drift.ts';
+import { bucketOfValue } from '../runtime/ring.ts';
+import { SHARD_BUCKET_LABEL } from '../runtime/shard.ts';
+import { desiredChild } from './children.ts';
+import { containsFields } from './drift.ts';
 
 const clusterName = () => process.env['MSVC_E2E_CLUSTER'] ?? 'msvc-e2e';
 
@@ -130,20 +133,20 @@ describe('operator on a real control plane', () => {
       expect(child?.metadata.ownerReferences).toEqual([
         expect.objectContaining({ uid: live?.metadata.uid, controller: true, kind: 'MicroService' }),
       ]);
-      // Every rendered field, as rendered (the namespace added), is in the live object.
-      const owner = {
-        apiVersion: 'msvc.dev/v1alpha1',
-        kind: 'MicroService',
-        name: 'order',
-        uid: live?.metadata.uid ?? '',
-        controller: true,
-        blockOwnerDeletion: true,
-      };
-      const desired = withAppliedHash({
-        ...obj,
-        metadata: { ...obj.metadata, namespace: ns, ownerReferences: [owner] },
-      });
+      // Every rendered field, as rendered (the namespace, owner and shard bucket label added), is in the live object.
+      const desired = desiredChild(
+        obj,
+        {
+          apiVersion: 'msvc.dev/v1alpha1',
+          kind: 'MicroService',
+          metadata: { name: 'order', uid: live?.metadata.uid ?? '' },
+        },
+        ns,
+      );
       expect(containsFields(desired, child), `${obj.kind} holds the rendered fields`).toBe(true);
+      expect((child?.metadata as { labels?: Record<string, string> } | undefined)?.labels?.[SHARD_BUCKET_LABEL]).toBe(
+        String(bucketOfValue(live?.metadata.uid ?? '')),
+      );
     }
     expect(live?.status, JSON.stringify(live?.status)).toMatchObject({
       observedGeneration: live?.metadata.generation,

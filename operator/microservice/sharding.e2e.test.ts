@@ -87,6 +87,45 @@ const serverSide = (op: OperatorProcess) =>
 const addedEvents = (op: OperatorProcess) =>
   metric(op, new RegExp(`^msvc_watch_events_total\\{resource="${MICROSERVICE.replace(/\./g, '\\.')}",type="ADDED"\\}`));
 
+const DEPLOYMENT = 'Deployment.apps/v1';
+/** The resources whose traffic per replica the test reports: the primary, children, pods. */
+const RECEIVED = [MICROSERVICE, DEPLOYMENT, 'Service.v1', 'ServiceAccount.v1', 'Pod.v1'] as const;
+const escaped = (resource: string) => resource.replace(/[./]/g, (c) => `\\${c}`);
+
+/** What a replica received of `resource`: objects in list answers, and watch events (ADDED, MODIFIED, DELETED). */
+async function received(op: OperatorProcess, resource: string): Promise<{ listed: number; events: number }> {
+  const text = await (await fetch(`${op.healthUrl}/metrics`)).text();
+  const sum = (pattern: RegExp) =>
+    text
+      .split('\n')
+      .filter((l) => pattern.test(l))
+      .reduce((total, l) => total + Number(l.split(' ').at(-1)), 0);
+  const r = escaped(resource);
+  return {
+    listed: sum(new RegExp(`^msvc_watch_list_objects_total\\{resource="${r}"\\}`)),
+    events: sum(new RegExp(`^msvc_watch_events_total\\{resource="${r}",type="(ADDED|MODIFIED|DELETED)"\\}`)),
+  };
+}
+const cached = (op: OperatorProcess, resource: string) =>
+  metric(op, new RegExp(`^msvc_cache_objects\\{resource="${escaped(resource)}"\\}`));
+const addedOf = (op: OperatorProcess, resource: string) =>
+  metric(op, new RegExp(`^msvc_watch_events_total\\{resource="${escaped(resource)}",type="ADDED"\\}`));
+
+/** One line per replica: what it received (listed + watch events) of each resource. */
+async function receivedReport(replicas: ReadonlyMap<string, OperatorProcess>): Promise<string> {
+  const lines: string[] = [];
+  for (const [id, op] of replicas) {
+    const parts = await Promise.all(
+      RECEIVED.map(async (resource) => {
+        const { listed, events } = await received(op, resource);
+        return `${resource.split('.')[0]} ${listed}+${events}`;
+      }),
+    );
+    lines.push(`  ${id}: ${parts.join(', ')}`);
+  }
+  return lines.join('\n');
+}
+
 /** The ring as the replicas derive it from the Leases in `ns` right now. */
 async function ringNow(client: Client, ns: string): Promise<Ring> {
   const leases = await client.list<KubeObject>('coordination.k8s.io/v1', 'Lease', {
@@ -206,6 +245,20 @@ describe('sharding across replicas', () => {
       expect(await addedEvents(op)).toBe(count);
     }
     for (const id of ring.members) expect([...owners.values()].filter((o) => o === id).length).toBeGreaterThan(20);
+    // Children are selected server-side by their owner's bucket label (any API server): each
+    // replica's Deployment watch carried only the Deployments of its own MicroServices, where its
+    // MicroService watch (gate off: client-side) carried all 200.
+    for (const [id, op] of replicas) {
+      const mine = [...owners.values()].filter((o) => o === id).length;
+      await eventually(
+        async () => (await addedOf(op, DEPLOYMENT)) === mine && (await cached(op, DEPLOYMENT)) === mine,
+        `${id}'s Deployment watch to have carried exactly its ${mine} Deployments`,
+        60_000,
+      );
+    }
+    console.error(
+      `sharding e2e: received per replica (objects listed + watch events), after converging:\n${await receivedReport(replicas)}`,
+    );
     await eventually(
       () => podsCachedByOwner(client, ns, replicas, owners),
       'each replica to cache the pods of its MicroServices',
@@ -255,6 +308,21 @@ describe('sharding across replicas', () => {
       () => podsCachedByOwner(client, ns, replicas, moved),
       'each replica to cache the pods of its MicroServices after the hand-over',
       60_000,
+    );
+    // The new replica listed only its own buckets' Deployments (at its start and at each move of
+    // the ring), never all 200; every replica caches exactly its own.
+    for (const [id, op] of replicas) {
+      const mine = [...moved.values()].filter((o) => o === id).length;
+      await eventually(
+        async () => (await cached(op, DEPLOYMENT)) === mine,
+        `${id} to cache exactly its ${mine} Deployments`,
+        30_000,
+      );
+    }
+    const joiner = await received(replicas.get('shard-d')!, DEPLOYMENT);
+    expect(joiner.listed).toBeLessThan(count);
+    console.error(
+      `sharding e2e: received per replica after the hand-over (objects listed + watch events):\n${await receivedReport(replicas)}`,
     );
 
     // A spec change on every MicroService: each Deployment written once, by its owner.

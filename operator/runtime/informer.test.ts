@@ -142,3 +142,95 @@ describe('Informer with a filter (sharding)', () => {
     await running;
   });
 });
+
+/** A scripted transport whose steps may be pushed while a list or watch waits for them. */
+function pushableRest(): { rest: KubeRest; push: (step: Step) => void } {
+  const steps: Step[] = [];
+  const waiting: Array<(step: Step) => void> = [];
+  const next = () => {
+    const step = steps.shift();
+    return step !== undefined ? Promise.resolve(step) : new Promise<Step>((resolve) => waiting.push(resolve));
+  };
+  const push = (step: Step) => {
+    const waiter = waiting.shift();
+    if (waiter) waiter(step);
+    else steps.push(step);
+  };
+  const rest = scriptedRest([]);
+  rest.request = (async () => {
+    const step = (await next()) as { list: KubeObject[]; rv: string };
+    return { metadata: { resourceVersion: step.rv }, items: step.list };
+  }) as KubeRest['request'];
+  rest.lines = async function* (options: { signal?: AbortSignal }) {
+    const aborted = new Promise<never>((_, reject) => {
+      if (options.signal?.aborted) reject(options.signal.reason);
+      options.signal?.addEventListener('abort', () => reject(options.signal?.reason), { once: true });
+    });
+    const step = (await Promise.race([next(), aborted])) as { watch: string[] };
+    yield* step.watch;
+    // A watch that stays open until aborted (the real server's timeout is minutes away).
+    await aborted;
+  } as unknown as KubeRest['lines'];
+  return { rest, push };
+}
+
+describe('Informer with several label selectors (sharded children)', () => {
+  it('watches each selector, caches them as one store, reports an object that moves between them once, and reads a selector function at each list', async () => {
+    // One transport per selector: `mine` (bucket labels, a function) and the unlabelled objects.
+    let mine = 'bucket in (1,2)';
+    const transports = new Map([
+      ['bucket in (1,2)', pushableRest()],
+      ['bucket in (3)', pushableRest()],
+      ['!bucket', pushableRest()],
+    ]);
+    const queries: string[] = [];
+    const pick = (query: Record<string, unknown> | undefined) => {
+      const selector = String(query?.['labelSelector']);
+      const transport = transports.get(selector);
+      if (transport === undefined) throw new Error(`no script for ${selector}`);
+      return transport.rest;
+    };
+    const rest = scriptedRest([]);
+    rest.request = (async (options: { query?: Record<string, unknown> }) => {
+      queries.push(String(options.query?.['labelSelector']));
+      return pick(options.query).request(options as never);
+    }) as KubeRest['request'];
+    rest.lines = ((options: { query?: Record<string, unknown> }) =>
+      pick(options.query).lines(options as never)) as KubeRest['lines'];
+    const informer = new Informer<KubeObject>({
+      rest,
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      backoff: { initialMs: 1, maxMs: 1 },
+      labelSelectors: [() => mine, '!bucket'],
+    });
+    const seen: string[] = [];
+    informer.onEvent((event) => seen.push(`${event.type}:${event.object.metadata?.name}`));
+    const until = async (n: number) => {
+      while (seen.length < n) await new Promise((r) => setTimeout(r, 1));
+    };
+    const abort = new AbortController();
+    const running = informer.run(abort.signal);
+    transports.get('bucket in (1,2)')!.push({ list: [cm('a', '1')], rv: '1' });
+    transports.get('!bucket')!.push({ list: [cm('old', '1')], rv: '1' });
+    await informer.store.waitUntilReady();
+    expect(informer.store.keys().sort()).toEqual(['ns/a', 'ns/old']);
+    // `old` gets its bucket label: it arrives on one watch, then leaves the other: one Updated.
+    transports.get('bucket in (1,2)')!.push({ watch: [line('ADDED', cm('old', '2'))] });
+    await until(3);
+    transports.get('!bucket')!.push({ watch: [line('DELETED', cm('old', '2'))] });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(seen).toEqual(['Added:a', 'Added:old', 'Updated:old']);
+    expect(informer.store.get('ns/old')?.metadata?.resourceVersion).toBe('2');
+    // The ring moved: the relist asks for the new buckets, and drops what it no longer lists.
+    mine = 'bucket in (3)';
+    transports.get('bucket in (3)')!.push({ list: [cm('c', '4')], rv: '4' });
+    transports.get('!bucket')!.push({ list: [], rv: '4' });
+    await informer.relist();
+    expect(informer.store.keys().sort()).toEqual(['ns/c']);
+    expect(seen.slice(3).sort()).toEqual(['Added:c', 'Deleted:a', 'Deleted:old']);
+    expect([...queries].sort()).toEqual(['!bucket', '!bucket', 'bucket in (1,2)', 'bucket in (3)']);
+    abort.abort();
+    await running;
+  });
+});

@@ -29,6 +29,14 @@ export interface InformerOptions<T extends KubeObject> extends Omit<WatcherOptio
   readonly filter?: (obj: T) => boolean;
   /** Resolves when the watches may start (sharding: once this replica is in the ring). */
   readonly startAfter?: (signal: AbortSignal) => Promise<void>;
+  /**
+   * Several watches per namespace, one per label selector, cached as one store (instead of
+   * `labelSelector`). The selectors should select disjoint sets; an object that moves from one
+   * to another (a label added) is reported as Updated when the watch it moves to tells first (the
+   * other watch's Delete then says nothing), as Deleted and Added otherwise. Sharded children:
+   * the ones labelled with this replica's buckets, and the ones without a bucket label.
+   */
+  readonly labelSelectors?: readonly (string | (() => string | undefined))[];
 }
 
 /** How an informer's watches are doing, for /healthz and /readyz. */
@@ -46,7 +54,11 @@ export class Informer<T extends KubeObject> {
   readonly kind: string;
   readonly store: Store<T>;
   readonly #options: InformerOptions<T>;
-  readonly #writers: Array<{ namespace: string | undefined; writer: Writer<T> }>;
+  readonly #writers: Array<{
+    namespace: string | undefined;
+    labelSelector: WatcherOptions<T>['labelSelector'];
+    writer: Writer<T>;
+  }>;
   readonly #listeners: Array<ObjectEventListener<T>> = [];
   readonly #relistListeners: Array<() => void> = [];
   /** Per watch: aborting it restarts that watch with a full list (relist()). */
@@ -61,13 +73,16 @@ export class Informer<T extends KubeObject> {
     this.kind = options.kind;
     this.#options = options;
     const namespaces = options.namespaces?.length ? options.namespaces : [undefined];
-    this.#sizes = namespaces.map(() => 0);
-    this.#progressAt = namespaces.map(() => Date.now());
-    this.#lastError = namespaces.map(() => undefined);
-    this.#restarts = namespaces.map(() => undefined);
-    this.#relistWaiters = namespaces.map(() => []);
-    this.#writers = namespaces.map((namespace, i) => ({
+    const selectors = options.labelSelectors?.length ? options.labelSelectors : [options.labelSelector];
+    const watches = namespaces.flatMap((namespace) => selectors.map((labelSelector) => ({ namespace, labelSelector })));
+    this.#sizes = watches.map(() => 0);
+    this.#progressAt = watches.map(() => Date.now());
+    this.#lastError = watches.map(() => undefined);
+    this.#restarts = watches.map(() => undefined);
+    this.#relistWaiters = watches.map(() => []);
+    this.#writers = watches.map(({ namespace, labelSelector }, i) => ({
       namespace,
+      labelSelector,
       writer: new Writer<T>({
         indexers: options.indexers,
         onSize: (size) => {
@@ -121,11 +136,12 @@ export class Informer<T extends KubeObject> {
     }
     const keep = this.#options.filter;
     await Promise.all(
-      this.#writers.map(async ({ namespace, writer }, i) => {
+      this.#writers.map(async ({ namespace, labelSelector, writer }, i) => {
         const store = writer.asStore();
         const options = {
           ...this.#options,
           namespace,
+          labelSelector,
           onProgress: () => {
             this.#progressAt[i] = Date.now();
             this.#lastError[i] = undefined;
@@ -159,7 +175,7 @@ export class Informer<T extends KubeObject> {
         const object = event.object;
         // Not kept: not listed, so InitDone drops a copy cached before.
         if (keep !== undefined && !keep(object)) break;
-        const old = store.get(stringKey(object));
+        const old = store.get(stringKey(object)) ?? this.#elsewhere(object);
         writer.apply(event);
         if (old === undefined) this.#emit({ type: 'Added', object });
         // Unchanged objects (same resourceVersion) imply no event; the resync covers drift.
@@ -171,16 +187,15 @@ export class Informer<T extends KubeObject> {
       case 'InitDone': {
         const vanished = writer.apply(event);
         this.#options.metrics?.synced?.(this.store.ready);
-        for (const object of vanished) this.#emit({ type: 'Deleted', object });
+        for (const object of vanished) this.#emitDeleted(object);
         break;
       }
       case 'Apply': {
         if (keep !== undefined && !keep(event.object)) {
-          for (const object of writer.apply({ type: 'Delete', object: event.object }))
-            this.#emit({ type: 'Deleted', object });
+          for (const object of writer.apply({ type: 'Delete', object: event.object })) this.#emitDeleted(object);
           break;
         }
-        const old = store.get(stringKey(event.object));
+        const old = store.get(stringKey(event.object)) ?? this.#elsewhere(event.object);
         writer.apply(event);
         this.#emit(
           old === undefined ? { type: 'Added', object: event.object } : { type: 'Updated', object: event.object, old },
@@ -190,10 +205,21 @@ export class Informer<T extends KubeObject> {
       case 'Delete': {
         const removed = writer.apply(event);
         // Filtered: an object never cached was never seen by listeners either.
-        if (keep === undefined || removed.length > 0) this.#emit({ type: 'Deleted', object: event.object });
+        if (keep === undefined || removed.length > 0) this.#emitDeleted(event.object);
         break;
       }
     }
+  }
+
+  /** With several watches: the object as another watch of this informer holds it (it moved between selectors). */
+  #elsewhere(object: T): T | undefined {
+    return this.#writers.length > 1 ? this.store.get(stringKey(object)) : undefined;
+  }
+
+  /** Deleted, unless another watch of this informer still holds the object (it moved between selectors). */
+  #emitDeleted(object: T): void {
+    if (this.#writers.length > 1 && this.store.get(stringKey(object)) !== undefined) return;
+    this.#emit({ type: 'Deleted', object });
   }
 
   #emit(event: ObjectEvent<T>): void {

@@ -22,7 +22,7 @@ import type { Predicate } from './predicate.ts';
 import { type BackoffOptions, type RateLimitOptions, WorkQueue } from './queue.ts';
 import { FencedError, KubeRest } from './rest.ts';
 import { HASH_SPACE, shardSelector } from './ring.ts';
-import { SHARD_RING_LABEL, Shard, type ShardBy } from './shard.ts';
+import { bucketSelector, SHARD_RING_LABEL, Shard, type ShardBy } from './shard.ts';
 
 /** A shardSelector that keeps everything (the probe of server-side sharding). */
 const FULL_RANGE_SELECTOR = shardSelector('object.metadata.uid', [{ start: 0n, end: HASH_SPACE }]);
@@ -315,6 +315,13 @@ export class Manager {
               await shard.waitUntilMember(signal);
               if (follows !== undefined) await this.#primaryInformer()?.store.waitUntilReady(signal);
             },
+            // Children labelled with their owner's bucket: two watches, the label values of this
+            // replica's buckets (server-side on any API server: a label selector; exact, since
+            // the ranges are whole buckets) and the objects without the label (made before it
+            // existed, or by hand), which every replica receives and the filter sorts.
+            ...(typeof shardBy === 'object' && 'bucketLabel' in shardBy && shardBy.bucketLabel !== undefined
+              ? { labelSelectors: bucketWatches(rest.labelSelector, shardBy.bucketLabel, () => shard.buckets()) }
+              : {}),
             // Server-side sharding where the API server applies it (the Lease list's echo says);
             // the filter stays, as the fallback and a guard (it drops nothing the server kept).
             ...(shardBy === 'self'
@@ -516,6 +523,23 @@ export class Manager {
     })();
     return this.#stopping;
   }
+}
+
+/**
+ * The label selectors of a child informer sharded by bucket label: `base` and this replica's
+ * buckets (read at each list, so a relist after the ring moved asks for the new ones), and `base`
+ * and no bucket label at all.
+ */
+export function bucketWatches(
+  base: string | (() => string | undefined) | undefined,
+  label: string,
+  buckets: () => readonly number[],
+): Array<() => string> {
+  const join = (requirement: string) => {
+    const b = typeof base === 'function' ? base() : base;
+    return b ? `${b},${requirement}` : requirement;
+  };
+  return [() => join(bucketSelector(label, buckets())), () => join(`!${label}`)];
 }
 
 /** client-node, loaded only here (it costs ~80 MiB; main.ts uses the light loader in kubeconfig.ts). */

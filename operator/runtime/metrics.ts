@@ -31,6 +31,8 @@ export interface WatchMetrics {
   relist(): void;
   watchError(): void;
   event(type: string): void;
+  /** Objects received in one list answer (a page). */
+  listed?(count: number): void;
   cacheObjects(count: number): void;
   /** A watch was given up as dead: nothing received for the idle timeout. */
   idleTimeout?(): void;
@@ -72,6 +74,7 @@ export class OperatorMetrics {
   readonly watchRelists: Counter<'resource'>;
   readonly watchErrors: Counter<'resource'>;
   readonly watchEvents: Counter<'resource' | 'type'>;
+  readonly watchListObjects: Counter<'resource'>;
   readonly cacheObjectsGauge: Gauge<'resource'>;
   readonly fencedWrites: Counter;
   readonly watchIdleTimeouts: Counter<'resource'>;
@@ -222,6 +225,12 @@ export class OperatorMetrics {
       labelNames: ['resource', 'type'],
       registers,
     });
+    this.watchListObjects = new Counter({
+      name: 'msvc_watch_list_objects_total',
+      help: 'Objects received in list answers per resource (every full list: start, relist, rebalance); with msvc_watch_events_total, what this replica received and decoded, whether its filter kept it or not',
+      labelNames: ['resource'],
+      registers,
+    });
     this.cacheObjectsGauge = new Gauge({
       name: 'msvc_cache_objects',
       help: 'Objects held in the cache per resource',
@@ -255,7 +264,7 @@ export class OperatorMetrics {
     });
     this.shardOwnedObjects = new Gauge({
       name: 'msvc_shard_owned_objects',
-      help: 'Primary objects (MicroServices) this shard owns and caches',
+      help: "Primary objects (the sharded controllers' own resource, hashed by uid) this shard owns and caches",
       labelNames: ['ring', 'shard'],
       registers,
       collect() {
@@ -382,6 +391,7 @@ export class OperatorMetrics {
     this.watchErrors.inc({ resource }, 0);
     for (const type of ['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR'])
       this.watchEvents.inc({ resource, type }, 0);
+    this.watchListObjects.inc({ resource }, 0);
     this.cacheObjectsGauge.set({ resource }, 0);
     this.watchIdleTimeouts.inc({ resource }, 0);
     this.watchLastProgress.set({ resource }, Date.now() / 1000);
@@ -390,6 +400,7 @@ export class OperatorMetrics {
       relist: () => this.watchRelists.inc({ resource }),
       watchError: () => this.watchErrors.inc({ resource }),
       event: (type) => this.watchEvents.inc({ resource, type }),
+      listed: (count) => this.watchListObjects.inc({ resource }, count),
       cacheObjects: (count) => this.cacheObjectsGauge.set({ resource }, count),
       idleTimeout: () => this.watchIdleTimeouts.inc({ resource }),
       progress: () => this.watchLastProgress.set({ resource }, Date.now() / 1000),

@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fnv1a64 } from './fnv.ts';
-import { HASH_SPACE, type HashRange, liveMembers, Ring, shardSelector } from './ring.ts';
+import {
+  BUCKETS,
+  bucketOf,
+  bucketOfValue,
+  HASH_SPACE,
+  type HashRange,
+  liveMembers,
+  Ring,
+  shardSelector,
+} from './ring.ts';
 
 // Balance bound at the default 64 virtual nodes per member: every member's share of the hash
 // space is within [0.4, 1.75] × 1/n. The spread is about 1/√64 = 12.5 %; over 1,000 random rings of
@@ -133,6 +142,47 @@ describe('Ring', () => {
     expect(new Ring([]).ownerOf(5n)).toBeUndefined();
     expect(new Ring(['a']).rangesOf('b')).toEqual([]);
     expect(() => new Ring(['a'], 0)).toThrow(/tokensPerMember must be a positive integer, got 0/);
+  });
+
+  it('hands out whole buckets: every range starts and ends on a bucket boundary, and bucketsOf lists what ownerOf gives each bucket', () => {
+    const boundary = HASH_SPACE / BigInt(BUCKETS);
+    fc.assert(
+      fc.property(members, (ms) => {
+        const ring = new Ring(ms);
+        const owners = new Map<number, string>();
+        for (const m of ring.members) {
+          for (const r of ring.rangesOf(m)) {
+            expect(r.start % boundary).toBe(0n);
+            expect(r.end % boundary).toBe(0n);
+          }
+          for (const b of ring.bucketsOf(m)) {
+            expect(owners.has(b)).toBe(false);
+            owners.set(b, m);
+          }
+        }
+        expect(owners.size).toBe(BUCKETS);
+        // A bucket's first and last hash have the bucket's owner.
+        for (const [b, m] of owners) {
+          expect(ring.ownerOf(BigInt(b) * boundary)).toBe(m);
+          expect(ring.ownerOf((BigInt(b) + 1n) * boundary - 1n)).toBe(m);
+        }
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('puts a value and its bucket with the same member (a child labelled with its owner uid’s bucket goes with the owner)', () => {
+    const ring = new Ring(['operator-0', 'operator-1', 'operator-2']);
+    const buckets = new Map(ring.members.map((m) => [m, new Set(ring.bucketsOf(m))]));
+    for (let i = 0; i < 2000; i++) {
+      const uid = randomUUID();
+      const owner = ring.ownerOfValue(uid) as string;
+      expect(buckets.get(owner)?.has(bucketOfValue(uid))).toBe(true);
+      expect(bucketOfValue(uid)).toBe(bucketOf(fnv1a64(uid)));
+    }
+    expect(bucketOf(0n)).toBe(0);
+    expect(bucketOf(HASH_SPACE - 1n)).toBe(BUCKETS - 1);
+    expect(new Ring(['solo']).bucketsOf('solo')).toHaveLength(BUCKETS);
   });
 
   it('ownerOfValue hashes with FNV-1a 64', () => {

@@ -14,6 +14,12 @@
 // about 1/√tokensPerMember) and keep movement minimal: a member that joins takes over only the
 // arcs in front of its own tokens, one that leaves hands only its own arcs to the next tokens;
 // every other key stays where it was. ring.test.ts states and checks the bounds.
+//
+// Buckets: every token is moved to the last hash of its bucket (the top BUCKET_BITS bits of the
+// hash), so each member's ranges are whole buckets. An object that cannot be selected by a hash
+// (a child: the server hashes only its own uid or namespace, and the owner's uid is what places
+// it) carries its owner's bucket as a label, and a member watches the label values of its
+// buckets (`in (…)`): the same partition as its ranges, exactly (docs/sharding.md).
 import { createHash } from 'node:crypto';
 import { fnv1a64, hex64 } from './fnv.ts';
 
@@ -26,15 +32,41 @@ export const HASH_SPACE = 1n << 64n;
  */
 export const DEFAULT_TOKENS_PER_MEMBER = 64;
 
+/**
+ * Bits of a bucket number: the hash space is cut into 2^BUCKET_BITS = 1,024 equal buckets, and
+ * the ring hands out whole buckets. Fixed: children carry their owner's bucket as a label, so a
+ * change relabels every child. 1,024 keeps a member's label selector short (about 1,024/n values)
+ * while leaving each of the 64 n tokens its own bucket nearly always.
+ */
+export const BUCKET_BITS = 10;
+/** Number of buckets. */
+export const BUCKETS = 1 << BUCKET_BITS;
+const BUCKET_SHIFT = 64n - BigInt(BUCKET_BITS);
+/** The hashes of one bucket below its first one: a token | this is the last hash of its bucket. */
+const BUCKET_MASK = (1n << BUCKET_SHIFT) - 1n;
+
+/** The bucket of a 64-bit hash: its top BUCKET_BITS bits. */
+export function bucketOf(hash: bigint): number {
+  return Number(hash >> BUCKET_SHIFT);
+}
+
+/** The bucket of `value` (an owner's uid), hashed with FNV-1a 64: the value of a child's bucket label. */
+export function bucketOfValue(value: string): number {
+  return bucketOf(fnv1a64(value));
+}
+
 /** A half-open arc [start, end) of the hash space. */
 export interface HashRange {
   readonly start: bigint;
   readonly end: bigint;
 }
 
-/** The ring position of a member's i-th virtual node: SHA-256 of `${member}-${i}`, first 8 bytes. */
+/**
+ * The ring position of a member's i-th virtual node: SHA-256 of `${member}-${i}`, first 8 bytes,
+ * moved to the last hash of its bucket (so arcs end on bucket boundaries).
+ */
 export function tokenOf(member: string, i: number): bigint {
-  return createHash('sha256').update(`${member}-${i}`).digest().readBigUInt64BE(0);
+  return createHash('sha256').update(`${member}-${i}`).digest().readBigUInt64BE(0) | BUCKET_MASK;
 }
 
 export class Ring {
@@ -52,7 +84,8 @@ export class Ring {
     for (const member of this.members) {
       for (let i = 0; i < tokensPerMember; i++) points.push({ token: tokenOf(member, i), member });
     }
-    // Ties (two members on one 64-bit token) go to the smaller name, the same on every replica.
+    // Ties (two members' tokens in one bucket) go to the smaller name, the same on every replica:
+    // it owns the arc, the other token an empty one.
     points.sort((a, b) =>
       a.token < b.token ? -1 : a.token > b.token ? 1 : a.member < b.member ? -1 : a.member > b.member ? 1 : 0,
     );
@@ -102,6 +135,15 @@ export class Ring {
     }
     if (n > 0 && this.owners[0] === member) push((this.tokens[n - 1] as bigint) + 1n, HASH_SPACE);
     return ranges;
+  }
+
+  /** The buckets `member` owns, ascending: exactly the buckets of its ranges (they are whole buckets). */
+  bucketsOf(member: string): number[] {
+    const buckets: number[] = [];
+    for (const { start, end } of this.rangesOf(member)) {
+      for (let b = bucketOf(start); b < bucketOf(end - 1n) + 1; b++) buckets.push(b);
+    }
+    return buckets;
   }
 }
 

@@ -4,7 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Informer } from './informer.ts';
 import type { KubeObject } from './key.ts';
-import { Shard, shardValue, staleLeases } from './shard.ts';
+import { bucketWatches } from './manager.ts';
+import { BUCKETS, bucketOfValue } from './ring.ts';
+import { bucketSelector, Shard, shardValue, staleLeases } from './shard.ts';
 
 function leaseCache() {
   let leases: KubeObject[] = [];
@@ -100,6 +102,44 @@ describe('Shard', () => {
     shard.update(NOW);
     // Not controlled by a MicroService (a Deployment waiting for adoption): every replica keeps it.
     expect(shard.owns(owner('Other', 'u1'), by)).toBe(true);
+  });
+});
+
+describe("Shard buckets (children selected by their owner's bucket label)", () => {
+  it('gives each replica the buckets of exactly the uids it owns, and a label selector listing them', () => {
+    const cache = leaseCache();
+    const shards = ['op-a', 'op-b', 'op-c'].map(
+      (identity) => new Shard({ ring: 'r', identity, leases: cache.informer }),
+    );
+    expect(shards[0]!.buckets()).toEqual([]);
+    cache.set([lease('op-a'), lease('op-b'), lease('op-c')]);
+    for (const shard of shards) shard.update(NOW);
+    const all = shards.flatMap((shard) => shard.buckets());
+    expect(new Set(all).size).toBe(BUCKETS);
+    expect(all).toHaveLength(BUCKETS);
+    for (let i = 0; i < 600; i++) {
+      const uid = randomUUID();
+      for (const shard of shards) expect(shard.buckets().includes(bucketOfValue(uid))).toBe(shard.ownsValue(uid));
+    }
+    const mine = shards[0]!.buckets();
+    expect(bucketSelector('b', mine)).toBe(`b in (${mine.join(',')})`);
+    expect(bucketSelector('b', [])).toBe('b in (none)');
+    expect(
+      bucketSelector(
+        'b',
+        Array.from({ length: BUCKETS }, (_, i) => i),
+      ),
+    ).toBe('b');
+  });
+
+  it("watches a sharded child kind twice: its base selector with this replica's buckets (read at each list) and without a bucket label", () => {
+    let buckets = [1, 5];
+    const [labelled, unlabelled] = bucketWatches('app=x', 'b', () => buckets);
+    expect(labelled!()).toBe('app=x,b in (1,5)');
+    expect(unlabelled!()).toBe('app=x,!b');
+    buckets = [7];
+    expect(labelled!()).toBe('app=x,b in (7)');
+    expect(bucketWatches(undefined, 'b', () => [2])[0]!()).toBe('b in (2)');
   });
 });
 

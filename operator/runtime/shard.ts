@@ -7,8 +7,10 @@
 // filters for itself instead of a webhook labelling objects).
 //
 // An object is owned by the member whose ranges hold the 64-bit FNV-1a hash of its shard value:
-// a MicroService's own uid; a child's controller owner's uid (so a MicroService and its children
-// always land on the same replica). Membership is recomputed on every Lease event and every
+// a primary object's own uid; a child's controller owner's uid (so an owner and its children
+// always land on the same replica). The ranges are whole buckets (ring.ts), so a child labelled
+// with its owner's bucket (SHARD_BUCKET_LABEL) can be selected server-side by a label selector
+// listing this replica's buckets (bucketSelector), on any API server. Membership is recomputed on every Lease event and every
 // retryPeriod (a Lease expires without an event); listeners hear of each change of the member set.
 // The Manager turns a change into a rebalance (manager.ts): queued keys no longer owned are
 // dropped at once, and the sharded caches relist, which caches and queues what is newly owned.
@@ -16,10 +18,27 @@
 import type { Informer } from './informer.ts';
 import type { KubeObject, OwnerReference } from './key.ts';
 import { type Logger, silentLogger } from './log.ts';
-import { type HashRange, liveMembers, Ring, type ShardField, type ShardLease, shardSelector } from './ring.ts';
+import { BUCKETS, type HashRange, liveMembers, Ring, type ShardField, type ShardLease, shardSelector } from './ring.ts';
 
 /** The label on every shard Lease: the name of its ring. */
 export const SHARD_RING_LABEL = 'sharding.msvc.dev/ring';
+
+/**
+ * The label a child carries with its owner's bucket (ring.ts bucketOfValue of the owner's uid, in
+ * decimal): what lets a replica watch only its owners' children, server-side.
+ */
+export const SHARD_BUCKET_LABEL = 'sharding.msvc.dev/bucket';
+
+/**
+ * The set-based label requirement selecting `buckets` of `label` (`label in (3,7,…)`); `label`
+ * alone (the label exists) for all of them, and a value no object carries for none (an empty set
+ * is not a valid selector).
+ */
+export function bucketSelector(label: string, buckets: readonly number[], all = BUCKETS): string {
+  if (buckets.length >= all) return label;
+  if (buckets.length === 0) return `${label} in (none)`;
+  return `${label} in (${buckets.join(',')})`;
+}
 
 /**
  * How long a shard Lease stays after it expired or was released before a member deletes it: the
@@ -60,11 +79,13 @@ export interface ShardOptions {
 /**
  * What a sharded informer hashes: its own uid (`self`), its controller owner's uid, or nothing of
  * its own: `primaryKey` names the primary object it belongs to (a pod's MicroService, by label),
- * and it is kept while that object is cached, i.e. owned (the Manager resolves it).
+ * and it is kept while that object is cached, i.e. owned (the Manager resolves it). Objects hashed
+ * by their owner may carry the owner's bucket in `bucketLabel`: the Manager then watches those of
+ * this replica's buckets server-side, and those without the label apart (filtered here).
  */
 export type ShardBy =
   | 'self'
-  | { readonly ownerGroup: string; readonly ownerKind: string }
+  | { readonly ownerGroup: string; readonly ownerKind: string; readonly bucketLabel?: string }
   | { readonly primaryKey: (obj: KubeObject) => string | undefined };
 
 /** The shard value of `obj`: its uid, or the uid of its controller owner of the given kind (undefined: none). */
@@ -132,6 +153,11 @@ export class Shard {
   /** This replica's hash ranges. */
   ranges(): HashRange[] {
     return this.isMember ? this.#hashRing.rangesOf(this.identity) : [];
+  }
+
+  /** This replica's buckets (whole buckets of its ranges: ring.ts), ascending; none while it is not a member. */
+  buckets(): number[] {
+    return this.isMember ? this.#hashRing.bucketsOf(this.identity) : [];
   }
 
   /** The KEP-5866 shardSelector of this replica's ranges (undefined while it is not a member). */

@@ -128,8 +128,12 @@ export interface WatcherOptions<T> {
   readonly kind: string;
   /** Watch one namespace; all namespaces when omitted. */
   readonly namespace?: string;
-  /** e.g. `app.kubernetes.io/managed-by=msvc-operator`; filters server-side, so the cache stays small. */
-  readonly labelSelector?: string;
+  /**
+   * e.g. `app.kubernetes.io/managed-by=msvc-operator`; filters server-side, so the cache stays
+   * small. A function is read at the start of each full list and kept until the next one, like
+   * shardSelector (sharded children: the label values of this replica's buckets).
+   */
+  readonly labelSelector?: string | (() => string | undefined);
   readonly fieldSelector?: string;
   /**
    * The KEP-5866 shardSelector of the lists and watches, read at the start of each full list and
@@ -246,6 +250,9 @@ export async function* watcher<T = KubeObject>(
     : (obj: KubeObject) => transform({ apiVersion: options.apiVersion, kind: options.kind, ...obj });
   let state = { phase: 'Empty' } as WatcherState;
   let shardSelector: string | undefined;
+  const readLabelSelector = () =>
+    typeof options.labelSelector === 'function' ? options.labelSelector() : options.labelSelector;
+  let labelSelector = readLabelSelector();
   const enter = (next: WatcherState) => {
     state = next;
     options.onState?.(next);
@@ -257,6 +264,7 @@ export async function* watcher<T = KubeObject>(
         case 'Empty': {
           options.metrics?.relist();
           shardSelector = options.shardSelector?.();
+          labelSelector = readLabelSelector();
           yield { type: 'Init' };
           enter({ phase: 'InitListing', continueToken: undefined });
           break;
@@ -267,7 +275,7 @@ export async function* watcher<T = KubeObject>(
             method: 'GET',
             path: options.rest.path(info, { namespace: options.namespace }),
             query: {
-              labelSelector: options.labelSelector,
+              labelSelector,
               fieldSelector: options.fieldSelector,
               shardSelector,
               limit: pageSize,
@@ -280,6 +288,7 @@ export async function* watcher<T = KubeObject>(
           reset();
           options.onProgress?.();
           options.onListPage?.(page.metadata ?? {});
+          options.metrics?.listed?.(page.items?.length ?? 0);
           goneInARow = 0;
           // Each raw item is let go once transformed: a suspended generator keeps its registers,
           // so a for-of over page.items would hold the whole last page (the objects as the API
@@ -321,7 +330,7 @@ export async function* watcher<T = KubeObject>(
                 watch: true,
                 allowWatchBookmarks: true,
                 resourceVersion,
-                labelSelector: options.labelSelector,
+                labelSelector,
                 fieldSelector: options.fieldSelector,
                 shardSelector,
                 timeoutSeconds: Math.floor(minTimeout * (1 + Math.random())),
