@@ -18,7 +18,7 @@ import { createTestNamespace } from '../../test/e2e/namespace.ts';
 import { startOperator } from '../../test/e2e/operator-process.ts';
 import { msvc } from '../../test/support/cli.ts';
 import { e2eKubeconfigPath as kubeconfig } from '../../test/support/operator.ts';
-import { UNKNOWN_HASH, UNKNOWN_UID } from './diff.ts';
+import { UNKNOWN_BUCKET, UNKNOWN_HASH, UNKNOWN_UID } from './diff.ts';
 import { objectText } from './diff-text.ts';
 
 type Json = Record<string, unknown>;
@@ -86,7 +86,11 @@ function predicted(
     const result = applyPatch(before.get(key) ?? '', patch);
     if (result === false) throw new Error(`the patch of ${key} does not apply to the live object:\n${diff}`);
     const hash = /msvc\.dev\/applied-hash: (\S+)/.exec(actual.get(key) ?? '')?.[1] ?? 'none';
-    out.set(key, result.split(UNKNOWN_UID).join(uid).split(UNKNOWN_HASH).join(hash));
+    const bucket = /sharding\.msvc\.dev\/bucket: "?(\d+)/.exec(actual.get(key) ?? '')?.[1] ?? 'none';
+    out.set(
+      key,
+      result.split(UNKNOWN_UID).join(uid).split(UNKNOWN_HASH).join(hash).split(UNKNOWN_BUCKET).join(`"${bucket}"`),
+    );
   }
   return out;
 }

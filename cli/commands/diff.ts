@@ -19,7 +19,7 @@ import {
   kindKey,
   several,
 } from '../../operator/microservice/child-kinds.ts';
-import { desiredChild, ownedBy } from '../../operator/microservice/children.ts';
+import { desiredChild, ownedBy, SHARD_BUCKET_LABEL } from '../../operator/microservice/children.ts';
 import { APPLIED_HASH_ANNOTATION } from '../../operator/microservice/drift.ts';
 import { FIELD_MANAGER } from '../../operator/microservice/identity.ts';
 import { Client, ObjectError } from '../../operator/runtime/client.ts';
@@ -53,6 +53,8 @@ const MICROSERVICE = { apiVersion: 'msvc.dev/v1alpha1', kind: 'MicroService' };
 export const UNKNOWN_UID = '<the uid of the MicroService, once created>';
 /** ... and so is the applied-hash annotation, a hash of the applied object, owner reference included. */
 export const UNKNOWN_HASH = '<hash of the applied object, with the uid>';
+/** ... and the shard bucket label, the bucket of that uid (operator/microservice/children.ts). */
+export const UNKNOWN_BUCKET = '<the bucket of its uid>';
 
 /**
  * A child as the `Index:` line names it: `Deployment shop/order`. A CRD kind carries its group
@@ -197,11 +199,15 @@ function withoutOwnerReferences(obj: KubeObject): KubeObject {
   return { ...obj, metadata };
 }
 
-/** The owner reference the operator adds, with the uid the MicroService will get (and the hash that covers it). */
+/**
+ * The owner reference the operator adds, with the uid the MicroService will get (and the hash that
+ * covers it, and the shard bucket label derived from it).
+ */
 function withOwnerReference(obj: KubeObject, name: string): KubeObject {
   const reference = { ...MICROSERVICE, name, uid: UNKNOWN_UID, controller: true, blockOwnerDeletion: true };
   const annotations = { ...obj.metadata?.annotations, [APPLIED_HASH_ANNOTATION]: UNKNOWN_HASH };
-  return { ...obj, metadata: { ...obj.metadata, annotations, ownerReferences: [reference] } };
+  const labels = { ...obj.metadata?.labels, [SHARD_BUCKET_LABEL]: UNKNOWN_BUCKET };
+  return { ...obj, metadata: { ...obj.metadata, labels, annotations, ownerReferences: [reference] } };
 }
 
 /** Children the MicroService owns that it no longer renders: the operator deletes them. */

@@ -8,6 +8,8 @@ import { bucketOfValue } from '../runtime/ring.ts';
 import { SHARD_BUCKET_LABEL } from '../runtime/shard.ts';
 import { withAppliedHash } from './drift.ts';
 
+export { SHARD_BUCKET_LABEL };
+
 /** The MicroService as the controlling owner of its children (garbage collection follows it). */
 export function ownerReference(ms: KubeObject) {
   return {
