@@ -207,7 +207,7 @@ const FORBIDDEN_CLUSTER: [string, string][] = [
 const SHARD = 'chart-e2e-shard';
 const SHARD_RULE = rule('leases.coordination.k8s.io', ['create', 'get', 'list', 'watch', 'update', 'delete']);
 
-async function operatorAsServiceAccount(watch: string, sharded = false): Promise<OperatorProcess> {
+async function operatorAsServiceAccount(watch: string, sharded = false, identity = SHARD): Promise<OperatorProcess> {
   const saKubeconfig = await serviceAccountKubeconfig(kubeconfig(), releaseNs, fullname(), tmp);
   // The installed Deployment's command: the image's node, the chart's Node flags (nodeFlags,
   // --lite-mode by default), the compiled entry point. Run compiled, with those flags.
@@ -223,7 +223,7 @@ async function operatorAsServiceAccount(watch: string, sharded = false): Promise
     kubeconfig: saKubeconfig,
     namespaces: [watch],
     ...(sharded
-      ? { extraArgs: ['--sharding', '--shard-identity', SHARD, '--lease-namespace', releaseNs] }
+      ? { extraArgs: ['--sharding', '--shard-identity', identity, '--lease-namespace', releaseNs] }
       : { leaderElect: { namespace: releaseNs, name: LEASE, leaseDurationSeconds: 4 } }),
   });
   operators.push(op);
@@ -423,7 +423,7 @@ describe('the Helm chart on a real control plane', () => {
     expect(await op.stop('SIGTERM')).toBe(0);
   });
 
-  it('upgrade to sharding: a Role on the Leases replaces the leader-election one; a sharded operator as the chart ServiceAccount passes the core scenarios', async () => {
+  it('upgrade to the large-install preset (values-large.yaml): 3 shards, a Role on the Leases replaces the leader-election one; 3 sharded operators as the chart ServiceAccount form one ring, and one passes the core scenarios', async () => {
     const result = await helm([
       'upgrade',
       release,
@@ -433,17 +433,43 @@ describe('the Helm chart on a real control plane', () => {
       '--kubeconfig',
       kubeconfig(),
       '--reuse-values',
-      '--set',
-      'sharding.enabled=true',
-      '--set',
-      'replicaCount=3',
+      '-f',
+      join(chartDir, 'values-large.yaml'),
       '--wait',
       '--timeout=120s',
     ]);
     expect(result.stdout).toContain('REVISION: 3');
     expect(await grantedRules(releaseNs)).toEqual([SHARD_RULE, namespaceRule([appNs])].sort());
     await releaseWorkloadReady(3);
-    const op = await operatorAsServiceAccount(appNs, true);
+    const installed = await getJson<{
+      spec: { replicas?: number; template: { spec: { containers: { args?: string[] }[] } } };
+    }>(kubeconfig(), ['-n', releaseNs, `deployment/${fullname()}`]);
+    expect(installed?.spec.replicas).toBe(3);
+    const args = installed?.spec.template.spec.containers[0]?.args ?? [];
+    expect(args).toContain('--sharding');
+    expect(args).not.toContain('--leader-elect');
+    // Three shards with the chart's RBAC: each creates its own Lease and sees the other two.
+    const shards = [
+      await operatorAsServiceAccount(appNs, true),
+      await operatorAsServiceAccount(appNs, true, `${SHARD}-1`),
+      await operatorAsServiceAccount(appNs, true, `${SHARD}-2`),
+    ];
+    const members = async (op: OperatorProcess) => {
+      const text = await (await fetch(`${op.healthUrl}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith('msvc_shard_members{'));
+      return line === undefined ? 0 : Number(line.split(' ').at(-1));
+    };
+    await eventually(async () => (await Promise.all(shards.map(members))).every((m) => m === 3), {
+      what: 'each of 3 shards to see 3 members',
+      timeoutMs: 60_000,
+    });
+    // Two leave (SIGTERM releases their Leases): the one left owns everything.
+    for (const op of shards.slice(1)) {
+      expect(forbiddenInLogs(op)).toEqual([]);
+      expect(await op.stop('SIGTERM')).toBe(0);
+    }
+    const op = shards[0]!;
+    await eventually(async () => (await members(op)) === 1, { what: 'the shard left alone', timeoutMs: 30_000 });
     await runCoreScenarios({ kubeconfig: kubeconfig(), namespace: appNs, logs: op.logs, name: 'sharded' });
     const lease = await getJson<{ metadata?: { labels?: Record<string, string> }; spec?: { holderIdentity?: string } }>(
       kubeconfig(),

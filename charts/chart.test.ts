@@ -21,6 +21,8 @@ const CASES: Record<string, string[]> = {
   namespaced: ['--set', 'watchNamespaces={shop,billing}', '--set', 'metrics.serviceMonitor.enabled=true'],
   config: ['--set', 'configRollout.enabled=true'],
   sharded: ['--set', 'replicaCount=3', '--set', 'sharding.enabled=true'],
+  // The preset for large installs, as users pass it.
+  large: ['-f', join(chartDir, 'values-large.yaml')],
   single: [
     '--set',
     'replicaCount=1',
@@ -57,17 +59,21 @@ describe('chart', () => {
     expect(stdout).toContain('0 chart(s) failed');
   });
 
-  it.each(Object.entries(CASES))('renders the golden manifests (%s)', async (name, args) => {
-    const { stdout } = await helm(['template', 'msvc', chartDir, '--namespace', 'msvc-system', ...args]);
-    const file = join(golden, `${name}.golden.yaml`);
-    if (process.env['UPDATE_GOLDEN'] === '1') {
-      mkdirSync(golden, { recursive: true });
-      writeFileSync(file, stdout);
-    }
-    expect(stdout, `${file} differs: UPDATE_GOLDEN=1 npx vitest run --project unit charts/`).toBe(
-      readFileSync(file, 'utf8'),
-    );
-  });
+  // The preset renders exactly the sharded case (asserted below): no golden file of its own.
+  it.each(Object.entries(CASES).filter(([name]) => name !== 'large'))(
+    'renders the golden manifests (%s)',
+    async (name, args) => {
+      const { stdout } = await helm(['template', 'msvc', chartDir, '--namespace', 'msvc-system', ...args]);
+      const file = join(golden, `${name}.golden.yaml`);
+      if (process.env['UPDATE_GOLDEN'] === '1') {
+        mkdirSync(golden, { recursive: true });
+        writeFileSync(file, stdout);
+      }
+      expect(stdout, `${file} differs: UPDATE_GOLDEN=1 npx vitest run --project unit charts/`).toBe(
+        readFileSync(file, 'utf8'),
+      );
+    },
+  );
 
   it.each([
     ['replicaCount=0', /replicaCount/],
@@ -260,6 +266,37 @@ describe('chart', () => {
     ]);
     // Without leader election or sharding, more than one replica is refused.
     await expect(template(['--set', 'leaderElection.enabled=false'])).rejects.toThrow(/sharding\.enabled/);
+  });
+
+  it('runs 3 active shards with the large-install preset (values-large.yaml): the same manifests as sharding on with 3 replicas, shard alerts instead of the leader one', async () => {
+    const large = await template(CASES['large']!);
+    expect(large).toEqual(await template(CASES['sharded']!));
+    const [deployment] = find(large, 'Deployment');
+    expect(deployment?.['spec']['replicas']).toBe(3);
+    const args: string[] = deployment?.['spec']['template']['spec']['containers'][0]['args'];
+    expect(args).toContain('--sharding');
+    expect(args).not.toContain('--leader-elect');
+    expect(find(large, 'Role')[0]?.['rules'][0]).toMatchObject({
+      apiGroups: ['coordination.k8s.io'],
+      resources: ['leases'],
+    });
+    expect(find(large, 'PodDisruptionBudget')[0]?.['spec']).toMatchObject({ maxUnavailable: 1 });
+    const alerts = async (args: string[]) => {
+      const [rule] = find(await template([...args, '--set', 'metrics.prometheusRule.enabled=true']), 'PrometheusRule');
+      const rules: { alert: string }[] = rule?.['spec']['groups'][0]['rules'] ?? [];
+      return rules.map((r) => r.alert);
+    };
+    // Sharded, no replica leads: the leader alert would say nothing (each shard holds its own Lease).
+    expect(await alerts(CASES['large']!)).not.toContain('MicroServiceOperatorNoLeader');
+    expect(await alerts(CASES['large']!)).toEqual(
+      expect.arrayContaining([
+        'MicroServiceOperatorNoShard',
+        'MicroServiceOperatorShardOutOfRing',
+        'MicroServiceOperatorShardRingSplit',
+      ]),
+    );
+    expect(await alerts([])).toContain('MicroServiceOperatorNoLeader');
+    expect(await alerts([])).not.toContain('MicroServiceOperatorNoShard');
   });
 
   it('runs the image entrypoint with nodeFlags added (--lite-mode by default), or as it is with none', async () => {

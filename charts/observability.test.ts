@@ -99,6 +99,32 @@ describe('chart: operator observability', () => {
       for (const name of metricNamesIn(r.expr)) expect(exported, `${r.alert}: ${name}`).toContain(name);
   });
 
+  it("sharded, the PrometheusRule alerts on the ring instead of a leader, and passes Prometheus' rule checks", async () => {
+    const { text, docs } = await rendered([...ON, 'sharding.enabled=true', 'replicaCount=3']);
+    const result = checkRules(text);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe('msvc-microservice-operator: 1 groups, 8 rules');
+    const rule = docs.find((d) => d['kind'] === 'PrometheusRule') as {
+      spec: { groups: { rules: { alert: string; expr: string }[] }[] };
+    };
+    const rules = rule.spec.groups.flatMap((g) => g.rules);
+    // Each shard holds its own Lease: "no replica leads" means nothing there, and is not rendered.
+    expect(rules.map((r) => r.alert)).toStrictEqual([
+      'MicroServiceOperatorDown',
+      'MicroServiceOperatorReconcileErrors',
+      'MicroServiceOperatorWorkQueueDepth',
+      'MicroServiceOperatorWorkQueueLatency',
+      'MicroServiceOperatorNoShard',
+      'MicroServiceOperatorShardOutOfRing',
+      'MicroServiceOperatorShardRingSplit',
+      'MicroServiceOperatorWatchRestarts',
+    ]);
+    const exported = await exportedMetricNames();
+    for (const r of rules)
+      for (const name of metricNamesIn(r.expr)) expect(exported, `${r.alert}: ${name}`).toContain(name);
+  });
+
   it('the checker is not a rubber stamp: a broken expression or template fails it', () => {
     const bad = (expr: string, description = 'ok') =>
       stringify({
