@@ -13,9 +13,17 @@ import { renderService } from './service.ts';
 import { renderServiceAccount } from './service-account.ts';
 import { DEFAULT_RENDER_CONFIG, type RenderConfig, type RenderedObject, type RenderResult } from './types.ts';
 
-/** Renders a validated MicroService (see api/validate.ts). */
+/** Renders a validated MicroService (see api/validate.ts): its objects and the reasons behind computed values. */
 export function render(ms: MicroService, cfg: RenderConfig = DEFAULT_RENDER_CONFIG): RenderResult {
-  const objects = [
+  return { objects: renderObjects(ms, cfg), explanations: explain(ms) };
+}
+
+/**
+ * The objects of {@link render} alone, for callers that never read the explanations (`msvc render`,
+ * the operator): explaining costs as much again as rendering the Service and ServiceAccount.
+ */
+export function renderObjects(ms: MicroService, cfg: RenderConfig = DEFAULT_RENDER_CONFIG): RenderedObject[] {
+  return [
     renderServiceAccount(ms, cfg),
     renderService(ms, cfg),
     renderDeployment(ms, cfg),
@@ -29,7 +37,6 @@ export function render(ms: MicroService, cfg: RenderConfig = DEFAULT_RENDER_CONF
     renderIstioAuthorizationPolicy(ms, cfg),
     ...renderLinkerdPolicy(ms, cfg),
   ].filter((o): o is RenderedObject => o !== undefined);
-  return { objects, explanations: explain(ms) };
 }
 
 export { POD_RESOURCES_ANNOTATION, podBudget } from './budget.ts';

@@ -2,7 +2,7 @@
 // for `kubectl apply -f -`. All input is validated before anything is printed, so a bad document
 // never leaves half a stream in a pipe.
 import { labelValueProblem, type MicroService } from '../../api/index.ts';
-import { DEFAULT_RENDER_CONFIG, policyNamespaceGuesses, type RenderConfig, render } from '../../render/index.ts';
+import { DEFAULT_RENDER_CONFIG, policyNamespaceGuesses, type RenderConfig, renderObjects } from '../../render/index.ts';
 import { displayName, load, type UserError } from '../input.ts';
 import { EXIT_OK, type Io, reportErrors, reportSkipped } from '../io.ts';
 import type { KubectlNamespace } from '../kube-namespace.ts';
@@ -33,13 +33,17 @@ export async function runRender(options: RenderOptions, io: Io): Promise<number>
   reportSkipped(io, loaded.skipped);
   let cfg: RenderConfig = { ...DEFAULT_RENDER_CONFIG, ...(options.managedBy ? { managedBy: options.managedBy } : {}) };
   // As `kubectl apply -n`: -n places MicroServices without a namespace (and refuses another one).
-  const services = loaded.services.map(({ where, value }) =>
-    options.namespace !== undefined && value.metadata.namespace === undefined
-      ? { where, value: { ...value, metadata: { ...value.metadata, namespace: options.namespace } } }
-      : { where, value },
-  );
-  const errors = services.flatMap(({ where, value }) => namespaceMismatch(where, value, options.namespace));
-  if (errors.length > 0) return reportErrors(io, errors);
+  const namespace = options.namespace;
+  let services: readonly { where: string; value: MicroService }[] = loaded.services;
+  if (namespace !== undefined) {
+    services = services.map(({ where, value }) =>
+      value.metadata.namespace === undefined
+        ? { where, value: { ...value, metadata: { ...value.metadata, namespace } } }
+        : { where, value },
+    );
+    const errors = services.flatMap(({ where, value }) => namespaceMismatch(where, value, namespace));
+    if (errors.length > 0) return reportErrors(io, errors);
+  }
   // Without one, a mesh policy names the namespace kubectl will apply the objects to: the
   // kubeconfig context's (said on stderr, since the output then depends on it), else default.
   let applied: KubectlNamespace | undefined;
@@ -55,7 +59,7 @@ export async function runRender(options: RenderOptions, io: Io): Promise<number>
   if (applied !== undefined) cfg = { ...cfg, defaultNamespace: applied.namespace };
   const documents: StreamDocument[] = [];
   for (const { where, value } of services) {
-    for (const object of render(value, cfg).objects) {
+    for (const object of renderObjects(value, cfg)) {
       documents.push({ comment: `Source: ${where} (MicroService ${displayName(value)})`, value: object });
     }
   }
@@ -64,8 +68,8 @@ export async function runRender(options: RenderOptions, io: Io): Promise<number>
 }
 
 /** As `kubectl apply -n`: a MicroService in another namespace than -n is refused. */
-function namespaceMismatch(where: string, ms: MicroService, namespace: string | undefined): UserError[] {
-  if (namespace === undefined || ms.metadata.namespace === namespace) return [];
+function namespaceMismatch(where: string, ms: MicroService, namespace: string): UserError[] {
+  if (ms.metadata.namespace === namespace) return [];
   return [
     {
       where,
