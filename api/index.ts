@@ -1,4 +1,5 @@
 // Public entry of the MicroService API: schema, types, defaults, validation and the CRD.
+export * from './copy.ts';
 export * from './crd.ts';
 export * from './defaults.ts';
 export * from './metadata.ts';

@@ -1,6 +1,6 @@
 // The HorizontalPodAutoscaler (autoscaling/v2), only when spec.autoscaling is set. The Deployment
 // then has no replicas field, so server-side apply never takes replicas back from the HPA.
-import { cpuTarget, DEFAULTS, type MicroService } from '../api/index.ts';
+import { copyData, cpuTarget, DEFAULTS, type MicroService } from '../api/index.ts';
 import { commonLabels } from './labels.ts';
 import { names } from './names.ts';
 import type { RenderConfig, RenderedObject } from './types.ts';
@@ -27,7 +27,7 @@ export function renderHorizontalPodAutoscaler(ms: MicroService, cfg: RenderConfi
   }
   // Custom metrics and behavior pass through as written (the autoscaling/v2 shapes), copied so the
   // rendered object shares nothing with the input.
-  for (const m of a.metrics ?? []) metrics.push(structuredClone(m));
+  for (const m of a.metrics ?? []) metrics.push(copyData(m));
   return {
     apiVersion: 'autoscaling/v2',
     kind: 'HorizontalPodAutoscaler',
@@ -41,7 +41,7 @@ export function renderHorizontalPodAutoscaler(ms: MicroService, cfg: RenderConfi
       minReplicas: a.minReplicas ?? DEFAULTS.autoscaling.minReplicas,
       maxReplicas: a.maxReplicas,
       metrics,
-      ...(a.behavior ? { behavior: structuredClone(a.behavior) } : {}),
+      ...(a.behavior ? { behavior: copyData(a.behavior) } : {}),
     },
   };
 }

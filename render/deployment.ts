@@ -1,6 +1,7 @@
 // The Deployment: pod template with the app container, mesh metadata, identity, shutdown budget and
 // the restricted security defaults. Leaves `replicas` out while an autoscaler owns it.
 import {
+  copyData,
   DEFAULTS,
   type MicroService,
   resolvePodSecurityContext,
@@ -91,13 +92,13 @@ function scheduling(ms: MicroService): Record<string, unknown> {
   const spec = ms.spec;
   const out: Record<string, unknown> = {};
   if (spec.nodeSelector) out['nodeSelector'] = { ...spec.nodeSelector };
-  if (spec.tolerations) out['tolerations'] = structuredClone(spec.tolerations);
-  if (spec.affinity) out['affinity'] = structuredClone(spec.affinity);
+  if (spec.tolerations) out['tolerations'] = copyData(spec.tolerations);
+  if (spec.affinity) out['affinity'] = copyData(spec.affinity);
   const spread = (spec.topologySpreadConstraints ?? DEFAULTS.topologySpread) as readonly Record<string, unknown>[];
   out['topologySpreadConstraints'] = spread.map((c) => ({
-    ...structuredClone(c),
+    ...copyData(c),
     // Without a selector a constraint counts no pods at all; ours is what the user means.
-    labelSelector: c['labelSelector'] ? structuredClone(c['labelSelector']) : { matchLabels: selectorLabels(ms) },
+    labelSelector: c['labelSelector'] ? copyData(c['labelSelector']) : { matchLabels: selectorLabels(ms) },
   }));
   if (spec.priorityClassName) out['priorityClassName'] = spec.priorityClassName;
   if (spec.runtimeClassName) out['runtimeClassName'] = spec.runtimeClassName;

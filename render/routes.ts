@@ -3,7 +3,7 @@
 // Ingress (networking.k8s.io/v1). Every backend is the rendered Service, at the port number of the
 // named spec.ports entry: Gateway API backendRefs take numbers, an Ingress takes the name.
 // Only what the user gave is rendered; the API server fills Gateway API's own defaults.
-import { DEFAULTS, type HttpRouteRule, type MicroService, type ParentRef } from '../api/index.ts';
+import { copyData, DEFAULTS, type HttpRouteRule, type MicroService, type ParentRef } from '../api/index.ts';
 import { commonLabels } from './labels.ts';
 import { names } from './names.ts';
 import type { RenderConfig, RenderedObject } from './types.ts';
@@ -135,7 +135,7 @@ export function renderIngress(ms: MicroService, cfg: RenderConfig): RenderedObje
     });
   spec['rules'] = hosts.map((host) => ({
     ...(host !== undefined ? { host } : {}),
-    http: { paths: structuredClone(paths) },
+    http: { paths: copyData(paths) },
   }));
   return {
     apiVersion: 'networking.k8s.io/v1',

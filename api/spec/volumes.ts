@@ -6,6 +6,7 @@
 // The root filesystem stays read-only: the writable /tmp is the `tmp` emptyDir below, which a
 // volume of the same name replaces.
 import { z } from 'zod';
+import { copyData } from '../copy.ts';
 import { CONFIG_MAP_KEY, ENV_RESOURCE } from '../patterns.ts';
 import { divisor, dns1123, LIST_MAP_BY_NAME, quantity, withValidDivisor } from './fields.ts';
 import { duplicates, type RuleIssue, type SpecRule } from './rule.ts';
@@ -313,7 +314,7 @@ type VolumesView = { volumes?: VolumeSpec[]; volumeMounts?: VolumeMountSpec[] };
 export function resolveVolumes(spec: { volumes?: VolumeSpec[] }): VolumeSpec[] {
   const user = spec.volumes ?? [];
   const hasTmp = user.some((v) => v.name === TMP_VOLUME);
-  return hasTmp ? user : [...user, structuredClone(VOLUMES_DEFAULTS.tmpVolume) as VolumeSpec];
+  return hasTmp ? user : [...user, copyData(VOLUMES_DEFAULTS.tmpVolume) as VolumeSpec];
 }
 
 const sourcesOf = (v: Record<string, unknown>, keys: readonly string[]) => keys.filter((k) => v[k] !== undefined);
