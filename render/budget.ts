@@ -32,15 +32,30 @@ export interface PodBudget {
   limits: ResourceValues;
 }
 
-/** Millicores, rounded up like {@link toMilliCpu}, without the float. */
-function milliCpu(value: string | number): bigint {
-  const { numerator, denominator } = parseQuantity(value);
-  return (numerator * 1000n + denominator - 1n) / denominator;
+// The bigint arithmetic below runs for every container of every spec, on the same few values
+// ("100m", "128Mi"): each conversion is kept by its input (pure functions, bounded caches).
+const CACHE_MAX = 10_000;
+function cached<K, V>(compute: (key: K) => V): (key: K) => V {
+  const cache = new Map<K, V>();
+  return (key) => {
+    let value = cache.get(key);
+    if (value === undefined) {
+      value = compute(key);
+      if (cache.size < CACHE_MAX) cache.set(key, value);
+    }
+    return value;
+  };
 }
 
-function formatMilli(milli: bigint): string {
-  return milli % 1000n === 0n ? String(milli / 1000n) : `${milli}m`;
-}
+/** Millicores, rounded up like {@link toMilliCpu}, without the float. */
+const milliCpu = cached((value: string | number): bigint => {
+  const { numerator, denominator } = parseQuantity(value);
+  return (numerator * 1000n + denominator - 1n) / denominator;
+});
+
+const formatMilli = cached((milli: bigint): string => (milli % 1000n === 0n ? String(milli / 1000n) : `${milli}m`));
+const bytes = cached(toBytes);
+const formatBytesCached = cached(formatBytes);
 
 function sum(values: readonly (ResourceValues | undefined)[], all: boolean): ResourceValues {
   const out: ResourceValues = {};
@@ -51,12 +66,12 @@ function sum(values: readonly (ResourceValues | undefined)[], all: boolean): Res
   // Exact (bigint) millicores: a float sum of huge limits would print as "1.2e+24m", no quantity.
   if (present(cpu)) out.cpu = formatMilli(cpu.reduce((a: bigint, c) => a + (c === undefined ? 0n : milliCpu(c)), 0n));
   if (present(memory))
-    out.memory = formatBytes(memory.reduce((a: bigint, m) => a + (m === undefined ? 0n : toBytes(m)), 0n));
+    out.memory = formatBytesCached(memory.reduce((a: bigint, m) => a + (m === undefined ? 0n : bytes(m)), 0n));
   // Only when some container states it: a pod without any ephemeral-storage figure is not "unbounded" news.
   const storage = values.map((v) => v?.['ephemeral-storage']);
   if (storage.some((x) => x !== undefined) && present(storage))
-    out['ephemeral-storage'] = formatBytes(
-      storage.reduce((a: bigint, m) => a + (m === undefined ? 0n : toBytes(m)), 0n),
+    out['ephemeral-storage'] = formatBytesCached(
+      storage.reduce((a: bigint, m) => a + (m === undefined ? 0n : bytes(m)), 0n),
     );
   return out;
 }
@@ -64,7 +79,7 @@ function sum(values: readonly (ResourceValues | undefined)[], all: boolean): Res
 /** One container's requests and limits. */
 export type Figures = { requests: ResourceValues; limits: ResourceValues };
 const KEYS = ['cpu', 'memory', 'ephemeral-storage'] as const;
-const amount = (key: (typeof KEYS)[number], v: string | number) => (key === 'cpu' ? milliCpu(v) : toBytes(v));
+const amount = (key: (typeof KEYS)[number], v: string | number) => (key === 'cpu' ? milliCpu(v) : bytes(v));
 
 /** The larger of two summed lists, key by key (both formatted as `sum` formats them). */
 function larger(a: ResourceValues, b: ResourceValues): ResourceValues {

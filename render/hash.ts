@@ -1,6 +1,6 @@
 // Canonical JSON and a short content hash. Used for the pod-template hash annotation, which lets
 // the operator tell a no-op from a change without diffing every field.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** `"key":` by key: objects of one kind share their keys, and JSON.stringify of each was a third of the cost. */
 const keyPrefixes = new Map<string, string>();
@@ -62,7 +62,11 @@ export function canonicalJson(value: unknown): string {
   return `${out}}`;
 }
 
-/** First 16 hex digits of the SHA-256 of the canonical JSON. */
+/**
+ * First 16 hex digits of the SHA-256 of the canonical JSON. crypto.hash is the one-shot form of
+ * createHash().update().digest() (https://nodejs.org/api/crypto.html#cryptohashalgorithm-data-options),
+ * without a Hash object per call.
+ */
 export function contentHash(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 16);
+  return hash('sha256', canonicalJson(value), 'hex').slice(0, 16);
 }

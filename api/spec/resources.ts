@@ -93,15 +93,24 @@ export const resourcesFields = {
     ),
 };
 
+/** Default CPU limits by request: specs repeat a few requests, and the bigint arithmetic showed in `msvc render`'s profile. */
+const cpuLimits = new Map<string | number, string>();
+const CPU_LIMITS_MAX = 10_000;
+
 /**
  * The default CPU limit for a CPU request: max(1, ceil(cpuLimitPerRequest × request)) cores, as a
  * quantity string ('1', '2', …).
  */
 export function defaultCpuLimit(request: string | number): string {
-  const { numerator, denominator } = parseQuantity(request);
-  const scaled = numerator * BigInt(RESOURCES_DEFAULTS.cpuLimitPerRequest);
-  const cores = (scaled + denominator - 1n) / denominator;
-  return String(cores < 1n ? 1n : cores);
+  let limit = cpuLimits.get(request);
+  if (limit === undefined) {
+    const { numerator, denominator } = parseQuantity(request);
+    const scaled = numerator * BigInt(RESOURCES_DEFAULTS.cpuLimitPerRequest);
+    const cores = (scaled + denominator - 1n) / denominator;
+    limit = String(cores < 1n ? 1n : cores);
+    if (cpuLimits.size < CPU_LIMITS_MAX) cpuLimits.set(request, limit);
+  }
+  return limit;
 }
 
 /** Where the app container's CPU limit comes from, for `msvc explain` and the runtime tuners. */

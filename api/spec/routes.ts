@@ -360,7 +360,7 @@ export const ROUTES_RULES: readonly SpecRule<RoutesView>[] = [
     id: 'routes-ports',
     summary:
       'spec.routes: every http rule names an HTTP or HTTP2 port of spec.ports, every grpc rule a GRPC port (the route backends are those Service ports).',
-    check: (spec) => [...portIssues(spec, 'http'), ...portIssues(spec, 'grpc')],
+    check: (spec) => (spec.routes === undefined ? [] : [...portIssues(spec, 'http'), ...portIssues(spec, 'grpc')]),
     cel: [
       {
         rule: "!has(self.routes) || !has(self.routes.http) || self.routes.http.all(r, has(self.ports) && self.ports.exists(p, p.name == r.port && (!has(p.protocol) || p.protocol == 'HTTP' || p.protocol == 'HTTP2')))",
