@@ -18,6 +18,13 @@ const GO_INT = /^[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][
 const TIMESTAMP =
   /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[-+][0-9]{2}:[0-9]{2})?)?$/;
 
+/**
+ * Texts goYamlPlain can only call 'string': a first character that starts no entry of TRUE, FALSE
+ * or NULL (y, o, t, n, f in either case, ~) and is not `<`, `.`, a sign or a digit; or a letter
+ * followed by five characters or more (every entry of TRUE, FALSE and NULL is shorter).
+ */
+const STRING_START = /^(?:[^-+.0-9~<yYoOtTnNfF]|[A-Za-z][\s\S]{5})/;
+
 /** What kind of value go-yaml makes of a plain scalar: its type, and for numbers the value. */
 export type GoYamlPlain =
   | { type: 'string' }
@@ -72,6 +79,9 @@ export function goYamlPlain(text: string): GoYamlPlain {
  * something else in kubectl. Then the input is ambiguous and must be quoted.
  */
 export function kubectlReadsDifferently(text: string, value: unknown): boolean {
+  // Most scalars (keys, names, images) start with a letter that begins none of go-yaml's booleans
+  // or nulls: goYamlPlain would say 'string' at `!/^[-+0-9]/`. Decided here without its tests.
+  if (STRING_START.test(text)) return value !== text;
   const go = goYamlPlain(text);
   switch (go.type) {
     case 'string':
