@@ -1,7 +1,7 @@
 // One YAML writer for everything the CLI prints, so output is byte-identical across runs and
 // machines: keys in the order the renderer built them, no line folding (long annotations stay on
 // one line and diff cleanly), no anchors or aliases even when two fields share an object.
-import { yamlWriter } from '../yaml/write.ts';
+import { yamlAppender, yamlWriter } from '../yaml/write.ts';
 import { yaml } from './yaml-library.ts';
 
 export const YAML_OPTIONS = {
@@ -18,6 +18,7 @@ export const YAML_OPTIONS = {
 // The library's bytes plus quotes for what kubectl would type (yaml/write.test.ts), without loading
 // the library for ordinary services.
 const write = yamlWriter(yaml, YAML_OPTIONS);
+const append = yamlAppender(yaml, YAML_OPTIONS);
 
 /** One object as a YAML document body (ends with a newline, no `---`). */
 export function toYaml(value: unknown): string {
@@ -32,7 +33,11 @@ export interface StreamDocument {
 
 /** A multi-document stream: each document starts with `---` (what kubectl and helm template print). */
 export function toYamlStream(documents: readonly StreamDocument[]): string {
-  return documents
-    .map((d) => `---\n${d.comment ? `# ${d.comment.replace(/\n/g, ' ')}\n` : ''}${toYaml(d.value)}`)
-    .join('');
+  // One list of pieces for the whole stream, joined once: the text is megabytes for 1,000 services.
+  const out: string[] = [];
+  for (const d of documents) {
+    out.push(d.comment ? `---\n# ${d.comment.replace(/\n/g, ' ')}\n` : '---\n');
+    append(out, d.value);
+  }
+  return out.join('');
 }

@@ -132,6 +132,22 @@ export function fastYamlWriter(
   library: () => Pick<YamlLibrary, 'stringify'>,
   options: YamlOptions,
 ): (value: unknown) => string | undefined {
+  const append = fastYamlAppender(library, options);
+  return (value) => {
+    const out: string[] = [];
+    return append(out, value) ? out.join('') : undefined;
+  };
+}
+
+/**
+ * {@link fastYamlWriter} that appends the text's pieces to `out` (joined, they are its text) and
+ * says whether it did; on false `out` is as it was. A stream of many objects is then joined once
+ * (cli/yaml.ts) instead of once per object and again for the stream.
+ */
+export function fastYamlAppender(
+  library: () => Pick<YamlLibrary, 'stringify'>,
+  options: YamlOptions,
+): (out: string[], value: unknown) => boolean {
   /** The typed tests of the options' schema, when the options are ones the rules above hold for. */
   const typedTests = typedTestsFor(options);
   const keepUndefined = options.keepUndefined === true;
@@ -235,16 +251,17 @@ export function fastYamlWriter(
     else writeMap(out, value as Record<string, unknown>, indent, indent);
   }
 
-  return (value) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value) || !isPlainObject(value)) return undefined;
+  return (out, value) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || !isPlainObject(value)) return false;
+    const start = out.length;
     try {
       const s = inline(value);
-      if (s !== undefined) return `${s}\n`;
-      const out: string[] = [];
-      writeMap(out, value, '', '');
-      return out.join('');
+      if (s !== undefined) out.push(`${s}\n`);
+      else writeMap(out, value, '', '');
+      return true;
     } catch (error) {
-      if (error instanceof Unsupported) return undefined;
+      out.length = start;
+      if (error instanceof Unsupported) return false;
       throw error;
     }
   };
@@ -278,4 +295,15 @@ export function libraryStringify(library: YamlLibrary, value: unknown, options: 
 export function yamlWriter(library: () => YamlLibrary, options: YamlOptions): (value: unknown) => string {
   const fast = fastYamlWriter(library, options);
   return (value) => fast(value) ?? libraryStringify(library(), value, options);
+}
+
+/** {@link yamlWriter} appending to `out` (see {@link fastYamlAppender}): the same text, joined. */
+export function yamlAppender(
+  library: () => YamlLibrary,
+  options: YamlOptions,
+): (out: string[], value: unknown) => void {
+  const append = fastYamlAppender(library, options);
+  return (out, value) => {
+    if (!append(out, value)) out.push(libraryStringify(library(), value, options));
+  };
 }
