@@ -7,12 +7,16 @@
 //   - a library (tsconfig.json in the package folder): the TypeScript compiler of the repository
 //     compiles the folders the tsconfig includes (JS, .d.ts, source maps with the sources inlined);
 //   - msvcBuild.bundle (the CLI): esbuild bundles each entry and everything it imports, npm packages
-//     included except msvcBuild.external, into one ESM file with a source map. A CLI run is short
+//     included except msvcBuild.external, into one file with a source map: ESM, or a CommonJS
+//     script when the output ends in .cjs (what `node --build-snapshot` takes; import.meta.url
+//     then means the bundle's own file URL). msvcBuild.buildId names a file that gets the package
+//     version and a hash of the bundles (what a cache of anything made from them is keyed by). A CLI run is short
 //     and mostly module loading (resolving and compiling ~170 files of zod, commander and ours):
 //     one file takes ~40% off its CPU time (docs/benchmarks.md, `startup`). Bundled packages' licenses go to
 //     dist/THIRD-PARTY-NOTICES.md. Dynamic imports stay lazy inside the bundle (esbuild
 //     evaluates a module the first time it is imported), so a command loads only its own code.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,12 +29,15 @@ export interface BuildConfig {
   readonly bundle?: Record<string, string>;
   /** npm packages left out of the bundle (they stay dependencies, loaded at run time). */
   readonly external?: readonly string[];
+  /** A file (relative to the package) to hold `<version>-<hash of the bundles>`. */
+  readonly buildId?: string;
   /** Files (relative to the package) copied into the package before packing. */
   readonly copy?: Record<string, string>;
 }
 
 const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
   name: string;
+  version: string;
   msvcBuild?: BuildConfig;
 };
 const config = manifest.msvcBuild ?? {};
@@ -63,13 +70,22 @@ function thirdPartyNotices(packages: ReadonlySet<string>): string {
 async function bundle(entries: Record<string, string>): Promise<void> {
   const { build } = await import('esbuild');
   const bundled = new Set<string>();
+  const hash = createHash('sha256');
   for (const [from, to] of Object.entries(entries)) {
+    const commonJs = to.endsWith('.cjs');
     const result = await build({
       entryPoints: [join(repoRoot, from)],
       outfile: join(packageDir, to),
       bundle: true,
       platform: 'node',
-      format: 'esm',
+      format: commonJs ? 'cjs' : 'esm',
+      // A CommonJS script has no import.meta: the bundle's own URL stands in for it.
+      ...(commonJs
+        ? {
+            define: { 'import.meta.url': '__bundle_url' },
+            banner: { js: '"use strict";var __bundle_url = require("node:url").pathToFileURL(__filename).href;' },
+          }
+        : {}),
       // The oldest Node the packages support (package.json engines: 22.19).
       target: 'node22.19',
       external: [...(config.external ?? [])],
@@ -87,6 +103,10 @@ async function bundle(entries: Record<string, string>): Promise<void> {
       const name = packageOf(input);
       if (name) bundled.add(name);
     }
+    hash.update(readFileSync(join(packageDir, to)));
+  }
+  if (config.buildId) {
+    writeFileSync(join(packageDir, config.buildId), `${manifest.version}-${hash.digest('hex').slice(0, 16)}\n`);
   }
   if (bundled.size) writeFileSync(join(packageDir, 'dist', 'THIRD-PARTY-NOTICES.md'), thirdPartyNotices(bundled));
 }

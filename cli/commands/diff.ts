@@ -64,7 +64,7 @@ const describe = (ref: KindRef, namespace: string, name: string) =>
   `${crdOf(ref) === undefined ? ref.kind : kindKey(ref)} ${namespace}/${name}`;
 
 export async function runDiff(options: DiffOptions, io: Io): Promise<number> {
-  const loaded = await load(options.filename, io.stdin);
+  const loaded = await load(options.filename, () => io.stdin);
   if (loaded.errors.length > 0) {
     for (const e of loaded.errors) io.err(`${e.where}: ${e.path ? `${e.path}: ` : ''}${e.message}\n`);
     return EXIT_ERROR;

@@ -135,7 +135,7 @@ export function formatExplanations(header: string, explanations: readonly Explan
 }
 
 export async function runExplain(options: ExplainOptions, io: Io): Promise<number> {
-  const loaded = await load(options.filename, io.stdin);
+  const loaded = await load(options.filename, () => io.stdin);
   if (loaded.errors.length > 0) return reportErrors(io, loaded.errors);
   reportSkipped(io, loaded.skipped);
   let capacity: CapacityObjects | undefined;

@@ -81,7 +81,7 @@ function formatFinding(where: string, f: Finding): string {
 }
 
 export async function runImport(options: ImportOptions, io: Io): Promise<number> {
-  const read = await readSources(options.filename, io.stdin);
+  const read = await readSources(options.filename, () => io.stdin);
   const errors: UserError[] = [...read.errors];
   const objects = read.sources.flatMap((s) => objectsOf(s.name, s.text, errors));
   if (errors.length > 0) return reportErrors(io, errors);

@@ -28,7 +28,7 @@ export async function runRender(options: RenderOptions, io: Io): Promise<number>
       },
     ]);
   }
-  const loaded = await load(options.filename, io.stdin);
+  const loaded = await load(options.filename, () => io.stdin);
   if (loaded.errors.length > 0) return reportErrors(io, loaded.errors);
   reportSkipped(io, loaded.skipped);
   let cfg: RenderConfig = { ...DEFAULT_RENDER_CONFIG, ...(options.managedBy ? { managedBy: options.managedBy } : {}) };

@@ -11,7 +11,7 @@ export interface ValidateOptions {
 }
 
 export async function runValidate(options: ValidateOptions, io: Io): Promise<number> {
-  const loaded = await load(options.filename, io.stdin);
+  const loaded = await load(options.filename, () => io.stdin);
   // Results in input order: OK lines on stdout, problems on stderr, interleaved as the documents come.
   const lines = [
     ...loaded.services.map((s) => ({

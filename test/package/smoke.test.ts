@@ -10,15 +10,18 @@
 //     objects the installed `msvc render` prints, on Node 22 and 24;
 //   - the installed `msvc` validates, renders and explains on Node 22 and 24 (compiled JS: the
 //     tarball has no TypeScript sources), and renders exactly what the source tree's CLI renders;
+//   - its first run builds a start-up snapshot in the background, later runs start from it, and
+//     every command prints the same bytes (and exits the same) with it as without, on 22 and 24;
+//   - the installed `msvc diff` and `msvc import` against the operator's objects on the local control plane;
 //   - TypeScript users get the props and spec types (a wrong prop is a compile error).
 // Packing and installing happen once per run (beforeAll); `make test` and `make release-check` run it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { ensureTools, repoRoot } from '../../tools/bin.ts';
-import { type NodeMajor, nodeBinary } from '../../tools/node-versions.ts';
+import { type NodeMajor, nodeBinary, nodeVersion } from '../../tools/node-versions.ts';
 import { kubectl, startCluster, stopCluster } from '../e2e/cluster.ts';
 import { conditionOf, eventually, getJson } from '../e2e/kube.ts';
 import { type OperatorProcess, startOperator } from '../e2e/operator-process.ts';
@@ -63,10 +66,30 @@ function objects(stream: string): Map<string, Manifest> {
   return out;
 }
 
-function run(node: NodeMajor, args: readonly string[], cwd: string) {
-  const result = spawnSync(nodeBinary(node), args, { cwd, encoding: 'utf8' });
+function run(
+  node: NodeMajor,
+  args: readonly string[],
+  cwd: string,
+  options: { env?: Record<string, string>; input?: string } = {},
+) {
+  const result = spawnSync(nodeBinary(node), args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, ...options.env },
+    input: options.input,
+  });
   if (result.error) throw result.error;
   return result;
+}
+
+/**
+ * The installed msvc on a Node version. Its snapshots (bin/msvc.cjs) go to a cache directory of
+ * this run's (XDG_CACHE_HOME), one per Node version unless `env` names another.
+ */
+function installedMsvc(node: NodeMajor, args: readonly string[], env: Record<string, string> = {}, input?: string) {
+  const bin = join(tools, 'node_modules', CLI, 'bin', 'msvc.cjs');
+  const cache = join(packAll().dir, `cache-node${node}`);
+  return run(node, [bin, ...args], tools, { env: { XDG_CACHE_HOME: cache, ...env }, input });
 }
 
 let tarballs: Readonly<Record<string, string>>;
@@ -130,13 +153,23 @@ describe('the tarballs', () => {
 });
 
 describe('the CLI package (npm install microservice-operator-cli)', () => {
-  it('is one bundled file (esbuild) with its map and the notices of what it bundles, and depends on yaml only', () => {
+  it('is one bundled file (esbuild) with its map, its build id and the notices of what it bundles, and has no dependencies', () => {
     const files = tarballFiles(tarballs[CLI] ?? '').filter((f) => f.startsWith('dist/'));
-    expect(files.sort()).toEqual(['dist/THIRD-PARTY-NOTICES.md', 'dist/msvc.js', 'dist/msvc.js.map']);
+    expect(files.sort()).toEqual([
+      'dist/THIRD-PARTY-NOTICES.md',
+      'dist/build-id',
+      'dist/msvc.cjs',
+      'dist/msvc.cjs.map',
+    ]);
     const notices = readFileSync(join(tools, 'node_modules', CLI, 'dist', 'THIRD-PARTY-NOTICES.md'), 'utf8');
     for (const bundled of ['commander', 'zod'])
       expect(notices).toMatch(new RegExp(`^## ${bundled} \\S+ \\(MIT\\)$`, 'm'));
-    expect([...installedPackages(tools)].sort()).toEqual([CLI, 'yaml']);
+    expect(notices).toMatch(/^## yaml \S+ \(ISC\)$/m);
+    const version = JSON.parse(readFileSync(join(repoRoot, 'packages/cli/package.json'), 'utf8')).version;
+    expect(readFileSync(join(tools, 'node_modules', CLI, 'dist', 'build-id'), 'utf8')).toMatch(
+      new RegExp(`^${version.replaceAll('.', '\\.')}-[0-9a-f]{16}\n$`),
+    );
+    expect([...installedPackages(tools)].sort()).toEqual([CLI]);
   });
 });
 
@@ -279,10 +312,48 @@ describe('the operator from the production install, against a local control plan
     ]);
     expect(deployment?.metadata.managedFields.map((f) => f.manager)).toContain('msvc-operator');
   }, 300_000);
+
+  // After the test above: shop/catalog is Ready, its children applied by the operator.
+  it.each(NODES)(
+    'the installed msvc diff (Node %i) finds nothing to change on what the operator applied, and shows a change',
+    (node) => {
+      const kube = ['--kubeconfig', kubeconfig, '-n', 'shop'];
+      const catalog = join(examplesDir, 'catalog.yaml');
+      const same = installedMsvc(node, ['diff', ...kube, '-f', catalog]);
+      expect({ status: same.status, stdout: same.stdout }, same.stderr).toEqual({ status: 0, stdout: '' });
+      const changed = join(packAll().dir, `catalog-changed-node${node}.yaml`);
+      writeFileSync(changed, readFileSync(catalog, 'utf8').replace('catalog:3.2.0', 'catalog:3.3.0'));
+      const change = installedMsvc(node, ['diff', ...kube, '-f', changed]);
+      expect(change.status, change.stderr).toBe(1);
+      expect(change.stdout).toContain('Index: Deployment shop/catalog');
+      expect(change.stdout).toContain('rollout: yes');
+      expect(change.stdout).toMatch(/^- {10}image: registry\.example\.com\/shop\/catalog:3\.2\.0$/m);
+      expect(change.stdout).toMatch(/^\+ {10}image: registry\.example\.com\/shop\/catalog:3\.3\.0$/m);
+    },
+  );
+
+  it.each(NODES)(
+    'the installed msvc import (Node %i) turns the live objects back into the MicroService they came from',
+    async (node) => {
+      const live = await kubectl(kubeconfig, ['-n', 'shop', 'get', 'deploy,svc,hpa,pdb,sa', '-o', 'yaml']);
+      const file = join(packAll().dir, `live-node${node}.yaml`);
+      writeFileSync(file, live.stdout);
+      const imported = installedMsvc(node, ['import', '-f', file]);
+      expect(imported.status, imported.stderr).toBe(0);
+      const docs = parseAllDocuments(imported.stdout).map((d) => d.toJS() as Manifest & { spec?: object });
+      expect(docs.map(key)).toEqual(['msvc.dev/v1alpha1/MicroService/shop/catalog']);
+      const example = parseAllDocuments(readFileSync(join(examplesDir, 'catalog.yaml'), 'utf8'))[0]?.toJS() as {
+        spec: { allowedCallers?: unknown };
+      };
+      // allowedCallers renders a NetworkPolicy, which import does not read (deploy,svc,hpa,pdb,sa).
+      const { allowedCallers: _callers, ...spec } = example.spec;
+      expect(docs[0]?.spec).toMatchObject(spec);
+    },
+  );
 });
 
 describe.each(NODES)('on Node %i', (node) => {
-  const msvc = (...args: string[]) => run(node, [join(tools, 'node_modules', CLI, 'bin', 'msvc.js'), ...args], tools);
+  const msvc = (...args: string[]) => installedMsvc(node, args);
 
   it('the installed msvc validates, renders and explains every example', () => {
     const files = exampleFiles.flatMap((f) => ['-f', f]);
@@ -339,4 +410,80 @@ describe.each(NODES)('on Node %i', (node) => {
     expect([...synthesized.keys()].sort()).toEqual([...rendered.keys()].sort());
     for (const [k, object] of rendered) expect(synthesized.get(k), k).toEqual(object);
   });
+  it('builds a start-up snapshot at its first run, starts from it after, and prints the same bytes as without', async () => {
+    // A cache directory of this test's: the first run finds no snapshot.
+    const cache = join(packAll().dir, `snapshot-test-node${node}`);
+    const env = { XDG_CACHE_HOME: cache };
+    const debug = { ...env, MSVC_SNAPSHOT_DEBUG: '1' };
+    const example = exampleFiles[0] ?? '';
+    const first = installedMsvc(node, ['render', '-f', example], debug);
+    expect(first.status, first.stderr).toBe(0);
+    const building = /^msvc: snapshot: none yet: building (\S+) in the background$/m.exec(first.stderr);
+    expect(building, first.stderr).not.toBeNull();
+    const blob = building?.[1] ?? '';
+    // Per user (the cache directory), package build, platform, arch and Node version.
+    const buildId = readFileSync(join(tools, 'node_modules', CLI, 'dist', 'build-id'), 'utf8').trim();
+    expect(dirname(blob)).toBe(join(cache, 'msvc'));
+    expect(basename(blob)).toMatch(
+      new RegExp(
+        `^snapshot-${buildId}-${process.platform}-${process.arch}-node${nodeVersion(node)}-[0-9a-f]{8}\\.blob$`,
+      ),
+    );
+    await eventually(async () => existsSync(blob) || existsSync(`${blob}.failed`), {
+      timeoutMs: 180_000,
+      intervalMs: 500,
+      what: `the snapshot ${blob}`,
+    });
+    expect(existsSync(`${blob}.failed`) ? readFileSync(`${blob}.failed`, 'utf8') : '').toBe('');
+    // Written whole (temp file, then rename), and nothing left behind.
+    expect(readdirSync(dirname(blob))).toEqual([basename(blob)]);
+    expect(installedMsvc(node, ['--version'], debug).stderr).toBe(`msvc: snapshot: using ${blob}\n`);
+    expect(installedMsvc(node, ['--version'], { ...debug, MSVC_NO_SNAPSHOT: '1' }).stderr).toBe(
+      'msvc: snapshot: not used: MSVC_NO_SNAPSHOT is set\n',
+    );
+
+    // Every command the snapshot serves (and its errors), byte for byte and exit code as without it.
+    const all = exampleFiles.flatMap((f) => ['-f', f]);
+    const rendered = installedMsvc(node, ['render', '-f', example], env).stdout;
+    const renderedFile = join(cache, 'rendered.yaml');
+    writeFileSync(renderedFile, rendered);
+    const invalid = join(cache, 'invalid.yaml');
+    writeFileSync(
+      invalid,
+      'apiVersion: msvc.dev/v1alpha1\nkind: MicroService\nmetadata: { name: x }\nspec: { replicas: -1 }\n',
+    );
+    const cases: { args: string[]; input?: string }[] = [
+      { args: ['render', ...all] },
+      { args: ['render', '--managed-by', 'pipeline', '-n', 'shop', ...all] },
+      { args: ['render', '-f', '-'], input: readFileSync(example, 'utf8') },
+      { args: ['validate', ...all] },
+      { args: ['validate', '-f', invalid] },
+      { args: ['explain', ...all] },
+      { args: ['explain', '-o', 'json', ...all] },
+      { args: ['import', '-f', renderedFile] },
+      { args: ['crd'] },
+      { args: ['--version'] },
+      { args: ['--help'] },
+      { args: ['render'] },
+    ];
+    for (const { args, input } of cases) {
+      const outcome = (more: Record<string, string>) => {
+        const r = installedMsvc(node, args, { ...env, ...more }, input);
+        return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+      };
+      const fromSnapshot = outcome({});
+      expect(fromSnapshot, args.join(' ')).toEqual(outcome({ MSVC_NO_SNAPSHOT: '1' }));
+      expect(fromSnapshot.stdout.length + fromSnapshot.stderr.length, args.join(' ')).toBeGreaterThan(0);
+    }
+    expect(installedMsvc(node, ['render', '-f', example], env).stdout).toBe(first.stdout);
+
+    // A build that failed once is not tried again on every run: runs go on without a snapshot.
+    const failedCache = join(packAll().dir, `snapshot-failed-node${node}`);
+    mkdirSync(join(failedCache, 'msvc'), { recursive: true });
+    writeFileSync(join(failedCache, 'msvc', `${basename(blob)}.failed`), 'an earlier build failed\n');
+    const afterFailure = installedMsvc(node, ['render', '-f', example], { ...debug, XDG_CACHE_HOME: failedCache });
+    expect(afterFailure.stdout).toBe(first.stdout);
+    expect(afterFailure.stderr).toMatch(/^msvc: snapshot: not used: building it failed before/);
+    expect(readdirSync(join(failedCache, 'msvc'))).toEqual([`${basename(blob)}.failed`]);
+  }, 300_000);
 });
