@@ -101,7 +101,7 @@ spec:
  * `msvc render` and `msvc validate` once on the sample, nothing printed: their modules evaluated and
  * their functions compiled into the snapshot. The other commands load their own modules when they
  * run, as without a snapshot: a blob with everything in it (explain, import, the yaml library)
- * is ~8 % larger, and a one-spec render from it ~10 % slower (docs/benchmarks.md).
+ * measured ~7 % larger, and a one-spec render from it ~10 % slower.
  */
 async function warmUp(): Promise<void> {
   const quiet = (text: string) => {

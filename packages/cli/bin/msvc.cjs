@@ -5,7 +5,7 @@
 //
 //   - from a start-up snapshot of it (https://nodejs.org/api/cli.html#--build-snapshot): Node
 //     starts with the heap the bundle had built (zod's schemas, the renderer) instead of building
-//     it again, so a one-spec `msvc render` costs about two Node start-ups (docs/benchmarks.md).
+//     it again (what that saves, and the floor that stays: docs/benchmarks.md, `startup`).
 //     A blob loads only in the Node build that wrote it, so it is built here, per user, at first
 //     use: a run that finds none runs without one and leaves bin/snapshot.js writing it in the
 //     background, for the next run, into $XDG_CACHE_HOME/msvc (default ~/.cache/msvc), named by
