@@ -264,6 +264,15 @@ export async function main(argv = process.argv.slice(2)): Promise<string> {
         target: 'informational (what a launcher that is not Node would cost)',
       },
       {
+        measure: 'bound, part 1: CPU of the snapshot process alone',
+        value: cpu(oneInner),
+        unit: 's',
+        baseline: { what: 'node -e 0', value: nodeCpu },
+        ratio: cpuRatio(cpu(oneInner), nodeCpu),
+        ratioLabel: '× node -e 0',
+        target: 'informational (the rest of the installed run is the bare Node start before it)',
+      },
+      {
         measure:
           'bound, part 2: CPU of node --snapshot-blob BLOB bin/msvc.cjs --version (deserializing the heap with the schema built, no command work)',
         value: cpu(snapshotFloor),
