@@ -116,7 +116,7 @@ describe('scale charts', () => {
       ['converge', 'kubectl apply --server-side', 25],
       ['converge', '1 replica', 26],
       ['converge', '3 shards', 20],
-      ['rss', '1 replica', 90],
+      ['rss', '1 replica', 85],
       ['rss', '3 shards', 70],
       ['p99', '1 replica', 120],
       ['p99', '3 shards', 90],

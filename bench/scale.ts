@@ -264,6 +264,14 @@ export function scaleRows(d: ScaleData, options: { quick: boolean }): Row[] {
       target: 'informational: the bound',
       note: loadNote(kube.load),
     });
+  } else if (kube) {
+    rows.push({
+      measure: `converge N=${d.n}: kubectl apply --server-side of the rendered objects until Deployments available (the operator run not done)`,
+      value: kube.readySeconds,
+      unit: 's',
+      target: 'informational',
+      note: loadNote(kube.load),
+    });
   } else if (single) {
     rows.push({
       measure: `converge N=${d.n}, 1 replica: MicroServices Ready (no kubectl baseline at this N)`,
