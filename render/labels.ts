@@ -22,11 +22,24 @@ export function selectorString(ms: MicroService): string {
     .join(',');
 }
 
+/** Versions by image: every object's labels ask for it (ServiceAccount, Service, Deployment, pods, budget). */
+const versions = new Map<string, string | null>();
+const VERSIONS_MAX = 10_000;
+
 /**
  * The version label from the image tag (`registry/app:1.4.2@sha256:…` → `1.4.2`), when it is a valid
  * label value; digests alone say nothing to a person, so they are left out.
  */
 export function imageVersion(image: string): string | undefined {
+  let version = versions.get(image);
+  if (version === undefined) {
+    version = tagOf(image) ?? null;
+    if (versions.size < VERSIONS_MAX) versions.set(image, version);
+  }
+  return version ?? undefined;
+}
+
+function tagOf(image: string): string | undefined {
   const withoutDigest = image.split('@')[0] ?? image;
   const lastSlash = withoutDigest.lastIndexOf('/');
   const colon = withoutDigest.indexOf(':', lastSlash + 1);

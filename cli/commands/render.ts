@@ -59,9 +59,8 @@ export async function runRender(options: RenderOptions, io: Io): Promise<number>
   if (applied !== undefined) cfg = { ...cfg, defaultNamespace: applied.namespace };
   const documents: StreamDocument[] = [];
   for (const { where, value } of services) {
-    for (const object of renderObjects(value, cfg)) {
-      documents.push({ comment: `Source: ${where} (MicroService ${displayName(value)})`, value: object });
-    }
+    const comment = `Source: ${where} (MicroService ${displayName(value)})`;
+    for (const object of renderObjects(value, cfg)) documents.push({ comment, value: object });
   }
   io.out(toYamlStream(documents));
   return EXIT_OK;
