@@ -7,15 +7,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { parseMicroService } from '../../api/index.ts';
 import { helm } from '../../charts/helm.ts';
 import { DEFAULT_RENDER_CONFIG, render } from '../../render/index.ts';
 import { kubectl } from '../../test/e2e/cluster.ts';
-import { apply, conditionOf, eventually, getJson, installCrd } from '../../test/e2e/kube.ts';
-import { createTestNamespace } from '../../test/e2e/namespace.ts';
-import { startOperator } from '../../test/e2e/operator-process.ts';
+import { apply, conditionOf, eventually, getJson } from '../../test/e2e/kube.ts';
+import { operatorSuite } from '../../test/e2e/operator-suite.ts';
 import { e2eKubeconfigPath as kubeconfig } from '../../test/support/operator.ts';
 import { ADOPT_ANNOTATION, ADOPTION_CONDITION } from './adoption.ts';
 import { FIELD_MANAGER } from './identity.ts';
@@ -35,22 +34,7 @@ type Obj = {
 };
 type List = { items: Obj[] };
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
-
-async function namespace(prefix: string): Promise<string> {
-  const ns = await createTestNamespace(kubeconfig(), prefix);
-  cleanups.push(ns.cleanup);
-  return ns.name;
-}
-
-async function operator(ns: string) {
-  const op = await startOperator({ kubeconfig: kubeconfig(), namespaces: [ns], resyncSeconds: 600 });
-  cleanups.push(() => op.stop('SIGKILL'));
-  return op;
-}
+const e2e = operatorSuite();
 
 const microService = (name: string, ns: string, annotations: Record<string, string> = {}) => ({
   apiVersion: 'msvc.dev/v1alpha1',
@@ -86,10 +70,6 @@ async function workload(ns: string, name: string) {
   return { replicaSets, pods };
 }
 
-beforeAll(async () => {
-  await installCrd(kubeconfig());
-});
-
 describe('adoption', () => {
   const cases = [
     {
@@ -114,7 +94,7 @@ describe('adoption', () => {
       name: 'helm install of a chart',
       create: async (ns: string, objects: unknown[]) => {
         const chart = mkdtempSync(join(tmpdir(), 'msvc-adopt-chart-'));
-        cleanups.push(async () => rmSync(chart, { recursive: true, force: true }));
+        e2e.defer(async () => rmSync(chart, { recursive: true, force: true }));
         mkdirSync(join(chart, 'templates'));
         writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: user\nversion: 1.0.0\n');
         const manifest = objects.map((o) => stringify(o, { version: '1.1' })).join('---\n');
@@ -132,14 +112,14 @@ describe('adoption', () => {
   it.each(cases)(
     '$name: AdoptionRequired without the opt-in (nothing changes), then adopted on it, same ReplicaSet and pods',
     async ({ create, manager }) => {
-      const ns = await namespace('adopt');
+      const ns = await e2e.namespace('adopt');
       const name = 'user';
       await create(ns, rendered(name, ns));
       const before = await workload(ns, name);
       const deploymentBefore = await get(ns, `deployment/${name}`);
       expect(managers(deploymentBefore)).toContain(manager);
 
-      await operator(ns);
+      await e2e.operator(ns);
       await apply(kubeconfig(), [microService(name, ns)]);
       const required = await eventually(
         async () => {
@@ -192,7 +172,7 @@ describe('adoption', () => {
   );
 
   it('a field only the previous manager set is removed on adoption (the transfer, not a merge)', async () => {
-    const ns = await namespace('adopt-fields');
+    const ns = await e2e.namespace('adopt-fields');
     const name = 'order';
     const objects = rendered(name, ns).map((o) =>
       o.kind === 'Deployment'
@@ -205,7 +185,7 @@ describe('adoption', () => {
       'platform-deployer',
     );
     const before = await workload(ns, name);
-    await operator(ns);
+    await e2e.operator(ns);
     await apply(kubeconfig(), [microService(name, ns, { [ADOPT_ANNOTATION]: 'true' })]);
     const adopted = await eventually(
       async () => {
@@ -219,7 +199,7 @@ describe('adoption', () => {
   });
 
   it('an object another controller owns is never taken over, even with the opt-in', async () => {
-    const ns = await namespace('adopt-owned');
+    const ns = await e2e.namespace('adopt-owned');
     const name = 'cart';
     const owner = await kubectl(kubeconfig(), ['-n', ns, 'create', 'configmap', 'owner', '-o', 'json']);
     const uid = (JSON.parse(owner.stdout) as Obj).metadata.uid;
@@ -234,7 +214,7 @@ describe('adoption', () => {
         },
       },
     ]);
-    await operator(ns);
+    await e2e.operator(ns);
     await apply(kubeconfig(), [microService(name, ns, { [ADOPT_ANNOTATION]: 'true' })]);
     const required = await eventually(
       async () => {

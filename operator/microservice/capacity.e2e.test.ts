@@ -1,25 +1,13 @@
 // The capacity preflight on the real control plane: the quota controller fills in `used`, the
 // operator reads it, and a rollout the ResourceQuota cannot fit is on the MicroService as
 // CapacityRisk=True before the ReplicaSet's first FailedCreate.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { kubectl } from '../../test/e2e/cluster.ts';
-import { apply, type Condition, conditionOf, eventually, getJson, installCrd } from '../../test/e2e/kube.ts';
-import { createTestNamespace } from '../../test/e2e/namespace.ts';
-import { startOperator } from '../../test/e2e/operator-process.ts';
+import { apply, type Condition, conditionOf, eventually, getJson } from '../../test/e2e/kube.ts';
+import { operatorSuite } from '../../test/e2e/operator-suite.ts';
 import { e2eKubeconfigPath as kubeconfig } from '../../test/support/operator.ts';
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
-
-async function setUp(prefix: string): Promise<string> {
-  const ns = await createTestNamespace(kubeconfig(), prefix);
-  cleanups.push(ns.cleanup);
-  const op = await startOperator({ kubeconfig: kubeconfig(), namespaces: [ns.name] });
-  cleanups.push(() => op.stop('SIGKILL'));
-  return ns.name;
-}
+const e2e = operatorSuite();
 
 type Status = { status?: { conditions?: (Condition & { lastTransitionTime: string })[]; hard?: unknown } };
 const get = <T = Status>(ns: string, what: string) => getJson<T>(kubeconfig(), ['-n', ns, what]);
@@ -36,13 +24,9 @@ const microService = (ns: string, cpu: string) => ({
   },
 });
 
-beforeAll(async () => {
-  await installCrd(kubeconfig());
-});
-
 describe('capacity preflight', () => {
   it('reports a rollout the ResourceQuota cannot fit before the ReplicaSet fails to create a pod', async () => {
-    const ns = await setUp('capacity');
+    const { ns } = await e2e.withOperator('capacity');
     await apply(kubeconfig(), [
       {
         apiVersion: 'v1',
@@ -122,7 +106,7 @@ describe('capacity preflight', () => {
   });
 
   it('reports a container above the LimitRange maximum before any pod is created', async () => {
-    const ns = await setUp('limitrange');
+    const { ns } = await e2e.withOperator('limitrange');
     await apply(kubeconfig(), [
       {
         apiVersion: 'v1',

@@ -2,25 +2,14 @@
 // ConfigMap or Secret edit through its metadata-only watch and rolls the opted-in Deployment
 // exactly once; a MicroService that does not opt in is left alone; a missing object is named in
 // ConfigResolved=False.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { kubectl } from '../../test/e2e/cluster.ts';
-import { apply, conditionOf, eventually, getJson, installCrd } from '../../test/e2e/kube.ts';
-import { createTestNamespace } from '../../test/e2e/namespace.ts';
-import { type OperatorProcess, startOperator } from '../../test/e2e/operator-process.ts';
+import { apply, conditionOf, eventually, getJson } from '../../test/e2e/kube.ts';
+import { operatorSuite } from '../../test/e2e/operator-suite.ts';
 import { e2eKubeconfigPath as kubeconfig } from '../../test/support/operator.ts';
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
-
-async function setUp(prefix: string, extraArgs: string[] = ['--watch-config']): Promise<[string, OperatorProcess]> {
-  const ns = await createTestNamespace(kubeconfig(), prefix);
-  cleanups.push(ns.cleanup);
-  const op = await startOperator({ kubeconfig: kubeconfig(), namespaces: [ns.name], extraArgs });
-  cleanups.push(() => op.stop('SIGKILL'));
-  return [ns.name, op];
-}
+const e2e = operatorSuite();
+const watchConfig = { operator: { extraArgs: ['--watch-config'] } };
 
 type Obj = {
   metadata: { generation?: number; annotations?: Record<string, string> };
@@ -86,13 +75,9 @@ async function replicaSets(ns: string, name: string): Promise<number> {
   return list?.items.length ?? 0;
 }
 
-beforeAll(async () => {
-  await installCrd(kubeconfig());
-});
-
 describe('rollout on config change', () => {
   it('rolls the opted-in Deployment once per ConfigMap or Secret edit, and leaves the others alone', async () => {
-    const [ns] = await setUp('config-rollout');
+    const { ns } = await e2e.withOperator('config-rollout', watchConfig);
     await apply(kubeconfig(), [configMap(ns, 'info'), secret(ns, 'one')]);
     await apply(kubeconfig(), [microService(ns, 'opted', { rolloutOnConfigChange: true }), microService(ns, 'plain')]);
     const opted = await rolledOut(ns, 'opted');
@@ -135,7 +120,7 @@ describe('rollout on config change', () => {
   });
 
   it('names a referenced object that does not exist, and rolls once when it is created', async () => {
-    const [ns] = await setUp('config-missing');
+    const { ns } = await e2e.withOperator('config-missing', watchConfig);
     await apply(kubeconfig(), [secret(ns, 'one')]);
     await apply(kubeconfig(), [microService(ns, 'order', { rolloutOnConfigChange: true })]);
     const ms = await eventually(
@@ -174,7 +159,7 @@ describe('rollout on config change', () => {
   });
 
   it('says so when the operator does not watch config', async () => {
-    const [ns] = await setUp('config-unwatched', []);
+    const { ns } = await e2e.withOperator('config-unwatched');
     await apply(kubeconfig(), [configMap(ns, 'info'), secret(ns, 'one')]);
     await apply(kubeconfig(), [microService(ns, 'order', { rolloutOnConfigChange: true })]);
     const ready = await rolledOut(ns, 'order');

@@ -1,21 +1,13 @@
 // The operator against the real local control plane: every behaviour of issue "The operator"
 // that the API server owns (SSA ownership, garbage collection, watch expiry, quota) is proven
 // here, with the real operator process and write counts read from the API server's own metrics.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type MicroService, parseMicroService } from '../../api/index.ts';
 import { render } from '../../render/index.ts';
 import { etcdctl, kubectl, restartApiServer } from '../../test/e2e/cluster.ts';
-import {
-  apply,
-  conditionOf,
-  eventually,
-  getJson,
-  installCrd,
-  requestCounts,
-  writesBetween,
-} from '../../test/e2e/kube.ts';
-import { createTestNamespace } from '../../test/e2e/namespace.ts';
-import { type OperatorProcess, startOperator } from '../../test/e2e/operator-process.ts';
+import { apply, conditionOf, eventually, getJson, requestCounts, writesBetween } from '../../test/e2e/kube.ts';
+import type { OperatorProcess } from '../../test/e2e/operator-process.ts';
+import { operatorSuite } from '../../test/e2e/operator-suite.ts';
 import { e2eKubeconfigPath as kubeconfig } from '../../test/support/operator.ts';
 import { bucketOfValue } from '../runtime/ring.ts';
 import { SHARD_BUCKET_LABEL } from '../runtime/shard.ts';
@@ -52,25 +44,7 @@ function microService(name: string, namespace: string, spec: Record<string, unkn
   } as MicroService;
 }
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
-
-async function namespace(prefix: string): Promise<string> {
-  const ns = await createTestNamespace(kubeconfig(), prefix);
-  cleanups.push(ns.cleanup);
-  return ns.name;
-}
-
-async function operator(
-  ns: string,
-  options: Partial<Parameters<typeof startOperator>[0]> = {},
-): Promise<OperatorProcess> {
-  const op = await startOperator({ kubeconfig: kubeconfig(), namespaces: [ns], ...options });
-  cleanups.push(() => op.stop('SIGKILL'));
-  return op;
-}
+const e2e = operatorSuite();
 
 type Template = { spec: { containers: { image: string; env?: { name: string }[] }[] } };
 /** The app container of a live Deployment. */
@@ -91,14 +65,10 @@ async function waitReady(ns: string, name: string, generation?: number): Promise
   );
 }
 
-beforeAll(async () => {
-  await installCrd(kubeconfig());
-});
-
 describe('operator on a real control plane', () => {
   it('creates every child with owner references and the rendered content, and reports Ready', async () => {
-    const ns = await namespace('create');
-    await operator(ns);
+    const ns = await e2e.namespace('create');
+    await e2e.operator(ns);
     const ms = microService('order', ns, {
       autoscaling: { minReplicas: 2, maxReplicas: 4 },
       runtime: { go: { version: '1.24' } },
@@ -164,8 +134,8 @@ describe('operator on a real control plane', () => {
   });
 
   it('rolls out spec changes, restores hand edits of owned fields, and leaves other managers alone', async () => {
-    const ns = await namespace('drift');
-    await operator(ns, { resyncSeconds: 2 });
+    const ns = await e2e.namespace('drift');
+    await e2e.operator(ns, { resyncSeconds: 2 });
     await apply(kubeconfig(), [microService('user', ns)]);
     const first = await waitReady(ns, 'user');
 
@@ -190,8 +160,8 @@ describe('operator on a real control plane', () => {
   });
 
   it('never fights another manager over replicas while autoscaling is on', async () => {
-    const ns = await namespace('hpa');
-    const op = await operator(ns, { resyncSeconds: 1 });
+    const ns = await e2e.namespace('hpa');
+    const op = await e2e.operator(ns, { resyncSeconds: 1 });
     await apply(kubeconfig(), [microService('gateway', ns, { replicas: 3 })]);
     await waitReady(ns, 'gateway');
     // Turning autoscaling on keeps the 3 replicas (handed over, not reset to 1).
@@ -225,8 +195,8 @@ describe('operator on a real control plane', () => {
   });
 
   it('prunes the HPA when autoscaling is removed, and children go with the MicroService', async () => {
-    const ns = await namespace('prune');
-    await operator(ns);
+    const ns = await e2e.namespace('prune');
+    await e2e.operator(ns);
     await apply(kubeconfig(), [microService('order', ns, { autoscaling: { maxReplicas: 3 } })]);
     await waitReady(ns, 'order');
     expect(await get(ns, 'hpa/order')).toBeDefined();
@@ -246,8 +216,8 @@ describe('operator on a real control plane', () => {
   });
 
   it('makes zero write requests when restarted on a converged namespace of 50 MicroServices', async () => {
-    const ns = await namespace('noop');
-    const first = await operator(ns);
+    const ns = await e2e.namespace('noop');
+    const first = await e2e.operator(ns);
     const names = Array.from({ length: 50 }, (_, i) => `svc-${String(i).padStart(2, '0')}`);
     await apply(
       kubeconfig(),
@@ -278,7 +248,7 @@ describe('operator on a real control plane', () => {
       ).filter((e) => e.source?.component === 'msvc-operator').length;
     const eventsBefore = await ourEvents();
     const before = await requestCounts(kubeconfig(), resources);
-    const second = await operator(ns);
+    const second = await e2e.operator(ns);
     // Wait until the new process has reconciled every key at least once.
     await eventually(
       async () => {
@@ -297,8 +267,8 @@ describe('operator on a real control plane', () => {
   });
 
   it('converges every MicroService across an expired watch (etcd compacted) and an API server restart', async () => {
-    const ns = await namespace('expiry');
-    const op = await operator(ns);
+    const ns = await e2e.namespace('expiry');
+    const op = await e2e.operator(ns);
     const names = ['alpha', 'beta', 'gamma'];
     await apply(
       kubeconfig(),
@@ -340,10 +310,10 @@ describe('operator on a real control plane', () => {
   });
 
   it('fails over to a second replica through the Lease and converges pending changes', async () => {
-    const ns = await namespace('lease');
+    const ns = await e2e.namespace('lease');
     const lease = { namespace: ns, name: 'msvc-operator', leaseDurationSeconds: 4 };
-    const a = await operator(ns, { leaderElect: lease });
-    const b = await operator(ns, { leaderElect: lease });
+    const a = await e2e.operator(ns, { leaderElect: lease });
+    const b = await e2e.operator(ns, { leaderElect: lease });
     // A replica that is not answering (exited: lost the lease on a loaded machine) does not lead.
     const leads = async (op: OperatorProcess) =>
       /leader_election_master_status\{[^}]*\} 1/.test(
@@ -371,8 +341,8 @@ describe('operator on a real control plane', () => {
   });
 
   it('reports a quota that rejects the pods, then Ready once the quota is raised', async () => {
-    const ns = await namespace('quota');
-    await operator(ns);
+    const ns = await e2e.namespace('quota');
+    await e2e.operator(ns);
     await apply(kubeconfig(), [
       {
         apiVersion: 'v1',
@@ -413,8 +383,8 @@ describe('operator on a real control plane', () => {
     { simulate: 'CrashLoopBackOff', reason: 'CrashLoopBackOff', message: /keeps exiting/ },
     { simulate: 'OOMKilled', reason: 'OOMKilled', message: /memory limit \(256Mi, GOMEMLIMIT=241591910 bytes\)/ },
   ])('reports $reason from the pods', async ({ simulate, reason, message }) => {
-    const ns = await namespace(simulate.toLowerCase());
-    await operator(ns);
+    const ns = await e2e.namespace(simulate.toLowerCase());
+    await e2e.operator(ns);
     await apply(kubeconfig(), [
       microService('order', ns, {
         replicas: 1,

@@ -2,22 +2,14 @@
 // enforce label from a metadata-only watch (by name, as with --namespaces), reports a sidecar mesh
 // without its CNI plugin in a restricted namespace, and clears it when the namespace is relabelled
 // or spec.mesh.cni is set.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { kubectl } from '../../test/e2e/cluster.ts';
-import { apply, type Condition, conditionOf, eventually, getJson, installCrd } from '../../test/e2e/kube.ts';
-import { createTestNamespace } from '../../test/e2e/namespace.ts';
-import { startOperator } from '../../test/e2e/operator-process.ts';
+import { apply, type Condition, conditionOf, eventually, getJson } from '../../test/e2e/kube.ts';
+import { operatorSuite } from '../../test/e2e/operator-suite.ts';
 import { e2eKubeconfigPath as kubeconfig } from '../../test/support/operator.ts';
 import { ENFORCE_LABEL, POD_SECURITY_CONDITION } from './pod-security.ts';
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
-
-beforeAll(async () => {
-  await installCrd(kubeconfig());
-});
+const e2e = operatorSuite();
 
 type Status = { status?: { conditions?: Condition[] } };
 
@@ -50,20 +42,19 @@ const label = (ns: string, level: string) =>
 
 describe('PodSecurityRisk', () => {
   it('says a restricted namespace refuses the sidecar mesh without CNI, and clears when relabelled or cni is set', async () => {
-    const ns = await createTestNamespace(kubeconfig(), 'pod-security', { labels: { [ENFORCE_LABEL]: 'restricted' } });
-    cleanups.push(ns.cleanup);
-    const op = await startOperator({ kubeconfig: kubeconfig(), namespaces: [ns.name] });
-    cleanups.push(() => op.stop('SIGKILL'));
+    const { ns } = await e2e.withOperator('pod-security', {
+      namespace: { labels: { [ENFORCE_LABEL]: 'restricted' } },
+    });
 
-    await apply(kubeconfig(), [microService(ns.name)]);
-    const risk = await podSecurity(ns.name, 'True');
+    await apply(kubeconfig(), [microService(ns)]);
+    const risk = await podSecurity(ns, 'True');
     expect(risk.reason).toBe('MeshInitContainerRefused');
     expect(risk.message).toBe(
-      `namespace ${ns.name}: spec.mesh: without istio-cni, istio injects the init container istio-init (capabilities NET_ADMIN and NET_RAW, running as uid 0); the namespace enforces Pod Security level restricted, which rejects the pods. Install istio-cni (https://istio.io/latest/docs/setup/additional-setup/cni/) and set spec.mesh.cni: true, or label the namespace pod-security.kubernetes.io/enforce=privileged`,
+      `namespace ${ns}: spec.mesh: without istio-cni, istio injects the init container istio-init (capabilities NET_ADMIN and NET_RAW, running as uid 0); the namespace enforces Pod Security level restricted, which rejects the pods. Install istio-cni (https://istio.io/latest/docs/setup/additional-setup/cni/) and set spec.mesh.cni: true, or label the namespace pod-security.kubernetes.io/enforce=privileged`,
     );
     const events = await kubectl(kubeconfig(), [
       '-n',
-      ns.name,
+      ns,
       'get',
       'events',
       '--field-selector',
@@ -74,18 +65,18 @@ describe('PodSecurityRisk', () => {
     expect(events.stdout.trim()).not.toBe('');
 
     // The namespace's label changes: no change to the MicroService, the watch re-queues it.
-    await label(ns.name, 'privileged');
-    const cleared = await podSecurity(ns.name, 'False');
+    await label(ns, 'privileged');
+    const cleared = await podSecurity(ns, 'False');
     expect(cleared).toMatchObject({
       reason: 'NotEnforced',
-      message: `namespace ${ns.name} enforces Pod Security level privileged, which admits istio-init`,
+      message: `namespace ${ns} enforces Pod Security level privileged, which admits istio-init`,
     });
 
-    await label(ns.name, 'baseline');
-    expect((await podSecurity(ns.name, 'True')).message).toContain('enforces Pod Security level baseline');
+    await label(ns, 'baseline');
+    expect((await podSecurity(ns, 'True')).message).toContain('enforces Pod Security level baseline');
 
     // The other fix: the cluster runs istio-cni and the spec says so.
-    await apply(kubeconfig(), [microService(ns.name, true)]);
-    expect(await podSecurity(ns.name, 'False')).toMatchObject({ reason: 'MeshCNI' });
+    await apply(kubeconfig(), [microService(ns, true)]);
+    expect(await podSecurity(ns, 'False')).toMatchObject({ reason: 'MeshCNI' });
   });
 });

@@ -1,6 +1,6 @@
 // Faults an operations team meets (issue "Operator resilience under faults"), reproduced on the
 // real local control plane with the real operator process.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { buildCrd } from '../../api/index.ts';
 import { kubectl } from '../../test/e2e/cluster.ts';
@@ -13,8 +13,8 @@ import {
   requestCounts,
   writesBetween,
 } from '../../test/e2e/kube.ts';
-import { createTestNamespace } from '../../test/e2e/namespace.ts';
 import { startOperator } from '../../test/e2e/operator-process.ts';
+import { operatorSuite } from '../../test/e2e/operator-suite.ts';
 import { e2eRest, e2eKubeconfigPath as kubeconfig } from '../../test/support/operator.ts';
 import { Client } from '../runtime/client.ts';
 import { describeFieldOwners, permanentReason } from '../runtime/errors.ts';
@@ -30,22 +30,7 @@ type Obj = {
 };
 type EventList = { items: { reason: string; message: string; count?: number; involvedObject: { name: string } }[] };
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
-
-async function namespace(prefix: string): Promise<string> {
-  const ns = await createTestNamespace(kubeconfig(), prefix);
-  cleanups.push(ns.cleanup);
-  return ns.name;
-}
-
-async function operator(ns: string, resyncSeconds = 600) {
-  const op = await startOperator({ kubeconfig: kubeconfig(), namespaces: [ns], resyncSeconds });
-  cleanups.push(() => op.stop('SIGKILL'));
-  return op;
-}
+const e2e = operatorSuite();
 
 const microService = (name: string, namespace: string) => ({
   apiVersion: 'msvc.dev/v1alpha1',
@@ -59,13 +44,9 @@ const get = (ns: string, what: string) => getJson<Obj>(kubeconfig(), ['-n', ns, 
 const condition = async (ns: string, name: string, type: string) =>
   conditionOf(await get(ns, `microservice/${name}`), type);
 
-beforeAll(async () => {
-  await installCrd(kubeconfig());
-});
-
 describe('events are aggregated like client-go EventCorrelator', () => {
   it('folds repeats into one Event with a count, and limits each object to a burst', async () => {
-    const ns = await namespace('events');
+    const ns = await e2e.namespace('events');
     const client = new Client(e2eRest(), { fieldManager: FIELD_MANAGER });
     const recorder = new KubeEventRecorder(client, silentLogger, { component: 'events-e2e', burst: 12 });
     const subject = (name: string): KubeObject => ({
@@ -87,8 +68,8 @@ describe('events are aggregated like client-go EventCorrelator', () => {
 
 describe('a permanent apply failure does not wedge a MicroService', () => {
   it('undoes a hand edit of PDB minAvailable (422 "cannot be both set") by taking the field over', async () => {
-    const ns = await namespace('pdb-exclusive');
-    const op = await operator(ns);
+    const ns = await e2e.namespace('pdb-exclusive');
+    const op = await e2e.operator(ns);
     await apply(kubeconfig(), [microService('cart', ns)]);
     await eventually(async () => (await condition(ns, 'cart', 'Ready'))?.status === 'True', { what: 'cart Ready' });
     const before = await get(ns, 'pdb/cart');
@@ -125,8 +106,8 @@ describe('a permanent apply failure does not wedge a MicroService', () => {
   });
 
   it('undoes a hand-made rollingUpdate on a Recreate Deployment (422 "may not be specified") by taking it over', async () => {
-    const ns = await namespace('recreate');
-    const op = await operator(ns);
+    const ns = await e2e.namespace('recreate');
+    const op = await e2e.operator(ns);
     const spec = {
       ...microService('batch', ns),
       spec: { ...microService('batch', ns).spec, strategy: { type: 'Recreate' } },
@@ -162,7 +143,7 @@ describe('a permanent apply failure does not wedge a MicroService', () => {
   });
 
   it('names the field and the manager that set it in a real 422 of a forced apply', async () => {
-    const ns = await namespace('owners');
+    const ns = await e2e.namespace('owners');
     const client = new Client(e2eRest(), { fieldManager: FIELD_MANAGER });
     const pdb: KubeObject = {
       apiVersion: 'policy/v1',
@@ -193,7 +174,7 @@ describe('a permanent apply failure does not wedge a MicroService', () => {
   });
 
   it('reports Stalled=True naming the object when admission refuses a child, and recovers once it is allowed', async () => {
-    const ns = await namespace('stalled');
+    const ns = await e2e.namespace('stalled');
     const policy = `msvc-e2e-deny-pdb-${ns}`;
     const objects = [
       {
@@ -231,7 +212,7 @@ describe('a permanent apply failure does not wedge a MicroService', () => {
       await kubectl(kubeconfig(), ['delete', '--ignore-not-found', 'validatingadmissionpolicybinding', policy]);
       await kubectl(kubeconfig(), ['delete', '--ignore-not-found', 'validatingadmissionpolicy', policy]);
     };
-    cleanups.push(unbind);
+    e2e.defer(unbind);
     // The policy takes effect asynchronously: wait until a dry-run create is refused.
     await eventually(
       async () => {
@@ -244,7 +225,7 @@ describe('a permanent apply failure does not wedge a MicroService', () => {
       },
       { what: 'admission policy active' },
     );
-    await operator(ns, 3);
+    await e2e.operator(ns, { resyncSeconds: 3 });
     await apply(kubeconfig(), [microService('ledger', ns)]);
     const stalled = await eventually(
       async () => {
@@ -300,10 +281,10 @@ describe('a spec the API server accepted but the renderer refuses (a CRD older t
       v.schema.openAPIV3Schema.properties['spec'] = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
     }
     await kubectl(kubeconfig(), ['apply', '--server-side', '--force-conflicts', '-f', '-'], { input: stringify(crd) });
-    cleanups.push(() => installCrd(kubeconfig()));
-    const ns = await namespace('refused-spec');
+    e2e.defer(() => installCrd(kubeconfig()));
+    const ns = await e2e.namespace('refused-spec');
     // A resync every 2 s: each one reconciles the key again, which must stay quiet.
-    const op = await operator(ns, 2);
+    const op = await e2e.operator(ns, { resyncSeconds: 2 });
     const bad = microService('ledger', ns);
     bad.spec.ports = [{ name: 'http', port: 70000 }];
     await apply(kubeconfig(), [bad]);
@@ -378,7 +359,7 @@ describe('a spec the API server accepted but the renderer refuses (a CRD older t
 
 describe('retries across all MicroServices share one token bucket (--retry-qps, --retry-burst)', () => {
   it('holds 20 failing MicroServices to the bucket; without it each retries on its own back-off', async () => {
-    const ns = await namespace('retry-bucket');
+    const ns = await e2e.namespace('retry-bucket');
     // An admission webhook nobody serves, for this namespace's ServiceAccounts (the first child
     // applied, so nothing else is created whose events would queue the MicroService again): each
     // apply fails with a 500 (failurePolicy Fail), an error the operator retries.
@@ -409,7 +390,7 @@ describe('retries across all MicroServices share one token bucket (--retry-qps, 
         ],
       },
     ]);
-    cleanups.push(() => kubectl(kubeconfig(), ['delete', 'validatingwebhookconfiguration', webhook]));
+    e2e.defer(() => kubectl(kubeconfig(), ['delete', 'validatingwebhookconfiguration', webhook]));
     const count = 20;
     await apply(
       kubeconfig(),

@@ -3,25 +3,13 @@
 // HorizontalPodAutoscaler overrides (ReplicasIgnored says so); and a rollout whose pods never
 // become ready is turned into ProgressDeadlineExceeded by the kube-controller-manager's Deployment
 // controller, which the operator reports as Ready=False with that reason.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { kubectl } from '../../test/e2e/cluster.ts';
-import { apply, type Condition, conditionOf, eventually, getJson, installCrd } from '../../test/e2e/kube.ts';
-import { createTestNamespace } from '../../test/e2e/namespace.ts';
-import { startOperator } from '../../test/e2e/operator-process.ts';
+import { apply, type Condition, conditionOf, eventually, getJson } from '../../test/e2e/kube.ts';
+import { operatorSuite } from '../../test/e2e/operator-suite.ts';
 import { e2eKubeconfigPath as kubeconfig } from '../../test/support/operator.ts';
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
-
-async function setUp(prefix: string): Promise<string> {
-  const ns = await createTestNamespace(kubeconfig(), prefix);
-  cleanups.push(ns.cleanup);
-  const op = await startOperator({ kubeconfig: kubeconfig(), namespaces: [ns.name] });
-  cleanups.push(() => op.stop('SIGKILL'));
-  return ns.name;
-}
+const e2e = operatorSuite();
 
 type Obj = {
   metadata: { generation?: number };
@@ -48,13 +36,9 @@ async function eventsOf(ns: string, reason: string): Promise<{ type: string; mes
   return (list?.items ?? []).filter((e) => e.reason === reason && e.involvedObject.kind === 'MicroService');
 }
 
-beforeAll(async () => {
-  await installCrd(kubeconfig());
-});
-
 describe('kubectl scale of an autoscaled MicroService', () => {
   it('is reported as ReplicasIgnored with a Warning, and cleared when spec.replicas or autoscaling goes', async () => {
-    const ns = await setUp('scale');
+    const { ns } = await e2e.withOperator('scale');
     await apply(kubeconfig(), [
       {
         apiVersion: 'msvc.dev/v1alpha1',
@@ -124,7 +108,7 @@ describe('kubectl scale of an autoscaled MicroService', () => {
 
 describe('progressDeadlineSeconds', () => {
   it('turns a rollout whose pods never become ready into Ready=False ProgressDeadlineExceeded, and back', async () => {
-    const ns = await setUp('deadline');
+    const { ns } = await e2e.withOperator('deadline');
     const microService = (nodeSelector?: Record<string, string>) => ({
       apiVersion: 'msvc.dev/v1alpha1',
       kind: 'MicroService',
