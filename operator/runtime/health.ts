@@ -3,9 +3,9 @@
 // rollout can proceed),
 // /metrics (Prometheus text). One small HTTP server, because kubelet probes and Prometheus
 // scrapes are all it serves.
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { OperatorMetrics } from './metrics.ts';
+import { http } from './node-http.ts';
 
 export interface HealthServerOptions {
   /**

@@ -3,10 +3,11 @@
 // KubernetesObjectApi for I/O because its ObjectSerializer rewrites known kinds (drops unknown
 // fields, turns timestamps into Dates) and it has no subresources; and client-node's informer
 // hides resourceVersion and 410 handling, which source.ts must own.
-import http from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
 import type { KubeConfigLike } from './kubeconfig.ts';
+import { http } from './node-http.ts';
 
 /** Where a kind is served, from discovery. */
 export interface ResourceInfo {
@@ -52,7 +53,7 @@ function retryAfterOf(body: unknown): number | undefined {
 }
 
 /** A `Retry-After` header in seconds (the HTTP-date form is not used by the API server). */
-function retryAfterHeader(response: http.IncomingMessage): number | undefined {
+function retryAfterHeader(response: IncomingMessage): number | undefined {
   const value = Number(response.headers['retry-after']);
   return Number.isFinite(value) && value > 0 ? value : undefined;
 }
@@ -244,7 +245,7 @@ export class KubeRest {
   }
 
   /** Sends a request; `timeoutMs` bounds socket inactivity, until the headers only for a stream. */
-  async #send(options: RequestOptions, timeoutMs: number, streaming: boolean): Promise<http.IncomingMessage> {
+  async #send(options: RequestOptions, timeoutMs: number, streaming: boolean): Promise<IncomingMessage> {
     const cluster = this.kubeConfig.getCurrentCluster();
     if (cluster === null) throw new Error('kubeconfig has no current cluster');
     const url = new URL(cluster.server.replace(/\/$/, '') + options.path);
@@ -282,7 +283,7 @@ export class KubeRest {
   }
 }
 
-function readAll(response: http.IncomingMessage): Promise<string> {
+function readAll(response: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     response.on('data', (chunk: Buffer) => chunks.push(chunk));
