@@ -1,8 +1,9 @@
 // The write guard (leader election's fence): checked right before a write is sent.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { FencedError, KubeRest } from './rest.ts';
+import { FencedError, KubeRest, readAll } from './rest.ts';
 
 describe('KubeRest write guard', () => {
   it('refuses writes it guards before they are sent, and lets reads and unfenced writes through', async () => {
@@ -33,5 +34,27 @@ describe('KubeRest write guard', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('readAll (a response body)', () => {
+  // Node's https.Agent keeps each keep-alive socket's first response for the socket's life: a
+  // listener left on it would keep the whole body (rest.ts).
+  it('reads every chunk, then leaves no listener that could hold them', async () => {
+    const body = new PassThrough();
+    const read = readAll(body);
+    body.write('{"items":[');
+    body.end('1,2]}');
+    expect(await read).toBe('{"items":[1,2]}');
+    for (const event of ['data', 'end', 'error']) expect(body.listenerCount(event), event).toBe(0);
+  });
+
+  it('rejects with the stream error, and lets go as well', async () => {
+    const body = new PassThrough();
+    const read = readAll(body);
+    body.write('{"items":[');
+    body.destroy(new Error('socket hang up'));
+    await expect(read).rejects.toThrow('socket hang up');
+    for (const event of ['data', 'end', 'error']) expect(body.listenerCount(event), event).toBe(0);
   });
 });
