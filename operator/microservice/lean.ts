@@ -5,19 +5,24 @@
 // pods' container states), the replica hand-off (handoff.ts), the capacity check (capacity.ts:
 // pods' resources, quotas, limit ranges) and the watch handlers (owner references, labels).
 // What nothing reads goes: managedFields, kubectl's last-applied copy of the object, timestamps,
-// the status of Services, HPAs and PDBs, condition timestamps, most of a pod.
+// the status of Services, HPAs and PDBs, condition timestamps, most of a pod. What stays is interned
+// (operator/runtime/intern.ts): one copy of each repeated string for all caches.
 // This is controller-runtime's cache transform (cache.Options.DefaultTransform and
 // ByObject.Transform, https://pkg.go.dev/sigs.k8s.io/controller-runtime/pkg/cache#Options; its
 // stock one is TransformStripManagedFields); operator/runtime takes the function as the
 // informer's `transform` and stays generic. lean.test.ts proves each transform loses nothing a
 // reader uses: every rendered field's hand edit still shows, and status is the same.
 import { LABEL_NAME, POD_TEMPLATE_HASH_ANNOTATION } from '../../render/index.ts';
+import { StringInterner } from '../runtime/intern.ts';
 import type { KubeObject } from '../runtime/key.ts';
 import { type KindRef, kindKey } from './child-kinds.ts';
 import { appliesReplicas, OWNS_REPLICAS } from './handoff.ts';
 import type { DeploymentLike, PodLike } from './status.ts';
 
 type Metadata = NonNullable<KubeObject['metadata']>;
+
+/** One table for every cache: names, namespaces and labels repeat across kinds. */
+const strings = new StringInterner();
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
@@ -63,7 +68,7 @@ export function leanMetadata(metadata: Metadata | undefined): Metadata {
  * with the one we write), a ResourceQuota or LimitRange (capacity.ts reads their spec and status).
  */
 export function withLeanMetadata<T extends KubeObject>(obj: T): T {
-  return { ...obj, metadata: leanMetadata(obj.metadata) };
+  return strings.intern({ ...obj, metadata: leanMetadata(obj.metadata) });
 }
 
 type DeploymentStatus = NonNullable<DeploymentLike['status']>;
@@ -84,7 +89,7 @@ export function leanDeployment(deployment: KubeObject): KubeObject {
   const d = deployment as DeploymentLike;
   const status = d.status;
   const { status: _status, ...rest } = d;
-  return {
+  return strings.intern({
     ...rest,
     metadata: leanMetadata(d.metadata),
     ...(status === undefined
@@ -98,7 +103,7 @@ export function leanDeployment(deployment: KubeObject): KubeObject {
           },
         }),
     [OWNS_REPLICAS]: appliesReplicas(deployment),
-  };
+  });
 }
 
 /**
@@ -107,7 +112,7 @@ export function leanDeployment(deployment: KubeObject): KubeObject {
  */
 export function leanChild(child: KubeObject): KubeObject {
   const { status: _status, ...rest } = child as KubeObject & { status?: unknown };
-  return { ...rest, metadata: leanMetadata(child.metadata) };
+  return strings.intern({ ...rest, metadata: leanMetadata(child.metadata) });
 }
 
 /** The transform of a cached child kind (app.ts passes it to that kind's informer). */
@@ -149,7 +154,7 @@ export function leanPod(pod: KubeObject): PodLike {
   const p = pod as PodLike & { spec?: { containers?: PodResources[]; initContainers?: PodResources[] } };
   const name = p.metadata?.labels?.[LABEL_NAME];
   const hash = p.metadata?.annotations?.[POD_TEMPLATE_HASH_ANNOTATION];
-  return {
+  return strings.intern({
     spec: {
       containers: p.spec?.containers?.map(leanContainer),
       ...(p.spec?.initContainers ? { initContainers: p.spec.initContainers.map(leanContainer) } : {}),
@@ -169,5 +174,5 @@ export function leanPod(pod: KubeObject): PodLike {
         lastState: leanState(c.lastState),
       })),
     },
-  };
+  });
 }
