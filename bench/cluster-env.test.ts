@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chartNodeFlags, histogramQuantile, mutatingLatencyBuckets } from './cluster-env.ts';
+import { chartNodeFlags, histogramQuantile, imageRuntime, mutatingLatencyBuckets } from './cluster-env.ts';
 import { repoRoot } from './harness.ts';
 
 describe('chartNodeFlags', () => {
@@ -39,5 +39,15 @@ describe('the API server latency of mutating requests', () => {
     // rank 99 of 100: 9 into the 10 slow ones, between 0.1 and 1.
     expect(histogramQuantile(0.99, before, after)).toBeCloseTo(0.1 + 0.9 * (9 / 10));
     expect(histogramQuantile(0.99, before, before)).toBeNaN();
+  });
+});
+
+describe('imageRuntime', () => {
+  it("is the Dockerfile's ENTRYPOINT flags and runtime ENV, so the cluster benchmarks run the operator as the image does", () => {
+    const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
+    const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
+    expect(imageRuntime().nodeFlags).toEqual(entrypoint.slice(1, -1));
+    expect(imageRuntime().nodeFlags).toContain('--max-semi-space-size=1');
+    expect(imageRuntime().env).toMatchObject({ NODE_ENV: 'production' });
   });
 });

@@ -25,6 +25,26 @@ export const OPERATOR_USER = `system:serviceaccount:${SYSTEM_NS}:${OPERATOR_SA}`
 export const LEASE_NAME = 'msvc-operator-bench';
 
 /**
+ * The image's ENTRYPOINT Node flags (between the node binary and the entry point) and the ENV of its
+ * runtime stage, from the Dockerfile: the cluster benchmarks run the operator with exactly these.
+ */
+export function imageRuntime(): { nodeFlags: string[]; env: Record<string, string> } {
+  const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
+  const runtime = dockerfile.split(/^FROM /m).at(-1) ?? '';
+  const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(runtime)?.[1];
+  if (entrypoint === undefined) throw new Error('Dockerfile: no ENTRYPOINT ["…"] in the runtime stage');
+  const [, ...rest] = JSON.parse(entrypoint) as string[];
+  rest.pop(); // the entry point
+  const env: Record<string, string> = {};
+  for (const [, pairs] of runtime.matchAll(/^ENV (.+)$/gm)) {
+    for (const [, name, value] of (pairs ?? '').matchAll(/(\w+)=("[^"]*"|\S+)/g)) {
+      env[name!] = value!.replace(/^"(.*)"$/, '$1');
+    }
+  }
+  return { nodeFlags: rest, env };
+}
+
+/**
  * The Node flags the Helm chart adds to the image's ENTRYPOINT by default (values.yaml nodeFlags,
  * e.g. --lite-mode): the cluster benchmarks run the operator as the chart installs it.
  */
@@ -149,6 +169,14 @@ export interface OperatorHandle {
   readonly logPath: string;
   /** Forces two full GCs in the operator and returns process.memoryUsage() and VmRSS/VmHWM. */
   memory(): Promise<{ rssMiB: number; hwmMiB: number; heapUsedMiB: number; heapTotalMiB: number; externalMiB: number }>;
+  /**
+   * Forces two full GCs and answers what the probe reads in the operator (process.memoryUsage(),
+   * v8.getHeapStatistics(), v8.getHeapSpaceStatistics()); bench/memory.ts's breakdown() adds
+   * /proc/<pid>/smaps to it.
+   */
+  probe(): Promise<ProbeReply>;
+  /** Writes a heap snapshot of the operator (after GC) to `path`. */
+  heapSnapshot(path: string): Promise<string>;
   metric(name: string, labels?: Record<string, string>): Promise<number>;
   /** Sends a signal (SIGKILL: a crash, nothing released) and resolves once the process is gone. */
   kill(signal: NodeJS.Signals): Promise<void>;
@@ -161,6 +189,13 @@ export interface ShardOptions {
   readonly identity: string;
   /** --lease-duration (renew deadline and retry period stay the defaults, 10 s and 2 s). */
   readonly leaseDurationSeconds?: number;
+}
+
+/** What bench/operator-probe.mjs answers to 'gc'. */
+export interface ProbeReply {
+  readonly memory: NodeJS.MemoryUsage;
+  readonly heap: import('node:v8').HeapInfo;
+  readonly spaces: import('node:v8').HeapSpaceInfo[];
 }
 
 /** A field of /proc/<pid>/status (VmRSS, VmHWM) in MiB. */
@@ -180,6 +215,10 @@ export async function startBenchOperator(
     /** A compiled tree holding the operator (operatorEntry; default: this checkout, ensureBuild()). */
     build?: string;
     kubeconfig?: string;
+    /** Environment variables over this process's and the image's (imageRuntime().env); undefined unsets one. */
+    env?: Readonly<Record<string, string | undefined>>;
+    /** The image's Node flags instead of the Dockerfile's (a variant that changes them). */
+    imageNodeArgs?: readonly string[];
     /**
      * Hold the bench Lease (default true). Off for a run that freezes the operator (SIGSTOP) longer
      * than the renew deadline, which a leader rightly answers by exiting.
@@ -194,9 +233,10 @@ export async function startBenchOperator(
   const port = await freePort();
   const logPath = join(benchDir, 'results', `.operator-${options.tag}.log`);
   const out = openSync(logPath, 'w');
+  const image = imageRuntime();
   const args = [
     // As the image runs it (Dockerfile ENTRYPOINT).
-    '--max-semi-space-size=1',
+    ...(options.imageNodeArgs ?? image.nodeFlags),
     '--expose-gc',
     '--import',
     join(benchDir, 'operator-probe.mjs'),
@@ -225,7 +265,12 @@ export async function startBenchOperator(
       : []),
     ...(options.concurrency ? ['--concurrency', String(options.concurrency)] : []),
   ];
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', out, out, 'ipc'] });
+  const child: ChildProcess = spawn(process.execPath, args, {
+    stdio: ['ignore', out, out, 'ipc'],
+    env: Object.fromEntries(
+      Object.entries({ ...process.env, ...image.env, ...options.env }).filter(([, value]) => value !== undefined),
+    ),
+  });
   closeSync(out);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const healthUrl = `http://127.0.0.1:${port}`;
@@ -255,28 +300,34 @@ export async function startBenchOperator(
     await new Promise((r) => setTimeout(r, 200));
   }
   const pid = child.pid ?? -1;
+  const ask = <T>(message: unknown, timeoutMs = 30_000) =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('operator memory probe timed out')), timeoutMs);
+      child.once('message', (m) => {
+        clearTimeout(timer);
+        resolve(m as T);
+      });
+      child.send(message as string);
+    });
+  const probe = () => ask<ProbeReply>('gc');
   return {
     pid,
     healthUrl,
     logPath,
     metric,
-    memory: () =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('operator memory probe timed out')), 30_000);
-        child.once('message', (m) => {
-          clearTimeout(timer);
-          const u = (m as { memory: NodeJS.MemoryUsage }).memory;
-          const mib = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
-          resolve({
-            rssMiB: statusMiB(pid, 'VmRSS'),
-            hwmMiB: statusMiB(pid, 'VmHWM'),
-            heapUsedMiB: mib(u.heapUsed),
-            heapTotalMiB: mib(u.heapTotal),
-            externalMiB: mib(u.external),
-          });
-        });
-        child.send('gc');
-      }),
+    probe,
+    heapSnapshot: async (path) => (await ask<{ snapshot: string }>({ snapshot: path }, 300_000)).snapshot,
+    memory: async () => {
+      const u = (await probe()).memory;
+      const mib = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
+      return {
+        rssMiB: statusMiB(pid, 'VmRSS'),
+        hwmMiB: statusMiB(pid, 'VmHWM'),
+        heapUsedMiB: mib(u.heapUsed),
+        heapTotalMiB: mib(u.heapTotal),
+        externalMiB: mib(u.external),
+      };
+    },
     async kill(signal) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;

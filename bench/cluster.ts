@@ -16,7 +16,7 @@
  * Each service has 1 replica, so N services mean N kwok pods; kwok nodes hold 110 pods each, so the
  * default 12 nodes fit two runs of 1,000 side by side.
  */
-import { type BenchCluster, chartNodeFlags, setUpCluster, tearDownCluster } from './cluster-env.ts';
+import { type BenchCluster, chartNodeFlags, imageRuntime, setUpCluster, tearDownCluster } from './cluster-env.ts';
 import { converge } from './converge.ts';
 import { log, parseFlags, writeResult } from './harness.ts';
 import { memory } from './memory.ts';
@@ -57,7 +57,7 @@ export async function main(argv = process.argv.slice(2)): Promise<string[]> {
   const concurrency = flags.get('concurrency', 0) || undefined;
   const nodeArgsFlag = flags.str('operator-node-args', '');
   const nodeArgs = nodeArgsFlag ? nodeArgsFlag.split(' ') : chartNodeFlags();
-  const operatorNodeFlags = ['--max-semi-space-size=1', ...nodeArgs].join(' ');
+  const operatorNodeFlags = [...imageRuntime().nodeFlags, ...nodeArgs].join(' ');
   const keepCluster = argv.includes('--keep');
   const runId = Date.now().toString(36).slice(-4);
   const paths: string[] = [];

@@ -27,6 +27,7 @@ import {
   type BenchCluster,
   chartNodeFlags,
   createNamespaces,
+  imageRuntime,
   type OperatorHandle,
   SYSTEM_NS,
   setUpCluster,
@@ -282,7 +283,7 @@ export async function main(argv = process.argv.slice(2)): Promise<string> {
       title: 'Operator memory during a forced relist',
       quick: flags.quick,
       inputs: {
-        operatorNodeFlags: ['--max-semi-space-size=1', ...nodeArgs].join(' '),
+        operatorNodeFlags: [...imageRuntime().nodeFlags, ...nodeArgs].join(' '),
         crs: n,
         childrenPerCr: 3,
         podsPerCr: 1,
