@@ -96,7 +96,9 @@ describe('watcher', () => {
       6,
     );
     expect(summary).toEqual(['Init', 'InitApply:a', 'InitApply:b', 'InitDone', 'Apply:c', 'Delete:a']);
-    expect(requests[1]).toMatchObject({ kind: 'list', continue: 'tok' });
+    // Pages of 100 by default: a small transient per page (pageSize).
+    expect(requests[0]).toMatchObject({ kind: 'list', limit: 100 });
+    expect(requests[1]).toMatchObject({ kind: 'list', continue: 'tok', limit: 100 });
     expect(requests[2]).toMatchObject({ kind: 'watch', resourceVersion: '10', allowWatchBookmarks: true, watch: true });
     // The second watch resumes from the bookmark's resourceVersion, not the last object's.
     expect(requests[3]).toMatchObject({ kind: 'watch', resourceVersion: '15' });

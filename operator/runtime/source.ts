@@ -157,8 +157,11 @@ export interface WatcherOptions<T> {
    */
   readonly transform?: (obj: KubeObject) => T;
   /**
-   * Page size of the initial list.
-   * @default 500
+   * Page size of the initial list. Each page is one response body, one string and one parse in
+   * flight, so smaller pages keep a full list's transient memory small: 100 instead of client-go's
+   * 500 took the operator's peak RSS with 1,000 MicroServices from 117 to 105 MiB
+   * (bench/results/memory-fix.json); more pages cost round trips, not API server work.
+   * @default 100
    */
   readonly pageSize?: number;
   readonly backoff?: BackoffOptions;
@@ -235,7 +238,7 @@ export async function* watcher<T = KubeObject>(
   const stableMs = options.backoff?.stableMs ?? 10_000;
   let goneInARow = 0;
   let delivered = 0; // events of the current (or last) watch
-  const pageSize = options.pageSize ?? 500;
+  const pageSize = options.pageSize ?? 100;
   const minTimeout = options.minWatchTimeoutSeconds ?? 300;
   const idleAfterMs = options.idleTimeoutMs ?? 150_000;
   const idleError = () =>
