@@ -48,7 +48,11 @@ COPY --from=deps /app ./
 USER 65532:65532
 EXPOSE 8080
 # /healthz, /readyz and /metrics on 8080; flags and MSVC_* env vars as in `--help`.
-# --max-semi-space-size=1 (MiB): V8's young generation otherwise grows to tens of MiB during the
-# initial lists and keeps them; with 1,000 MicroServices cached, RSS after GC 285 → 154 MiB for the
-# same 41 MiB of live heap (bench/memory.ts, bench/results/memory-fix.json).
-ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "/app/dist/operator/microservice/main.js"]
+# Node flags (bench/memory.ts, bench/results/memory-fix.json: RSS after GC with 1,000 MicroServices cached, JIT on):
+#   --max-semi-space-size=1 (MiB): V8's young generation otherwise grows to tens of MiB during the
+#     initial lists and keeps them (285 → 154 MiB for the same 41 MiB of live heap, when it came in);
+#   --no-maglev: no Maglev, V8's mid-tier optimizing compiler (Ignition, Sparkplug and TurboFan stay: the
+#     JIT is on); its compile jobs run on background threads whose malloc arenas keep what they freed;
+#   --no-concurrent-recompilation: TurboFan compiles on the main thread, in its arena, not in another;
+#   --optimize-for-size: V8's heap grows in smaller steps and keeps less slack (and inlines less).
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "--no-maglev", "--no-concurrent-recompilation", "--optimize-for-size", "/app/dist/operator/microservice/main.js"]

@@ -241,7 +241,8 @@ describe('the operator package, installed for production (npm ci --omit=dev)', (
   });
 
   it.each(NODES)('starts with the image flags on Node %i (--help)', (node) => {
-    const result = run(node, ['--max-semi-space-size=1', 'dist/operator/microservice/main.js', '--help'], operator);
+    const { flags, entry } = imageNodeFlags();
+    const result = run(node, [...flags, entry, '--help'], operator);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/--kubeconfig/);
