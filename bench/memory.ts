@@ -208,6 +208,7 @@ export function variantRows(
 ): Row[] {
   const of = (w: string, pick: (s: VariantSample) => number) => spread((samples[w] ?? []).map(pick));
   const rss = (w: string) => of(w, (s) => s.rssMiB);
+  const med = (w: string, pick: (s: VariantSample) => number) => Math.round(of(w, pick).median * 10) / 10;
   const spelled = (v: Variant) => [...v.nodeArgs, ...Object.entries(v.env).map(([k, x]) => `${k}=${x}`)].join(' ');
   const labelOf = (v: Variant) =>
     v.label === 'after'
@@ -233,7 +234,7 @@ export function variantRows(
       ...(v.nodeArgs.includes('--lite-mode') || v.nodeArgs.includes('--jitless')
         ? {}
         : { met: rss(v.label).median <= 120 }),
-      note: `V8 heap used ${of(v.label, (s) => s.heapUsedMiB).median} MiB, native ${of(v.label, (s) => s.breakdown.nativeMiB).median} MiB, Node binary ${of(v.label, (s) => s.breakdown.nodeBinaryMiB).median} MiB`,
+      note: `V8 heap used ${med(v.label, (s) => s.heapUsedMiB)} MiB, native ${med(v.label, (s) => s.breakdown.nativeMiB)} MiB, Node binary ${med(v.label, (s) => s.breakdown.nodeBinaryMiB)} MiB`,
     });
     const cpu = (w: string) => of(w, (s) => s.startupCpuSeconds);
     rows.push({
