@@ -106,6 +106,8 @@ export async function startOperator(options: StartOperatorOptions): Promise<Oper
       // not listening yet
     }
     if (child.exitCode !== null || Date.now() > deadline) {
+      // Not returned, so no caller can stop it: a slow start must not outlive the test.
+      if (child.exitCode === null) child.kill('SIGKILL');
       throw new Error(`operator did not start (exit ${child.exitCode}):\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 100));
