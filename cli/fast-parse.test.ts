@@ -246,6 +246,17 @@ describe('parseFast', () => {
     expect(agrees(text)).toBe(true);
   });
 
+  it('answers the same for a scalar met again (its typing is kept by text), ambiguous or not', () => {
+    for (let round = 0; round < 3; round++) {
+      expect(parseFast('a: 10\nb: 8080\nc: 100m\n')).toStrictEqual([{ a: 10, b: 8080, c: '100m' }]);
+      // kubectl reads `off` and `010` (octal 8) otherwise: the library path must report them, every time.
+      expect(parseFast('gcPercent: off\n')).toBeUndefined();
+      expect(parseFast('mode: 010\n')).toBeUndefined();
+      expect(parseFast('- off\n')).toBeUndefined();
+      expect(parseFast('off: 1\n')).toBeUndefined();
+    }
+  });
+
   it('reads every example the fast way', () => {
     const dir = join(dirname(fileURLToPath(import.meta.url)), '../examples');
     const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));

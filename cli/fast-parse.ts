@@ -88,10 +88,24 @@ const FLOW_PLAIN = /^[A-Za-z0-9_./+=-]+$/;
 /** The library rejects implicit keys longer than 1024 characters; stay well away. */
 const MAX_KEY = 1000;
 
+/** Marks a text kubectl reads otherwise in {@link unambiguousValues}. */
+const AMBIGUOUS = Symbol('ambiguous');
+/**
+ * unambiguous() by text: keys and values repeat from file to file ("name", "100m", "8080"), and
+ * typing one runs the YAML 1.2 and the go-yaml tests. Values are primitives: safe to share.
+ */
+const unambiguousValues = new Map<string, unknown>();
+const UNAMBIGUOUS_MAX = 10_000;
+
 /** A plain scalar's YAML 1.2 value; bails when kubectl (YAML 1.1) reads it otherwise: the library path reports it. */
 function unambiguous(text: string): unknown {
-  const value = resolvePlain(text);
-  if (kubectlReadsDifferently(text, value)) bail();
+  let value = unambiguousValues.get(text);
+  if (value === undefined) {
+    const resolved = resolvePlain(text);
+    value = kubectlReadsDifferently(text, resolved) ? AMBIGUOUS : resolved;
+    if (unambiguousValues.size < UNAMBIGUOUS_MAX) unambiguousValues.set(text, value);
+  }
+  if (value === AMBIGUOUS) bail();
   return value;
 }
 
