@@ -29,6 +29,13 @@ export interface BuildConfig {
   readonly bundle?: Record<string, string>;
   /** npm packages left out of the bundle (they stay dependencies, loaded at run time). */
   readonly external?: readonly string[];
+  /**
+   * Node built-in modules that bundled npm packages import by default import (`import x from
+   * 'node:…'`) but need only on a path the CLI never takes: each is required on first use instead
+   * of at load (e.g. commander's node:child_process, for executable subcommands, which `msvc` has
+   * none of: ~4 ms of each run, and a module Node does not support in a start-up snapshot).
+   */
+  readonly lazyBuiltins?: readonly string[];
   /** A file (relative to the package) to hold `<version>-<hash of the bundles>`. */
   readonly buildId?: string;
   /** Files (relative to the package) copied into the package before packing. */
@@ -67,6 +74,23 @@ function thirdPartyNotices(packages: ReadonlySet<string>): string {
   ].join('\n');
 }
 
+/** The esbuild plugin of BuildConfig.lazyBuiltins: a default import from node_modules gets a proxy that requires the module on first use. */
+function lazyBuiltins(names: readonly string[]): import('esbuild').Plugin {
+  const filter = new RegExp(`^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
+  return {
+    name: 'lazy-builtins',
+    setup(build) {
+      build.onResolve({ filter }, (args) =>
+        args.importer.includes('/node_modules/') ? { path: args.path, namespace: 'lazy-builtin' } : undefined,
+      );
+      build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+        contents: `let m;\nmodule.exports = new Proxy({}, { get: (_, key) => (m ??= require(${JSON.stringify(args.path)}))[key] });\n`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
 async function bundle(entries: Record<string, string>): Promise<void> {
   const { build } = await import('esbuild');
   const bundled = new Set<string>();
@@ -89,6 +113,7 @@ async function bundle(entries: Record<string, string>): Promise<void> {
       // The oldest Node the packages support (package.json engines: 22.19).
       target: 'node22.19',
       external: [...(config.external ?? [])],
+      plugins: config.lazyBuiltins ? [lazyBuiltins(config.lazyBuiltins)] : [],
       sourcemap: 'linked',
       sourcesContent: true,
       // Whitespace and syntax only: names stay readable in stack traces and errors.
