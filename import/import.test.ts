@@ -67,6 +67,20 @@ describe('the seed user service', () => {
     // The very objects: the pod-template hash too, so applying it rolls no pod.
     expect(render(service!.microService).objects).toStrictEqual(rendered);
   });
+
+  it("as the operator applied it (its shard bucket label on every child): the operator's label is a note, not a warning", () => {
+    const labelled = rendered.map((o) => {
+      const object = structuredClone(o) as JsonObject & { metadata: { labels?: Record<string, string> } };
+      object.metadata.labels = { ...object.metadata.labels, 'sharding.msvc.dev/bucket': '661' };
+      return { where: 'operator', object: object as JsonObject };
+    });
+    const result = importObjects(labelled);
+    expect(result.errors).toStrictEqual([]);
+    const [service] = result.services;
+    expect(warnings(service!.findings)).toStrictEqual([]);
+    expect(service!.findings.map((f) => f.path)).toContain('metadata.labels["sharding.msvc.dev/bucket"]');
+    expect(render(service!.microService).objects).toStrictEqual(rendered);
+  });
 });
 
 describe('bjw-s app-template 4.0.1', () => {

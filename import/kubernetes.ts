@@ -49,6 +49,11 @@ export const BOOKKEEPING: readonly { readonly key: string; readonly value?: stri
   { key: 'helm.sh/resource-policy', note: 'Helm bookkeeping (it keeps the object when the release is removed)' },
   { key: 'app.kubernetes.io/managed-by', value: 'Helm', note: 'Helm bookkeeping; the operator writes its own' },
   {
+    // operator/runtime/shard.ts SHARD_BUCKET_LABEL (docs/sharding.md), on every child it applies.
+    key: 'sharding.msvc.dev/bucket',
+    note: "the operator's shard bucket of the owner; it labels the children of the MicroService itself",
+  },
+  {
     key: 'kubectl.kubernetes.io/restartedAt',
     note: 'written by kubectl rollout restart; it stays on the Deployment, owned by kubectl, so adoption does not restart the pods',
   },
