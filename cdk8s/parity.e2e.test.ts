@@ -179,6 +179,13 @@ describe('cdk8s synth == what the operator applied', () => {
       // What the operator adds to the rendered object: identity and ownership bookkeeping.
       const metadata = { ...(owned['metadata'] as Json) };
       delete metadata['ownerReferences'];
+      // The shard bucket of the owner (SHARD_BUCKET_LABEL in operator/runtime/shard.ts, docs/sharding.md):
+      // how sharded replicas select their children server-side; it must be a bucket of the ring (0–1023).
+      const labels = { ...(metadata['labels'] as Json | undefined) };
+      const bucket = labels['sharding.msvc.dev/bucket'];
+      expect(String(bucket), `${kind}/${name}: shard bucket label`).toMatch(/^(\d|[1-9]\d{1,2}|10[01]\d|102[0-3])$/);
+      delete labels['sharding.msvc.dev/bucket'];
+      metadata['labels'] = labels;
       const annotations = { ...(metadata['annotations'] as Json | undefined) };
       delete annotations['msvc.dev/applied-hash'];
       if (Object.keys(annotations).length > 0) metadata['annotations'] = annotations;

@@ -79,7 +79,7 @@ describe('the packaged chart (node tools/release.ts chart)', () => {
     expect(
       files.filter(
         (f) =>
-          !/^microservice-operator\/(Chart\.yaml|values\.yaml|values\.schema\.json|\.helmignore|templates\/[^/]+|crds\/[^/]+|dashboards\/[^/]+)$/.test(
+          !/^microservice-operator\/(Chart\.yaml|values\.yaml|values-large\.yaml|values\.schema\.json|\.helmignore|templates\/[^/]+|crds\/[^/]+|dashboards\/[^/]+)$/.test(
             f,
           ),
       ),
